@@ -1,0 +1,135 @@
+//! Relay-style pagination over in-memory lists: opaque cursors, `first` and
+//! `after`, `pageInfo` and `totalCount`.
+
+use async_graphql::SimpleObject;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use super::error::ApiError;
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+
+/// The page size when `first` is omitted or null.
+pub const DEFAULT_PAGE: i32 = 50;
+
+const CURSOR_PREFIX: &str = "civgraph:";
+
+/// Where a page of a connection stands in the whole list.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct PageInfo {
+    /// Whether items follow this page.
+    pub has_next_page: bool,
+    /// Whether items precede this page.
+    pub has_previous_page: bool,
+    /// The cursor of the page's first item.
+    pub start_cursor: Option<String>,
+    /// The cursor of the page's last item: pass it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// The cursor of the item at `offset`.
+pub fn cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{offset}"))
+}
+
+fn decode(cursor: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix(CURSOR_PREFIX)?.parse().ok()
+}
+
+/// A page cut from a list: `items` start at `offset` in the whole list.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub offset: usize,
+    pub total: usize,
+}
+
+impl<T> Page<T> {
+    /// Checks `first` and `after` and cuts the page out of `all`.
+    pub fn cut(all: Vec<T>, first: Option<i32>, after: Option<&str>) -> Result<Page<T>, ApiError> {
+        let first = check_first(first.unwrap_or(DEFAULT_PAGE))?;
+        let total = all.len();
+        let offset = match after {
+            None => 0,
+            Some(c) => {
+                let at = decode(c).ok_or_else(|| {
+                    ApiError::bad_input(format!(
+                        "`after: \"{c}\"` is not a cursor this server issued: pass a `cursor` or `endCursor` from a previous page"
+                    ))
+                })?;
+                (at + 1).min(total)
+            }
+        };
+        let items: Vec<T> = all.into_iter().skip(offset).take(first).collect();
+        Ok(Page {
+            items,
+            offset,
+            total,
+        })
+    }
+
+    /// The `pageInfo` of this page.
+    pub fn page_info(&self) -> PageInfo {
+        let end = self.offset + self.items.len();
+        PageInfo {
+            has_next_page: end < self.total,
+            has_previous_page: self.offset > 0,
+            start_cursor: (!self.items.is_empty()).then(|| cursor(self.offset)),
+            end_cursor: (!self.items.is_empty()).then(|| cursor(end - 1)),
+        }
+    }
+
+    /// Each item with its cursor.
+    pub fn with_cursors(self) -> impl Iterator<Item = (String, T)> {
+        let offset = self.offset;
+        self.items
+            .into_iter()
+            .enumerate()
+            .map(move |(i, item)| (cursor(offset + i), item))
+    }
+}
+
+/// Checks a `first` argument: 0 to [`MAX_PAGE`].
+pub fn check_first(first: i32) -> Result<usize, ApiError> {
+    if !(0..=MAX_PAGE).contains(&first) {
+        return Err(ApiError::bad_input(format!(
+            "`first` must be between 0 and {MAX_PAGE}, got {first}"
+        )));
+    }
+    Ok(first as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_walk_the_whole_list_once() {
+        let all: Vec<u32> = (0..23).collect();
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = Page::cut(all.clone(), Some(5), after.as_deref()).unwrap();
+            let info = page.page_info();
+            seen.extend(page.items.iter().copied());
+            if !info.has_next_page {
+                break;
+            }
+            after = info.end_cursor;
+        }
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn bad_cursors_and_sizes_are_rejected() {
+        assert!(Page::cut(vec![1], Some(5), Some("nonsense")).is_err());
+        assert!(Page::cut(vec![1], Some(101), None).is_err());
+        assert!(Page::cut(vec![1], Some(-1), None).is_err());
+        let page = Page::cut(vec![1, 2], Some(0), None).unwrap();
+        assert!(page.items.is_empty());
+        assert!(page.page_info().has_next_page);
+    }
+}

@@ -1,0 +1,72 @@
+//! The GraphQL API: a schema of thin views over a [`Graph`] snapshot.
+//!
+//! Each request carries the snapshot it reads (`Arc<Graph>` in its data), so
+//! a reload never shows a request half of one graph and half of another.
+
+mod connection;
+mod enums;
+mod error;
+mod kinds;
+mod query;
+mod views;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+
+use crate::graph::Graph;
+
+pub use connection::MAX_PAGE;
+pub use error::ApiError;
+pub use query::{QueryRoot, MAX_PATH_DEPTH};
+
+/// The civgraph schema.
+pub type CivSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Limits on what one query may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// The deepest selection-set nesting allowed.
+    pub max_depth: usize,
+    /// The largest cost allowed: each field costs 1, a page of `first: N`
+    /// costs N times its selection.
+    pub max_complexity: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_depth: 16,
+            max_complexity: 20_000,
+        }
+    }
+}
+
+/// The schema with `limits`, serving no graph of its own: each request must
+/// carry an `Arc<Graph>` (see [`with_graph`]).
+pub fn schema(limits: QueryLimits) -> CivSchema {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The schema with default limits, serving `graph` to every request that
+/// carries none of its own.
+pub fn schema_for(graph: Arc<Graph>) -> CivSchema {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .limit_depth(QueryLimits::default().max_depth)
+        .limit_complexity(QueryLimits::default().max_complexity)
+        .data(graph)
+        .finish()
+}
+
+/// `request`, reading `graph`.
+pub fn with_graph(request: async_graphql::Request, graph: Arc<Graph>) -> async_graphql::Request {
+    request.data(graph)
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema(QueryLimits::default()).sdl()
+}

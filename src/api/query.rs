@@ -1,0 +1,531 @@
+//! The root query type: lookups, lists with filters, search, paths, stats.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use super::connection::check_first;
+use super::enums::{
+    DeliverableKind, DeliverableStatus, Direction, EntityKind, EntityOrderField, EventKind,
+    GroupKind, GroupStatus, OrganisationCategory, RelationType, SortDirection,
+};
+use super::error::{ApiError, ApiResult};
+use super::kinds::{
+    DeliverableConnection, EntityConnection, EventConnection, GroupConnection, Linked,
+    OrganisationConnection, PersonConnection,
+};
+use super::views::{DocumentView, EntityView, NodeView, RelationView};
+use crate::graph::{fold, Graph};
+use crate::model::{self, Details, Entity, EntityId};
+
+/// The longest path `shortestPath` looks for.
+pub const MAX_PATH_DEPTH: i32 = 10;
+
+/// The graph snapshot this request reads, start to end.
+pub fn graph<'c>(ctx: &Context<'c>) -> &'c Graph {
+    ctx.data_unchecked::<Arc<Graph>>()
+}
+
+/// Parses an entity id argument: a malformed one is BAD_USER_INPUT.
+pub fn parse_id(id: &str) -> Result<EntityId, ApiError> {
+    EntityId::parse(id).map_err(|err| ApiError::bad_input(err.to_string()))
+}
+
+fn to_model<T: Copy + Into<M>, M>(list: &Option<Vec<T>>) -> Option<Vec<M>> {
+    list.as_ref().map(|l| l.iter().map(|&t| t.into()).collect())
+}
+
+/// Entities linked to a given entity.
+#[derive(InputObject, Clone)]
+pub struct RelatedTo {
+    /// The entity they must be linked to.
+    pub id: ID,
+    /// Only through relations of these types (any when omitted).
+    pub types: Option<Vec<RelationType>>,
+    /// Which way, seen from the listed entity: OUT when it is the relation's `from`.
+    #[graphql(default_with = "Direction::Both")]
+    pub direction: Direction,
+}
+
+/// How to order a list of entities.
+#[derive(InputObject, Clone, Copy)]
+pub struct EntityOrder {
+    /// What to sort by.
+    pub field: EntityOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+/// Filters every list has.
+struct Common<'g> {
+    name: Option<String>,
+    related: Option<HashSet<&'g EntityId>>,
+}
+
+impl<'g> Common<'g> {
+    fn new(
+        g: &'g Graph,
+        name_contains: &Option<String>,
+        related_to: &Option<RelatedTo>,
+    ) -> ApiResult<Self> {
+        let name = name_contains.as_deref().map(fold).filter(|n| !n.is_empty());
+        let related = match related_to {
+            None => None,
+            Some(r) => {
+                let id = parse_id(&r.id)?;
+                let types = to_model(&r.types);
+                // Seen from the other end, the direction flips.
+                let dir = match model::Direction::from(r.direction) {
+                    model::Direction::Out => model::Direction::In,
+                    model::Direction::In => model::Direction::Out,
+                    model::Direction::Both => model::Direction::Both,
+                };
+                Some(
+                    g.edges(&id, types.as_deref(), dir)
+                        .into_iter()
+                        .map(|edge| &edge.other.id)
+                        .collect(),
+                )
+            }
+        };
+        Ok(Common { name, related })
+    }
+
+    fn keeps(&self, e: &Entity) -> bool {
+        let name_ok = self.name.as_ref().is_none_or(|needle| {
+            std::iter::once(&e.name)
+                .chain(&e.aliases)
+                .any(|text| fold(text).contains(needle.as_str()))
+        });
+        name_ok && self.related.as_ref().is_none_or(|set| set.contains(&e.id))
+    }
+}
+
+/// Filters for `organisations`.
+#[derive(InputObject, Default)]
+pub struct OrganisationFilter {
+    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
+    pub name_contains: Option<String>,
+    /// Of one of these categories.
+    pub category: Option<Vec<OrganisationCategory>>,
+    /// Linked to this entity.
+    pub related_to: Option<RelatedTo>,
+}
+
+/// Filters for `people`.
+#[derive(InputObject, Default)]
+pub struct PersonFilter {
+    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
+    pub name_contains: Option<String>,
+    /// Linked to this entity.
+    pub related_to: Option<RelatedTo>,
+}
+
+/// Filters for `groups`.
+#[derive(InputObject, Default)]
+pub struct GroupFilter {
+    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
+    pub name_contains: Option<String>,
+    /// Of one of these kinds.
+    pub group_kind: Option<Vec<GroupKind>>,
+    /// With one of these statuses.
+    pub status: Option<Vec<GroupStatus>>,
+    /// Linked to this entity.
+    pub related_to: Option<RelatedTo>,
+}
+
+/// Filters for `deliverables`.
+#[derive(InputObject, Default)]
+pub struct DeliverableFilter {
+    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
+    pub name_contains: Option<String>,
+    /// Of one of these kinds.
+    pub deliverable_kind: Option<Vec<DeliverableKind>>,
+    /// With one of these statuses.
+    pub status: Option<Vec<DeliverableStatus>>,
+    /// Linked to this entity.
+    pub related_to: Option<RelatedTo>,
+}
+
+/// Filters for `events`.
+#[derive(InputObject, Default)]
+pub struct EventFilter {
+    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
+    pub name_contains: Option<String>,
+    /// Of one of these kinds.
+    pub event_kind: Option<Vec<EventKind>>,
+    /// Linked to this entity.
+    pub related_to: Option<RelatedTo>,
+}
+
+fn one_of<T: PartialEq + Copy, M: Into<T> + Copy>(allowed: &Option<Vec<T>>, value: M) -> bool {
+    allowed.as_ref().is_none_or(|a| a.contains(&value.into()))
+}
+
+/// The entities of `kind` that `keep` accepts, in `order`.
+fn listed<'g>(
+    g: &'g Graph,
+    kind: model::EntityKind,
+    keep: impl Fn(&Entity) -> bool,
+    order: Option<EntityOrder>,
+) -> Vec<Linked<'g>> {
+    let mut list: Vec<&Entity> = g.entities_of(kind).iter().filter(|e| keep(e)).collect();
+    if let Some(order) = order {
+        match order.field {
+            EntityOrderField::Id => {}
+            EntityOrderField::Name => list.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id))),
+            EntityOrderField::RelationCount => list.sort_by_cached_key(|e| {
+                (
+                    std::cmp::Reverse(g.edges(&e.id, None, model::Direction::Both).len()),
+                    e.name.clone(),
+                )
+            }),
+        }
+        if order.direction == SortDirection::Desc {
+            list.reverse();
+        }
+    }
+    list.into_iter().map(|e| (e, None)).collect()
+}
+
+/// A search result.
+#[derive(SimpleObject)]
+pub struct SearchHit<'a> {
+    /// Relevance in (0, 1]: 1 for an exact name match.
+    pub score: f64,
+    /// The entity found.
+    pub entity: EntityView<'a>,
+}
+
+/// A walk through the graph.
+#[derive(SimpleObject)]
+pub struct Path<'a> {
+    /// Number of relations on the path.
+    pub length: usize,
+    /// length + 1 entities, start first.
+    pub nodes: Vec<EntityView<'a>>,
+    /// length relations, in walking order.
+    pub relations: Vec<RelationView<'a>>,
+}
+
+impl<'a> Path<'a> {
+    pub(crate) fn of(p: crate::graph::Path<'a>, g: &'a Graph) -> Self {
+        Path {
+            length: p.len(),
+            nodes: p.entities.iter().map(|e| EntityView::of(e, g)).collect(),
+            relations: p.relations.iter().map(|r| RelationView { r, g }).collect(),
+        }
+    }
+}
+
+/// How many entities there are of one kind.
+#[derive(SimpleObject)]
+pub struct KindCount {
+    /// The kind.
+    pub kind: EntityKind,
+    /// How many.
+    pub count: usize,
+}
+
+/// How many relations there are of one type.
+#[derive(SimpleObject)]
+pub struct RelationTypeCount {
+    /// The type.
+    #[graphql(name = "type")]
+    pub rel_type: RelationType,
+    /// How many.
+    pub count: usize,
+}
+
+/// The size of the graph.
+#[derive(SimpleObject)]
+pub struct GraphStats {
+    /// How many entities.
+    pub entity_count: usize,
+    /// How many relations.
+    pub relation_count: usize,
+    /// Entities by kind, every kind listed (enum order).
+    pub by_kind: Vec<KindCount>,
+    /// Relations by type, every type listed (enum order).
+    pub by_relation_type: Vec<RelationTypeCount>,
+    /// How many connected components the graph has (relations taken either way).
+    pub component_count: usize,
+}
+
+/// The entry points of the API.
+pub struct QueryRoot;
+
+/// The entry points of the API.
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Any entity or relation by id; null when there is none. A malformed id is BAD_USER_INPUT.
+    async fn node<'c>(&self, ctx: &Context<'c>, id: ID) -> ApiResult<Option<NodeView<'c>>> {
+        let g = graph(ctx);
+        if id.starts_with("relation:") {
+            return Ok(g
+                .relation(&id)
+                .map(|r| NodeView::Relation(RelationView { r, g })));
+        }
+        let id = parse_id(&id)?;
+        Ok(g.entity(id.as_str()).map(|e| EntityView::of(e, g).into()))
+    }
+
+    /// An entity by id (`person:okan-geray`); null when there is none. A malformed id is BAD_USER_INPUT.
+    async fn entity<'c>(&self, ctx: &Context<'c>, id: ID) -> ApiResult<Option<EntityView<'c>>> {
+        let g = graph(ctx);
+        let id = parse_id(&id)?;
+        Ok(g.entity(id.as_str()).map(|e| EntityView::of(e, g)))
+    }
+
+    /// A relation by id (`relation:leads/person:okan-geray/group:u4ssc`); null when there is none.
+    async fn relation<'c>(&self, ctx: &Context<'c>, id: ID) -> Option<RelationView<'c>> {
+        let g = graph(ctx);
+        g.relation(&id).map(|r| RelationView { r, g })
+    }
+
+    /// Every entity, ordered by kind (enum order) then id.
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn entities<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Only these kinds (all when omitted).")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> ApiResult<EntityConnection<'c>> {
+        let g = graph(ctx);
+        let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
+        let items: Vec<Linked<'c>> = g
+            .entities()
+            .iter()
+            .filter(|e| kinds.as_ref().is_none_or(|k| k.contains(&e.kind())))
+            .map(|e| (e, None))
+            .collect();
+        EntityConnection::build(items, g, first, after)
+    }
+
+    /// Organisations, filtered and ordered (by id unless `orderBy` says otherwise).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn organisations<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Which organisations.", name = "where", default)]
+        filter: OrganisationFilter,
+        #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> ApiResult<OrganisationConnection<'c>> {
+        let g = graph(ctx);
+        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let keep = |e: &Entity| {
+            common.keeps(e)
+                && match &e.details {
+                    Details::Organisation { category, .. } => one_of(&filter.category, *category),
+                    _ => false,
+                }
+        };
+        let items = listed(g, model::EntityKind::Organisation, keep, order_by);
+        OrganisationConnection::build(items, g, first, after)
+    }
+
+    /// People, filtered and ordered (by id unless `orderBy` says otherwise).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn people<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Which people.", name = "where", default)] filter: PersonFilter,
+        #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> ApiResult<PersonConnection<'c>> {
+        let g = graph(ctx);
+        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let items = listed(g, model::EntityKind::Person, |e| common.keeps(e), order_by);
+        PersonConnection::build(items, g, first, after)
+    }
+
+    /// Groups, filtered and ordered (by id unless `orderBy` says otherwise).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn groups<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Which groups.", name = "where", default)] filter: GroupFilter,
+        #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> ApiResult<GroupConnection<'c>> {
+        let g = graph(ctx);
+        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let keep = |e: &Entity| {
+            common.keeps(e)
+                && match &e.details {
+                    Details::Group {
+                        group_kind, status, ..
+                    } => one_of(&filter.group_kind, *group_kind) && one_of(&filter.status, *status),
+                    _ => false,
+                }
+        };
+        let items = listed(g, model::EntityKind::Group, keep, order_by);
+        GroupConnection::build(items, g, first, after)
+    }
+
+    /// Deliverables, filtered and ordered (by id unless `orderBy` says otherwise).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn deliverables<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Which deliverables.", name = "where", default)] filter: DeliverableFilter,
+        #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> ApiResult<DeliverableConnection<'c>> {
+        let g = graph(ctx);
+        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let keep = |e: &Entity| {
+            common.keeps(e)
+                && match &e.details {
+                    Details::Deliverable {
+                        deliverable_kind,
+                        status,
+                        ..
+                    } => {
+                        one_of(&filter.deliverable_kind, *deliverable_kind)
+                            && one_of(&filter.status, *status)
+                    }
+                    _ => false,
+                }
+        };
+        let items = listed(g, model::EntityKind::Deliverable, keep, order_by);
+        DeliverableConnection::build(items, g, first, after)
+    }
+
+    /// Events, filtered and ordered (by id unless `orderBy` says otherwise).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn events<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Which events.", name = "where", default)] filter: EventFilter,
+        #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> ApiResult<EventConnection<'c>> {
+        let g = graph(ctx);
+        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let keep = |e: &Entity| {
+            common.keeps(e)
+                && match &e.details {
+                    Details::Event { event_kind, .. } => one_of(&filter.event_kind, *event_kind),
+                    _ => false,
+                }
+        };
+        let items = listed(g, model::EntityKind::Event, keep, order_by);
+        EventConnection::build(items, g, first, after)
+    }
+
+    /// Ranked search over names, aliases and acronyms (and, ranked lower,
+    /// descriptions): case-, accent- and punctuation-insensitive, word
+    /// prefixes match, a typo in a longer word is tolerated, exact name or
+    /// alias matches come first. A blank query is BAD_USER_INPUT.
+    #[graphql(complexity = "first.unwrap_or(10).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn search<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "What to look for, e.g. `ITU`, `geray`, `digital public infra`.")]
+        query: String,
+        #[graphql(desc = "Only these kinds (all when omitted).")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "How many hits at most, 0 to 100.", default_with = "Some(10)")]
+        first: Option<i32>,
+    ) -> ApiResult<Vec<SearchHit<'c>>> {
+        let g = graph(ctx);
+        let limit = check_first(first.unwrap_or(10))?;
+        if query.trim().is_empty() {
+            return Err(
+                ApiError::bad_input("`query` is blank: type a name, an acronym or a word").into(),
+            );
+        }
+        if fold(&query).is_empty() {
+            return Err(ApiError::bad_input(format!(
+                "`query: {query:?}` has no letter or digit to search for"
+            ))
+            .into());
+        }
+        let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
+        Ok(g.search(&query, kinds.as_deref(), limit)
+            .into_iter()
+            .map(|(e, score)| SearchHit {
+                score,
+                entity: EntityView::of(e, g),
+            })
+            .collect())
+    }
+
+    /// A shortest path between two entities, following relations in either
+    /// direction (only of `types` when given), of at most `maxDepth`
+    /// relations (1 to 10). Null when there is none or an id is unknown; a
+    /// path of length 0 when `from` = `to`. Deterministic for the same data.
+    async fn shortest_path<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Where the path starts.")] from: ID,
+        #[graphql(desc = "Where it ends.")] to: ID,
+        #[graphql(desc = "Only relations of these types (any when omitted).")] types: Option<
+            Vec<RelationType>,
+        >,
+        #[graphql(
+            desc = "The longest path to look for, 1 to 10.",
+            default_with = "Some(6)"
+        )]
+        max_depth: Option<i32>,
+    ) -> ApiResult<Option<Path<'c>>> {
+        let g = graph(ctx);
+        let (from, to) = (parse_id(&from)?, parse_id(&to)?);
+        let max_depth = max_depth.unwrap_or(6);
+        if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
+            return Err(ApiError::bad_input(format!(
+                "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
+            ))
+            .into());
+        }
+        let types: Option<Vec<model::RelationType>> = to_model(&types);
+        Ok(
+            g.shortest_path(&from, &to, types.as_deref(), max_depth as usize)
+                .map(|p| Path::of(p, g)),
+        )
+    }
+
+    /// The size of the graph, by kind and relation type.
+    async fn stats(&self, ctx: &Context<'_>) -> GraphStats {
+        let s = graph(ctx).stats();
+        GraphStats {
+            component_count: s.components,
+            entity_count: s.entities,
+            relation_count: s.relations,
+            by_kind: s
+                .by_kind
+                .into_iter()
+                .map(|(k, count)| KindCount {
+                    kind: k.into(),
+                    count,
+                })
+                .collect(),
+            by_relation_type: s
+                .by_relation_type
+                .into_iter()
+                .map(|(t, count)| RelationTypeCount {
+                    rel_type: t.into(),
+                    count,
+                })
+                .collect(),
+        }
+    }
+
+    /// The documents the graph's facts are drawn from.
+    async fn documents<'c>(&self, ctx: &Context<'c>) -> Vec<DocumentView<'c>> {
+        graph(ctx)
+            .documents()
+            .iter()
+            .map(|d| DocumentView(d))
+            .collect()
+    }
+}

@@ -1,0 +1,118 @@
+//! The command line: `civgraph [serve] | validate | schema`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// civgraph: a GraphQL knowledge-graph server over who leads what across a
+/// network of organisations. With no command, it serves.
+#[derive(Debug, Parser)]
+#[command(name = "civgraph", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// The command to run: `serve` when none was named.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+/// What civgraph can do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the graph over HTTP: GraphQL at /graphql, an IDE at /, /health.
+    Serve(ServeArgs),
+    /// Load and check the data only: a one-line summary, or every problem as FILE:LINE: message.
+    Validate(ValidateArgs),
+    /// Print the GraphQL schema (SDL); the committed schema.graphql is exactly this output.
+    Schema,
+}
+
+/// Where the data is.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// The folder the graph is loaded from.
+    #[arg(
+        long,
+        env = "CIVGRAPH_DATA",
+        default_value = "graph-data",
+        value_name = "DIR"
+    )]
+    pub data: PathBuf,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// The address to listen on.
+    #[arg(
+        long,
+        env = "CIVGRAPH_BIND",
+        default_value = "127.0.0.1:8000",
+        value_name = "ADDR"
+    )]
+    pub bind: SocketAddr,
+
+    /// Origins browsers may call the API from (comma-separated), or `*` for any.
+    #[arg(
+        long = "cors-origin",
+        env = "CIVGRAPH_CORS_ORIGINS",
+        default_value = "*",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// The largest request body accepted, in bytes (413 beyond it).
+    #[arg(long, env = "CIVGRAPH_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+
+    /// The deepest selection-set nesting a query may have.
+    #[arg(
+        long,
+        env = "CIVGRAPH_MAX_DEPTH",
+        default_value_t = 16,
+        value_name = "N"
+    )]
+    pub max_depth: usize,
+
+    /// The largest cost a query may have (each field costs 1; a page of
+    /// `first: N` costs N times its selection).
+    #[arg(
+        long,
+        env = "CIVGRAPH_MAX_COMPLEXITY",
+        default_value_t = 20_000,
+        value_name = "N"
+    )]
+    pub max_complexity: usize,
+
+    /// The longest a request may run, in milliseconds (503 beyond it).
+    #[arg(
+        long,
+        env = "CIVGRAPH_TIMEOUT_MS",
+        default_value_t = 10_000,
+        value_name = "MS"
+    )]
+    pub timeout_ms: u64,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// Also check every quote against the documents' text files in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+}

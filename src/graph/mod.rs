@@ -1,0 +1,308 @@
+//! The immutable graph snapshot: entities and relations in a petgraph
+//! `DiGraph`, an id index, per-entity sorted adjacency and a search index.
+//!
+//! `NodeIndex` never leaves this module: callers speak [`EntityId`]s and get
+//! `&Entity` / `&Relation` back. Unknown ids are `None`, never a panic.
+
+mod search;
+mod traverse;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::{Direction, Document, Entity, EntityId, EntityKind, Relation, RelationType};
+
+pub use search::fold;
+pub use traverse::Path;
+
+/// Why a set of records cannot form a graph (an invariant the loader
+/// normally establishes first, with file and line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    /// Two entities share an id.
+    #[error("duplicate entity id `{0}`")]
+    DuplicateEntity(EntityId),
+    /// Two relations share an id (same type, from and to).
+    #[error("duplicate relation `{0}`")]
+    DuplicateRelation(String),
+    /// A relation names an entity that does not exist.
+    #[error("relation `{relation}` refers to unknown entity `{entity}`")]
+    UnknownEntity { relation: String, entity: EntityId },
+    /// A relation links kinds its type does not allow.
+    #[error("relation `{0}` links kinds its type does not allow")]
+    KindMismatch(String),
+}
+
+/// One step from an entity along a relation.
+#[derive(Debug, Clone, Copy)]
+pub struct EdgeRef<'g> {
+    pub relation: &'g Relation,
+    /// The entity at the other end.
+    pub other: &'g Entity,
+    /// `Out` when the entity asked about is the relation's `from`.
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Adj {
+    relation: u32,
+    other: u32,
+    outgoing: bool,
+}
+
+/// Counts of the graph's contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub entities: usize,
+    pub relations: usize,
+    /// Every kind, in enum order, with its count (zero included).
+    pub by_kind: Vec<(EntityKind, usize)>,
+    /// Every relation type, in enum order, with its count (zero included).
+    pub by_relation_type: Vec<(RelationType, usize)>,
+    /// How many connected components the graph has, relations taken either way.
+    pub components: usize,
+}
+
+/// The graph: immutable once built.
+pub struct Graph {
+    documents: Vec<Arc<Document>>,
+    /// Sorted by (kind, id); position i is node i of `graph`.
+    entities: Vec<Entity>,
+    relations: Vec<Relation>,
+    graph: DiGraph<(), u32, u32>,
+    by_id: HashMap<EntityId, NodeIndex<u32>>,
+    relation_by_id: HashMap<String, u32>,
+    /// Per entity: every relation touching it, ordered by relation type,
+    /// then the other end's name, then the relation id.
+    adjacency: Vec<Vec<Adj>>,
+    search: search::SearchIndex,
+}
+
+impl std::fmt::Debug for Graph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Graph")
+            .field("entities", &self.entities.len())
+            .field("relations", &self.relations.len())
+            .finish()
+    }
+}
+
+impl Graph {
+    /// Builds a graph, checking its invariants: unique ids, relations between
+    /// existing entities of kinds their type allows.
+    pub fn new(
+        mut documents: Vec<Arc<Document>>,
+        mut entities: Vec<Entity>,
+        mut relations: Vec<Relation>,
+    ) -> Result<Graph, GraphError> {
+        documents.sort_by(|a, b| a.key.cmp(&b.key));
+        entities.sort_by(|a, b| (a.kind(), &a.id).cmp(&(b.kind(), &b.id)));
+        relations.sort_by(|a, b| a.id.cmp(&b.id));
+
+        let mut graph = DiGraph::<(), u32, u32>::with_capacity(entities.len(), relations.len());
+        let mut by_id = HashMap::with_capacity(entities.len());
+        for e in &entities {
+            let idx = graph.add_node(());
+            if by_id.insert(e.id.clone(), idx).is_some() {
+                return Err(GraphError::DuplicateEntity(e.id.clone()));
+            }
+        }
+        let mut relation_by_id = HashMap::with_capacity(relations.len());
+        let mut adjacency: Vec<Vec<Adj>> = vec![Vec::new(); entities.len()];
+        for (i, r) in relations.iter().enumerate() {
+            let i = i as u32;
+            let lookup = |id: &EntityId| {
+                by_id
+                    .get(id)
+                    .copied()
+                    .ok_or_else(|| GraphError::UnknownEntity {
+                        relation: r.id.clone(),
+                        entity: id.clone(),
+                    })
+            };
+            let (from, to) = (lookup(&r.from)?, lookup(&r.to)?);
+            if !r.rel_type.allows(r.from.kind(), r.to.kind()) || from == to {
+                return Err(GraphError::KindMismatch(r.id.clone()));
+            }
+            if relation_by_id.insert(r.id.clone(), i).is_some() {
+                return Err(GraphError::DuplicateRelation(r.id.clone()));
+            }
+            graph.add_edge(from, to, i);
+            adjacency[from.index()].push(Adj {
+                relation: i,
+                other: to.index() as u32,
+                outgoing: true,
+            });
+            adjacency[to.index()].push(Adj {
+                relation: i,
+                other: from.index() as u32,
+                outgoing: false,
+            });
+        }
+        for list in &mut adjacency {
+            list.sort_by(|a, b| {
+                let (ra, rb) = (
+                    &relations[a.relation as usize],
+                    &relations[b.relation as usize],
+                );
+                let (oa, ob) = (&entities[a.other as usize], &entities[b.other as usize]);
+                (ra.rel_type, &oa.name, &ra.id, !a.outgoing).cmp(&(
+                    rb.rel_type,
+                    &ob.name,
+                    &rb.id,
+                    !b.outgoing,
+                ))
+            });
+        }
+        let search = search::SearchIndex::build(&entities);
+        Ok(Graph {
+            documents,
+            entities,
+            relations,
+            graph,
+            by_id,
+            relation_by_id,
+            adjacency,
+            search,
+        })
+    }
+
+    /// The documents facts are drawn from, by key.
+    pub fn documents(&self) -> &[Arc<Document>] {
+        &self.documents
+    }
+
+    /// The entity with this id, if any.
+    pub fn entity(&self, id: &str) -> Option<&Entity> {
+        let id = EntityId::parse(id).ok()?;
+        self.by_id.get(&id).map(|idx| &self.entities[idx.index()])
+    }
+
+    /// The relation with this id, if any.
+    pub fn relation(&self, id: &str) -> Option<&Relation> {
+        self.relation_by_id
+            .get(id)
+            .map(|&i| &self.relations[i as usize])
+    }
+
+    /// Every entity, ordered by kind (enum order) then id.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// The entities of one kind, ordered by id.
+    pub fn entities_of(&self, kind: EntityKind) -> &[Entity] {
+        let start = self.entities.partition_point(|e| e.kind() < kind);
+        let end = self.entities.partition_point(|e| e.kind() <= kind);
+        &self.entities[start..end]
+    }
+
+    /// Every relation, ordered by id.
+    pub fn relations(&self) -> &[Relation] {
+        &self.relations
+    }
+
+    /// The relations touching `id`, of `types` (all when `None`), followed in
+    /// `direction`; ordered by relation type, then the other end's name.
+    /// Empty for an unknown id.
+    pub fn edges<'g>(
+        &'g self,
+        id: &EntityId,
+        types: Option<&[RelationType]>,
+        direction: Direction,
+    ) -> Vec<EdgeRef<'g>> {
+        let Some(idx) = self.by_id.get(id) else {
+            return Vec::new();
+        };
+        self.adjacency[idx.index()]
+            .iter()
+            .filter(|a| direction_matches(direction, a.outgoing))
+            .filter(|a| {
+                types.is_none_or(|t| t.contains(&self.relations[a.relation as usize].rel_type))
+            })
+            .map(|a| self.edge_ref(a))
+            .collect()
+    }
+
+    /// The entities at the other end of `id`'s relations of one type, in
+    /// `direction`, in edge order.
+    pub fn neighbours<'g>(
+        &'g self,
+        id: &EntityId,
+        rel_type: RelationType,
+        direction: Direction,
+    ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
+        let list = self
+            .by_id
+            .get(id)
+            .map_or(&[][..], |idx| &self.adjacency[idx.index()][..]);
+        list.iter()
+            .filter(move |a| {
+                direction_matches(direction, a.outgoing)
+                    && self.relations[a.relation as usize].rel_type == rel_type
+            })
+            .map(|a| self.edge_ref(a))
+    }
+
+    fn edge_ref(&self, a: &Adj) -> EdgeRef<'_> {
+        EdgeRef {
+            relation: &self.relations[a.relation as usize],
+            other: &self.entities[a.other as usize],
+            direction: if a.outgoing {
+                Direction::Out
+            } else {
+                Direction::In
+            },
+        }
+    }
+
+    /// Ranked search: entities whose names, aliases or acronym (or, ranked
+    /// lower, description) match `query`, best first, at most `limit`.
+    pub fn search(
+        &self,
+        query: &str,
+        kinds: Option<&[EntityKind]>,
+        limit: usize,
+    ) -> Vec<(&Entity, f64)> {
+        self.search
+            .search(query, limit, |pos| {
+                kinds.is_none_or(|k| k.contains(&self.entities[pos as usize].kind()))
+            })
+            .into_iter()
+            .map(|s| (&self.entities[s.position as usize], s.score))
+            .collect()
+    }
+
+    /// Counts by kind and by relation type.
+    pub fn stats(&self) -> Stats {
+        let by_kind = EntityKind::ALL
+            .iter()
+            .map(|&k| (k, self.entities_of(k).len()))
+            .collect();
+        let mut counts: HashMap<RelationType, usize> = HashMap::new();
+        for r in &self.relations {
+            *counts.entry(r.rel_type).or_default() += 1;
+        }
+        let by_relation_type = RelationType::ALL
+            .iter()
+            .map(|&t| (t, counts.get(&t).copied().unwrap_or(0)))
+            .collect();
+        Stats {
+            components: petgraph::algo::connected_components(&self.graph),
+            entities: self.entities.len(),
+            relations: self.relations.len(),
+            by_kind,
+            by_relation_type,
+        }
+    }
+}
+
+fn direction_matches(direction: Direction, outgoing: bool) -> bool {
+    match direction {
+        Direction::Both => true,
+        Direction::Out => outgoing,
+        Direction::In => !outgoing,
+    }
+}

@@ -1,0 +1,12 @@
+//! civgraph: a GraphQL knowledge-graph server over who leads what across a
+//! network of organisations.
+//!
+//! Dependencies point one way: [`model`] <- [`graph`] <- [`loader`];
+//! [`graph`] <- [`api`] <- [`http`]; the binary wires them.
+
+pub mod api;
+pub mod cli;
+pub mod graph;
+pub mod http;
+pub mod loader;
+pub mod model;

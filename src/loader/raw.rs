@@ -1,0 +1,94 @@
+//! The shape of a data file as written by hand, before any check.
+//!
+//! Everything a curator can get wrong is optional or a string here, so that
+//! the loader can report each mistake with its line instead of stopping at
+//! the first one serde meets.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One `*.toml` file of graph-data.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    #[serde(default)]
+    pub document: Vec<Spanned<RawDocument>>,
+    #[serde(default)]
+    pub organisation: Vec<Spanned<RawEntity>>,
+    #[serde(default)]
+    pub person: Vec<Spanned<RawEntity>>,
+    #[serde(default)]
+    pub group: Vec<Spanned<RawEntity>>,
+    #[serde(default)]
+    pub deliverable: Vec<Spanned<RawEntity>>,
+    #[serde(default)]
+    pub event: Vec<Spanned<RawEntity>>,
+    #[serde(default)]
+    pub relation: Vec<Spanned<RawRelation>>,
+}
+
+/// A `[[document]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocument {
+    pub key: Option<Spanned<String>>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub date: Option<Spanned<String>>,
+    pub url: Option<String>,
+    pub text_file: Option<String>,
+}
+
+/// A `[[<table>.source]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub doc: Option<Spanned<String>>,
+    pub section: Option<String>,
+    pub quote: Option<Spanned<String>>,
+}
+
+/// An entity entry of any kind; the loader checks which of the kind-specific
+/// fields apply.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntity {
+    pub id: Option<Spanned<String>>,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub note: Option<String>,
+    #[serde(default)]
+    pub source: Vec<Spanned<RawSource>>,
+    // organisation
+    pub category: Option<Spanned<String>>,
+    pub acronym: Option<Spanned<String>>,
+    // person
+    pub honorific: Option<Spanned<String>>,
+    // group, event
+    pub group_kind: Option<Spanned<String>>,
+    pub number: Option<Spanned<u32>>,
+    // group, deliverable
+    pub status: Option<Spanned<String>>,
+    // deliverable
+    pub deliverable_kind: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    // event
+    pub event_kind: Option<Spanned<String>>,
+    pub date: Option<Spanned<String>>,
+}
+
+/// A `[[relation]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRelation {
+    #[serde(rename = "type")]
+    pub rel_type: Option<Spanned<String>>,
+    pub from: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
+    pub role: Option<String>,
+    pub note: Option<String>,
+    #[serde(default)]
+    pub source: Vec<Spanned<RawSource>>,
+}

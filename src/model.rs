@@ -1,0 +1,453 @@
+//! The vocabulary of the graph: identifiers, kinds, relation types and the
+//! entity and relation records themselves.
+//!
+//! This module knows nothing of files, GraphQL or HTTP. Its enums spell their
+//! values as they appear in the data files and in the API (`LEADS`,
+//! `THEMATIC_GROUP`, ...).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed vocabulary: an enum whose variants are written in
+/// `SCREAMING_SNAKE_CASE` in data files and in the API, with `ALL` in
+/// declaration order, `as_str` and `FromStr`.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order (the order used for sorting).
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The value as written in data files and in the API.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue {
+                        value: s.to_string(),
+                        expected: &[$($text,)+],
+                    }),
+                }
+            }
+        }
+    };
+}
+
+/// A value that is not part of a closed vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{value}`, expected one of: {}", expected.join(", "))]
+pub struct UnknownValue {
+    /// What was written.
+    pub value: String,
+    /// Every value that would have been accepted.
+    pub expected: &'static [&'static str],
+}
+
+vocabulary! {
+    /// The five kinds of entity.
+    EntityKind {
+        Organisation = "ORGANISATION",
+        Person = "PERSON",
+        Group = "GROUP",
+        Deliverable = "DELIVERABLE",
+        Event = "EVENT",
+    }
+}
+
+impl EntityKind {
+    /// The lower-case prefix of this kind's ids (`person` in `person:okan-geray`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            EntityKind::Organisation => "organisation",
+            EntityKind::Person => "person",
+            EntityKind::Group => "group",
+            EntityKind::Deliverable => "deliverable",
+            EntityKind::Event => "event",
+        }
+    }
+
+    /// The kind whose id prefix is `prefix`.
+    pub fn from_prefix(prefix: &str) -> Option<EntityKind> {
+        EntityKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.prefix() == prefix)
+    }
+}
+
+vocabulary! {
+    /// The closed vocabulary of relation types; each goes `from -> to`.
+    RelationType {
+        AffiliatedWith = "AFFILIATED_WITH",
+        Leads = "LEADS",
+        MemberOf = "MEMBER_OF",
+        PartOf = "PART_OF",
+        Coordinates = "COORDINATES",
+        Supports = "SUPPORTS",
+        Produced = "PRODUCED",
+        Developed = "DEVELOPED",
+        Authored = "AUTHORED",
+        Features = "FEATURES",
+        Presented = "PRESENTED",
+        Moderated = "MODERATED",
+        SpokeAt = "SPOKE_AT",
+    }
+}
+
+impl RelationType {
+    /// Whether a relation of this type may go from an entity of kind `from`
+    /// to one of kind `to` (the table in the contract).
+    pub fn allows(self, from: EntityKind, to: EntityKind) -> bool {
+        use EntityKind::*;
+        match self {
+            RelationType::AffiliatedWith => from == Person && to == Organisation,
+            RelationType::Leads => {
+                matches!(from, Person | Organisation) && matches!(to, Group | Organisation)
+            }
+            RelationType::MemberOf => matches!(from, Person | Organisation) && to == Group,
+            RelationType::PartOf => from == to && matches!(from, Group | Organisation | Event),
+            RelationType::Coordinates | RelationType::Supports => {
+                from == Organisation && to == Group
+            }
+            RelationType::Produced => from == Group && to == Deliverable,
+            RelationType::Developed => from == Organisation && to == Deliverable,
+            RelationType::Authored => from == Person && to == Deliverable,
+            RelationType::Features => from == Deliverable,
+            RelationType::Presented => from == Person && matches!(to, Group | Deliverable | Event),
+            RelationType::Moderated | RelationType::SpokeAt => from == Person && to == Event,
+        }
+    }
+
+    /// The allowed `from -> to` kinds, as a sentence for error messages.
+    pub fn rule(self) -> &'static str {
+        match self {
+            RelationType::AffiliatedWith => "Person -> Organisation",
+            RelationType::Leads => "Person or Organisation -> Group or Organisation",
+            RelationType::MemberOf => "Person or Organisation -> Group",
+            RelationType::PartOf => {
+                "Group -> Group, Organisation -> Organisation or Event -> Event"
+            }
+            RelationType::Coordinates | RelationType::Supports => "Organisation -> Group",
+            RelationType::Produced => "Group -> Deliverable",
+            RelationType::Developed => "Organisation -> Deliverable",
+            RelationType::Authored => "Person -> Deliverable",
+            RelationType::Features => "Deliverable -> any entity",
+            RelationType::Presented => "Person -> Group, Deliverable or Event",
+            RelationType::Moderated | RelationType::SpokeAt => "Person -> Event",
+        }
+    }
+}
+
+vocabulary! {
+    /// Which way a relation is followed from the entity asked about.
+    Direction {
+        /// The relations the entity is `from`.
+        Out = "OUT",
+        /// The relations the entity is `to`.
+        In = "IN",
+        /// Both.
+        Both = "BOTH",
+    }
+}
+
+vocabulary! {
+    /// What sort of organisation an organisation is.
+    OrganisationCategory {
+        /// A UN agency, programme, fund, commission or other UN entity.
+        UnEntity = "UN_ENTITY",
+        /// A bureau, division, academy or other unit inside an organisation.
+        Unit = "UNIT",
+        Company = "COMPANY",
+        University = "UNIVERSITY",
+        Foundation = "FOUNDATION",
+        City = "CITY",
+        GovernmentBody = "GOVERNMENT_BODY",
+        Other = "OTHER",
+    }
+}
+
+vocabulary! {
+    /// What sort of group a group is.
+    GroupKind {
+        Initiative = "INITIATIVE",
+        ThematicGroup = "THEMATIC_GROUP",
+        WorkingGroup = "WORKING_GROUP",
+        Secretariat = "SECRETARIAT",
+        StudyGroup = "STUDY_GROUP",
+    }
+}
+
+vocabulary! {
+    /// Where a group stands.
+    GroupStatus {
+        Active = "ACTIVE",
+        Concluded = "CONCLUDED",
+        New = "NEW",
+    }
+}
+
+vocabulary! {
+    /// What sort of deliverable a deliverable is.
+    DeliverableKind {
+        Publication = "PUBLICATION",
+        Framework = "FRAMEWORK",
+        Guide = "GUIDE",
+        Policy = "POLICY",
+        Plan = "PLAN",
+        Report = "REPORT",
+        CaseStudy = "CASE_STUDY",
+        Standard = "STANDARD",
+    }
+}
+
+vocabulary! {
+    /// Where a deliverable stands.
+    DeliverableStatus {
+        Published = "PUBLISHED",
+        InDevelopment = "IN_DEVELOPMENT",
+        Planned = "PLANNED",
+        Approved = "APPROVED",
+    }
+}
+
+vocabulary! {
+    /// What sort of event an event is.
+    EventKind {
+        /// A whole meeting.
+        Meeting = "MEETING",
+        /// A part of a meeting: opening, session, closing.
+        Session = "SESSION",
+    }
+}
+
+/// Why a string is not a well-formed entity id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    /// The id has no `:` between kind and slug.
+    #[error("`{0}` is not an entity id: expected `<kind>:<slug>`, e.g. `person:okan-geray`")]
+    Shape(String),
+    /// The part before `:` is not one of the five kinds.
+    #[error("`{0}` has an unknown kind `{1}`: expected organisation, person, group, deliverable or event")]
+    Kind(String, String),
+    /// The slug is empty or has characters outside `[a-z0-9-]`.
+    #[error("`{0}` has an invalid slug: use lower-case letters, digits and `-` only")]
+    Slug(String),
+}
+
+/// An entity's stable identifier, `<kind>:<slug>` (`person:okan-geray`).
+///
+/// Cheap to clone: the text is shared.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntityId(Arc<str>);
+
+impl EntityId {
+    /// Parses and checks `<kind>:<slug>`, slug in `[a-z0-9-]+`.
+    pub fn parse(text: &str) -> Result<EntityId, IdError> {
+        let (kind, slug) = text
+            .split_once(':')
+            .ok_or_else(|| IdError::Shape(text.to_string()))?;
+        if EntityKind::from_prefix(kind).is_none() {
+            return Err(IdError::Kind(text.to_string(), kind.to_string()));
+        }
+        let slug_ok = !slug.is_empty()
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !slug_ok {
+            return Err(IdError::Slug(text.to_string()));
+        }
+        Ok(EntityId(Arc::from(text)))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The kind named by the id's prefix.
+    pub fn kind(&self) -> EntityKind {
+        let prefix = self.0.split_once(':').map_or("", |(k, _)| k);
+        EntityKind::from_prefix(prefix).expect("EntityId is validated on construction")
+    }
+
+    /// The part after `:`.
+    pub fn slug(&self) -> &str {
+        self.0.split_once(':').map_or("", |(_, s)| s)
+    }
+}
+
+impl fmt::Display for EntityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for EntityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", &*self.0)
+    }
+}
+
+/// A document that facts are drawn from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The short key data files cite it by.
+    pub key: String,
+    /// Its title.
+    pub title: String,
+    /// Who published it.
+    pub publisher: String,
+    /// When, as `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Where it can be read.
+    pub url: Option<String>,
+    /// The name of its plain-text copy, for `validate --sources DIR`.
+    pub text_file: Option<String>,
+}
+
+/// Where a fact comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The document, shared by every source that cites it.
+    pub document: Arc<Document>,
+    /// The heading of the part of the document that holds the quote.
+    pub section: Option<String>,
+    /// A verbatim passage that states the fact.
+    pub quote: String,
+}
+
+/// The fields that only one kind of entity has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Details {
+    Organisation {
+        acronym: Option<String>,
+        category: OrganisationCategory,
+    },
+    Person {
+        honorific: Option<String>,
+    },
+    Group {
+        group_kind: GroupKind,
+        number: Option<u32>,
+        status: GroupStatus,
+    },
+    Deliverable {
+        deliverable_kind: DeliverableKind,
+        status: DeliverableStatus,
+        url: Option<String>,
+    },
+    Event {
+        event_kind: EventKind,
+        date: Option<String>,
+        number: Option<u32>,
+    },
+}
+
+/// A node of the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entity {
+    pub id: EntityId,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    /// A curator's remark, e.g. where the sources disagree.
+    pub note: Option<String>,
+    pub sources: Vec<Source>,
+    pub details: Details,
+}
+
+impl Entity {
+    /// The entity's kind (from its id).
+    pub fn kind(&self) -> EntityKind {
+        self.id.kind()
+    }
+}
+
+/// An edge of the graph, `from -> to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relation {
+    /// `relation:<type>/<from>/<to>`, stable for the same data.
+    pub id: String,
+    pub rel_type: RelationType,
+    pub from: EntityId,
+    pub to: EntityId,
+    /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED.
+    pub role: Option<String>,
+    /// A curator's remark, e.g. where the sources disagree.
+    pub note: Option<String>,
+    pub sources: Vec<Source>,
+}
+
+impl Relation {
+    /// The stable id of the relation of `rel_type` from `from` to `to`.
+    pub fn make_id(rel_type: RelationType, from: &EntityId, to: &EntityId) -> String {
+        format!(
+            "relation:{}/{}/{}",
+            rel_type.as_str().to_ascii_lowercase().replace('_', "-"),
+            from,
+            to
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_and_reject() {
+        let id = EntityId::parse("person:okan-geray").unwrap();
+        assert_eq!(id.kind(), EntityKind::Person);
+        assert_eq!(id.slug(), "okan-geray");
+        assert!(matches!(EntityId::parse("okan"), Err(IdError::Shape(_))));
+        assert!(matches!(EntityId::parse("human:x"), Err(IdError::Kind(..))));
+        assert!(matches!(
+            EntityId::parse("person:Okan"),
+            Err(IdError::Slug(_))
+        ));
+        assert!(matches!(EntityId::parse("person:"), Err(IdError::Slug(_))));
+    }
+
+    #[test]
+    fn vocabulary_round_trips() {
+        for t in RelationType::ALL {
+            assert_eq!(t.as_str().parse::<RelationType>().unwrap(), *t);
+        }
+        let err = "LEAD".parse::<RelationType>().unwrap_err();
+        assert!(err.to_string().contains("LEADS"));
+    }
+
+    #[test]
+    fn relation_kinds_follow_the_contract() {
+        use EntityKind::*;
+        assert!(RelationType::Leads.allows(Person, Group));
+        assert!(RelationType::Leads.allows(Organisation, Organisation));
+        assert!(!RelationType::Leads.allows(Group, Person));
+        assert!(RelationType::PartOf.allows(Event, Event));
+        assert!(!RelationType::PartOf.allows(Group, Organisation));
+        assert!(RelationType::Features.allows(Deliverable, Person));
+    }
+}
