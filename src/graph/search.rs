@@ -3,7 +3,8 @@
 //! Text is folded before it is compared: accents are transliterated
 //! (`deunicode`), case is ignored, and punctuation separates words. A query
 //! matches an entity when every query word is a word, a word prefix, or (for
-//! longer words) a word one or two edits away (`strsim`'s Damerau-Levenshtein)
+//! longer words) a word one or two edits away (`strsim`'s optimal string alignment distance,
+//! which counts a swap of two letters as one edit)
 //! of its names; descriptions are searched too, at a lower score. Exact name
 //! and alias matches rank first.
 
@@ -200,7 +201,7 @@ fn typo_budget(word: &str) -> usize {
 /// which one of its indexed words matches.
 fn matches(map: &BTreeMap<Box<str>, Vec<u32>>, word: &str) -> HashMap<u32, Quality> {
     let mut best: HashMap<u32, Quality> = HashMap::new();
-    let mut note = |list: &Vec<u32>, q: Quality| {
+    let note = |best: &mut HashMap<u32, Quality>, list: &Vec<u32>, q: Quality| {
         for &pos in list {
             let slot = best.entry(pos).or_insert(q);
             if q > *slot {
@@ -219,22 +220,25 @@ fn matches(map: &BTreeMap<Box<str>, Vec<u32>>, word: &str) -> HashMap<u32, Quali
         } else {
             Quality::Prefix
         };
-        note(list, q);
+        note(&mut best, list, q);
     }
+    // Typos are looked for only when the word matches nothing as typed.
     let budget = typo_budget(word);
-    if budget > 0 {
+    if budget > 0 && best.is_empty() {
         for (key, list) in map {
-            if key.len().abs_diff(word.len()) > budget || key.starts_with(word) {
+            if key.len() + budget < word.len() {
                 continue;
             }
             // A typo in the typed word against a whole word, or against the
             // start of a longer word being typed.
-            let whole = strsim::damerau_levenshtein(key, word) <= budget;
-            let prefix = key.len() > word.len()
+            let whole =
+                key.len() <= word.len() + budget && strsim::osa_distance(key, word) <= budget;
+            let prefix = !whole
+                && key.len() > word.len()
                 && key.is_char_boundary(word.len())
-                && strsim::damerau_levenshtein(&key[..word.len()], word) <= budget;
+                && strsim::osa_distance(&key[..word.len()], word) <= budget;
             if whole || prefix {
-                note(list, Quality::Typo);
+                note(&mut best, list, Quality::Typo);
             }
         }
     }
