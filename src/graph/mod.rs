@@ -4,6 +4,8 @@
 //! `NodeIndex` never leaves this module: callers speak [`EntityId`]s and get
 //! `&Entity` / `&Relation` back. Unknown ids are `None`, never a panic.
 
+mod analytics;
+mod leadership;
 mod search;
 mod traverse;
 
@@ -14,6 +16,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::{Direction, Document, Entity, EntityId, EntityKind, Relation, RelationType};
 
+pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
+pub use leadership::{LeadershipFilter, LeadershipRow};
 pub use search::fold;
 pub use traverse::Path;
 
@@ -78,6 +82,7 @@ pub struct Graph {
     /// then the other end's name, then the relation id.
     adjacency: Vec<Vec<Adj>>,
     search: search::SearchIndex,
+    centrality: analytics::CentralityCache,
 }
 
 impl std::fmt::Debug for Graph {
@@ -166,6 +171,7 @@ impl Graph {
             relation_by_id,
             adjacency,
             search,
+            centrality: Default::default(),
         })
     }
 

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::raw::{RawDocument, RawEntity, RawFile, RawRelation, RawSource};
+use super::raw::{
+    RawDocument, RawEntity, RawFile, RawRelation, RawSource, DOCUMENT_KEYS, ENTITY_KEYS,
+    RELATION_KEYS, SOURCE_KEYS, TABLES,
+};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::Graph;
 use crate::model::{
@@ -77,10 +80,16 @@ pub(super) fn build(
                 .collect(),
         };
         match toml::from_str::<RawFile>(text) {
-            Ok(raw) => parsed.push((file, raw)),
+            Ok(raw) => {
+                check_unknown_keys(&mut checker, &file, text, &raw);
+                parsed.push((file, raw));
+            }
             Err(err) => {
                 let offset = err.span().map_or(0, |s| s.start);
-                let message = err.message().trim().to_string();
+                let mut message = err.message().trim().to_string();
+                if message.contains("expected a string") && message.contains("map") {
+                    message.push_str(": write dates in quotes, e.g. date = \"2025-10-31\"");
+                }
                 checker.report(&file, offset, message);
             }
         }
@@ -105,22 +114,27 @@ pub(super) fn build(
         ];
         for (kind, list) in tables {
             for entry in list.iter() {
-                let Some(entity) = check_entity(&mut checker, file, kind, entry) else {
-                    continue;
-                };
                 let line = file.line_of(entry.span().start);
-                if let Some((first_file, first_line)) = first_seen.get(&entity.id) {
-                    let message = format!(
-                        "duplicate id `{}`: already declared at {}:{}",
-                        entity.id,
-                        first_file.display(),
-                        first_line
-                    );
-                    checker.report(file, entry.span().start, message);
-                    continue;
+                let declared_id = entry
+                    .get_ref()
+                    .id
+                    .as_ref()
+                    .and_then(|id| EntityId::parse(id.get_ref()).ok());
+                if let Some(id) = &declared_id {
+                    if let Some((first_file, first_line)) = first_seen.get(id) {
+                        let message = format!(
+                            "duplicate id `{id}`: already declared at {}:{}",
+                            first_file.display(),
+                            first_line
+                        );
+                        checker.report(file, entry.span().start, message);
+                        continue;
+                    }
+                    first_seen.insert(id.clone(), (file.path.to_path_buf(), line));
                 }
-                first_seen.insert(entity.id.clone(), (file.path.to_path_buf(), line));
-                entities.push(entity);
+                if let Some(entity) = check_entity(&mut checker, file, kind, entry) {
+                    entities.push(entity);
+                }
             }
         }
     }
@@ -131,7 +145,8 @@ pub(super) fn build(
     let mut relation_seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
     for (file, raw) in &parsed {
         for entry in &raw.relation {
-            let Some(relation) = check_relation(&mut checker, file, &kinds, entry) else {
+            let Some(relation) = check_relation(&mut checker, file, &kinds, &first_seen, entry)
+            else {
                 continue;
             };
             let line = file.line_of(entry.span().start);
@@ -153,7 +168,9 @@ pub(super) fn build(
     }
 
     if !checker.problems.is_empty() {
-        return Err(LoadError::Invalid(checker.problems));
+        let mut problems = checker.problems;
+        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        return Err(LoadError::Invalid(problems));
     }
     let documents = checker.documents.into_values().map(|(d, _)| d).collect();
     // The checks above establish every invariant Graph::new asserts.
@@ -166,10 +183,148 @@ pub(super) fn build(
     })
 }
 
+/// Reports every key serde ignored: unknown tables, and unknown fields of
+/// entries and of their sources, each at its own line.
+fn check_unknown_keys(checker: &mut Checker<'_>, file: &FileCtx<'_>, text: &str, raw: &RawFile) {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return;
+    };
+    let mut starts: Vec<usize> = raw
+        .document
+        .iter()
+        .map(|e| e.span().start)
+        .chain(raw.relation.iter().map(|e| e.span().start))
+        .chain(
+            [
+                &raw.organisation,
+                &raw.person,
+                &raw.group,
+                &raw.deliverable,
+                &raw.event,
+            ]
+            .into_iter()
+            .flat_map(|list| list.iter().map(|e| e.span().start)),
+        )
+        .collect();
+    starts.sort_unstable();
+    let end_of = |start: usize| {
+        starts
+            .iter()
+            .copied()
+            .find(|&s| s > start)
+            .unwrap_or(text.len())
+    };
+    for (name, value) in &table {
+        if !TABLES.contains(&name.as_str()) {
+            let at = find_key(text, 0, text.len(), name);
+            let message = format!(
+                "unknown table `{name}`{}: expected one of {}",
+                suggest(name, TABLES),
+                TABLES.join(", ")
+            );
+            checker.report(file, at, message);
+            continue;
+        }
+        let (known, spans): (&[&str], Vec<usize>) = match name.as_str() {
+            "document" => (
+                DOCUMENT_KEYS,
+                raw.document.iter().map(|e| e.span().start).collect(),
+            ),
+            "relation" => (
+                RELATION_KEYS,
+                raw.relation.iter().map(|e| e.span().start).collect(),
+            ),
+            "organisation" => (
+                ENTITY_KEYS,
+                raw.organisation.iter().map(|e| e.span().start).collect(),
+            ),
+            "person" => (
+                ENTITY_KEYS,
+                raw.person.iter().map(|e| e.span().start).collect(),
+            ),
+            "group" => (
+                ENTITY_KEYS,
+                raw.group.iter().map(|e| e.span().start).collect(),
+            ),
+            "deliverable" => (
+                ENTITY_KEYS,
+                raw.deliverable.iter().map(|e| e.span().start).collect(),
+            ),
+            _ => (
+                ENTITY_KEYS,
+                raw.event.iter().map(|e| e.span().start).collect(),
+            ),
+        };
+        let Some(entries) = value.as_array() else {
+            continue;
+        };
+        for (i, entry) in entries.iter().enumerate() {
+            let (Some(fields), Some(&start)) = (entry.as_table(), spans.get(i)) else {
+                continue;
+            };
+            let end = end_of(start);
+            for key in fields.keys().filter(|k| !known.contains(&k.as_str())) {
+                let message = format!(
+                    "unknown field `{key}` in this [[{name}]]{}: expected one of {}",
+                    suggest(key, known),
+                    known.join(", ")
+                );
+                checker.report(file, find_key(text, start, end, key), message);
+            }
+            let sources = fields.get("source").and_then(|v| v.as_array());
+            for source in sources.into_iter().flatten().filter_map(|v| v.as_table()) {
+                for key in source.keys().filter(|k| !SOURCE_KEYS.contains(&k.as_str())) {
+                    let message = format!(
+                        "unknown field `{key}` in this source{}: expected one of {}",
+                        suggest(key, SOURCE_KEYS),
+                        SOURCE_KEYS.join(", ")
+                    );
+                    checker.report(file, find_key(text, start, end, key), message);
+                }
+            }
+        }
+    }
+}
+
+/// The offset of the line in `text[start..end]` that sets `key` (`key =`)
+/// or opens a table named by it; `start` when there is none.
+fn find_key(text: &str, start: usize, end: usize, key: &str) -> usize {
+    let mut offset = start;
+    for line in text[start..end].split_inclusive('\n') {
+        let t = line.trim_start();
+        let sets = t
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        let header = t.starts_with('[')
+            && t.trim_start_matches('[')
+                .trim_end()
+                .trim_end_matches(']')
+                .rsplit('.')
+                .next()
+                .is_some_and(|last| last.trim() == key);
+        if sets || header {
+            return offset;
+        }
+        offset += line.len();
+    }
+    start
+}
+
+/// ` (did you mean `x`?)` for the known word closest to `word`, if close.
+fn suggest(word: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(word, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
 fn check_document(checker: &mut Checker<'_>, file: &FileCtx<'_>, entry: &Spanned<RawDocument>) {
     let at = entry.span().start;
     let raw = entry.get_ref();
-    let Some(key) = required(checker, file, at, "document", "key", raw.key.as_ref()) else {
+    let Some(key) = required_str(checker, file, at, "document", "key", raw.key.as_ref()) else {
         return;
     };
     let title = required_text(checker, file, at, "document", "title", raw.title.as_deref());
@@ -244,7 +399,7 @@ fn check_sources(
     for entry in list {
         let src_at = entry.span().start;
         let raw = entry.get_ref();
-        let doc = required(checker, file, src_at, "source", "doc", raw.doc.as_ref());
+        let doc = required_str(checker, file, src_at, "source", "doc", raw.doc.as_ref());
         let quote = required(checker, file, src_at, "source", "quote", raw.quote.as_ref());
         let (Some(doc), Some(quote)) = (doc, quote) else {
             continue;
@@ -297,7 +452,7 @@ fn check_entity(
     let at = entry.span().start;
     let raw = entry.get_ref();
     let table_name = table.prefix();
-    let id_text = required(checker, file, at, table_name, "id", raw.id.as_ref());
+    let id_text = required_str(checker, file, at, table_name, "id", raw.id.as_ref());
     let id = id_text.and_then(|id| match EntityId::parse(id.get_ref()) {
         Ok(parsed) if parsed.kind() == table => Some(parsed),
         Ok(parsed) => {
@@ -452,13 +607,14 @@ fn check_relation(
     checker: &mut Checker<'_>,
     file: &FileCtx<'_>,
     kinds: &HashMap<EntityId, EntityKind>,
+    declared: &HashMap<EntityId, (PathBuf, usize)>,
     entry: &Spanned<RawRelation>,
 ) -> Option<Relation> {
     let at = entry.span().start;
     let raw = entry.get_ref();
     let rel_type = vocab::<RelationType>(checker, file, at, "relation", "type", &raw.rel_type);
     let mut end = |field: &str, value: &Option<Spanned<String>>| {
-        let value = required(checker, file, at, "relation", field, value.as_ref())?;
+        let value = required_str(checker, file, at, "relation", field, value.as_ref())?;
         match EntityId::parse(value.get_ref()) {
             Err(err) => {
                 checker.report(file, value.span().start, err.to_string());
@@ -466,6 +622,8 @@ fn check_relation(
             }
             Ok(id) => match kinds.get(&id) {
                 Some(kind) => Some((id, *kind, value.span().start)),
+                // Declared, but with problems of its own, reported there.
+                None if declared.contains_key(&id) => None,
                 None => {
                     let message =
                         format!("unknown reference `{field} = \"{id}\"`: no entity has this id");
@@ -526,6 +684,24 @@ fn required<'v, T>(
     value
 }
 
+/// Like [`required`], for a string that must also not be blank.
+fn required_str<'v>(
+    checker: &mut Checker<'_>,
+    file: &FileCtx<'_>,
+    at: usize,
+    table: &str,
+    field: &str,
+    value: Option<&'v Spanned<String>>,
+) -> Option<&'v Spanned<String>> {
+    let value = required(checker, file, at, table, field, value)?;
+    if value.get_ref().trim().is_empty() {
+        let message = format!("field `{field}` is blank in this [[{table}]]");
+        checker.report(file, value.span().start, message);
+        return None;
+    }
+    Some(value)
+}
+
 fn required_text(
     checker: &mut Checker<'_>,
     file: &FileCtx<'_>,
@@ -583,12 +759,24 @@ fn check_date(checker: &mut Checker<'_>, file: &FileCtx<'_>, date: &Spanned<Stri
             .enumerate()
             .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
     let valid = shape && {
+        let year: u32 = date.get_ref()[0..4].parse().unwrap_or(0);
         let month: u32 = date.get_ref()[5..7].parse().unwrap_or(0);
         let day: u32 = date.get_ref()[8..10].parse().unwrap_or(0);
-        (1..=12).contains(&month) && (1..=31).contains(&day)
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 0,
+        };
+        (1..=days).contains(&day)
     };
     if !valid {
-        let message = format!("date `{}` is not a date: write YYYY-MM-DD", date.get_ref());
+        let message = format!(
+            "date `{}` is not a calendar date: write YYYY-MM-DD",
+            date.get_ref()
+        );
         checker.report(file, date.span().start, message);
     }
 }

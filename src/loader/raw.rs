@@ -2,14 +2,54 @@
 //!
 //! Everything a curator can get wrong is optional or a string here, so that
 //! the loader can report each mistake with its line instead of stopping at
-//! the first one serde meets.
+//! the first one serde meets. Unknown keys are ignored by serde and reported
+//! by the loader (each with its line), so one typo does not hide a file.
+
+/// The tables a data file may hold.
+pub const TABLES: &[&str] = &[
+    "document",
+    "organisation",
+    "person",
+    "group",
+    "deliverable",
+    "event",
+    "relation",
+];
+
+/// The keys of a `[[document]]`.
+pub const DOCUMENT_KEYS: &[&str] = &["key", "title", "publisher", "date", "url", "text_file"];
+
+/// The keys of an entity table (which apply to which kind is checked apart).
+pub const ENTITY_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "aliases",
+    "description",
+    "note",
+    "source",
+    "category",
+    "acronym",
+    "honorific",
+    "group_kind",
+    "number",
+    "status",
+    "deliverable_kind",
+    "url",
+    "event_kind",
+    "date",
+];
+
+/// The keys of a `[[relation]]`.
+pub const RELATION_KEYS: &[&str] = &["type", "from", "to", "role", "note", "source"];
+
+/// The keys of a source.
+pub const SOURCE_KEYS: &[&str] = &["doc", "section", "quote"];
 
 use serde::Deserialize;
 use toml::Spanned;
 
 /// One `*.toml` file of graph-data.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawFile {
     #[serde(default)]
     pub document: Vec<Spanned<RawDocument>>,
@@ -29,7 +69,6 @@ pub struct RawFile {
 
 /// A `[[document]]` entry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawDocument {
     pub key: Option<Spanned<String>>,
     pub title: Option<String>,
@@ -41,7 +80,6 @@ pub struct RawDocument {
 
 /// A `[[<table>.source]]` entry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawSource {
     pub doc: Option<Spanned<String>>,
     pub section: Option<String>,
@@ -51,7 +89,6 @@ pub struct RawSource {
 /// An entity entry of any kind; the loader checks which of the kind-specific
 /// fields apply.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawEntity {
     pub id: Option<Spanned<String>>,
     pub name: Option<String>,
@@ -81,7 +118,6 @@ pub struct RawEntity {
 
 /// A `[[relation]]` entry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawRelation {
     #[serde(rename = "type")]
     pub rel_type: Option<Spanned<String>>,

@@ -1,0 +1,656 @@
+//! The analyst's toolkit on the graph: neighbourhoods, k shortest paths,
+//! path patterns, centrality, components, common connections.
+//!
+//! Every walk is bounded: a depth bound from the caller and a visit budget;
+//! what stops at the budget says so (`truncated`).
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use super::{direction_matches, Adj, Graph, Path};
+use crate::model::{Direction, Entity, EntityId, EntityKind, Relation, RelationType};
+
+/// A part of the graph: entities and the relations among them.
+#[derive(Debug, Clone)]
+pub struct Subgraph<'g> {
+    /// In the order they were reached (the root first).
+    pub entities: Vec<&'g Entity>,
+    /// Every relation (of the types asked for) between two of `entities`, by id.
+    pub relations: Vec<&'g Relation>,
+    /// Whether the visit budget stopped the walk before `depth` was reached.
+    pub truncated: bool,
+}
+
+/// One step of a path pattern.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Only relations of these types (any when `None`).
+    pub types: Option<Vec<RelationType>>,
+    /// Which way to follow them.
+    pub direction: Direction,
+    /// The fewest hops this step takes (at least 1).
+    pub min_hops: usize,
+    /// The most hops this step takes.
+    pub max_hops: usize,
+    /// The kinds the step may end on (any when `None`).
+    pub kinds: Option<Vec<EntityKind>>,
+}
+
+/// An entity reached by a path pattern.
+#[derive(Debug, Clone)]
+pub struct Reached<'g> {
+    pub entity: &'g Entity,
+    /// Hops from the start, over all steps.
+    pub depth: usize,
+    /// The walk that reached it (the shortest one found, in edge order).
+    pub path: Path<'g>,
+}
+
+/// The result of a path pattern.
+#[derive(Debug, Clone)]
+pub struct Traversal<'g> {
+    /// Each entity once, by depth, then name, then id.
+    pub reached: Vec<Reached<'g>>,
+    /// Whether the visit budget stopped the walk early.
+    pub truncated: bool,
+}
+
+/// A centrality measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// The number of relations (either way).
+    Degree,
+    /// Brandes' betweenness, normalised as networkx does for undirected graphs.
+    Betweenness,
+    /// PageRank (damping 0.85) on the relations taken both ways.
+    PageRank,
+    /// Closeness, scaled by the reachable share (Wasserman-Faust), as networkx does.
+    Closeness,
+}
+
+/// Why an analysis could not be run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnalyticsError {
+    /// An all-pairs measure on a graph too large to answer in a request.
+    #[error("{metric:?} over {entities} entities exceeds the budget of {budget} entities")]
+    TooLarge {
+        metric: Metric,
+        entities: usize,
+        budget: usize,
+    },
+}
+
+/// The most entities an all-pairs measure (betweenness, closeness) is run on.
+pub const ALL_PAIRS_BUDGET: usize = 50_000;
+
+/// A key for one type filter: a bit per relation type.
+fn type_mask(types: Option<&[RelationType]>) -> u16 {
+    match types {
+        None => u16::MAX,
+        Some(list) => list.iter().fold(0, |m, t| m | (1 << (*t as u16))),
+    }
+}
+
+/// Cached centrality scores of one snapshot.
+#[derive(Default)]
+pub(super) struct CentralityCache(std::sync::Mutex<HashMap<(Metric, u16), Arc<Vec<f64>>>>);
+
+impl Graph {
+    /// The relations at `at` of `mask`, followed in `direction`.
+    fn adj(&self, at: u32, mask: u16, direction: Direction) -> impl Iterator<Item = &Adj> + '_ {
+        self.adjacency[at as usize].iter().filter(move |a| {
+            direction_matches(direction, a.outgoing)
+                && mask & (1 << (self.relations[a.relation as usize].rel_type as u16)) != 0
+        })
+    }
+
+    fn position(&self, id: &EntityId) -> Option<u32> {
+        self.by_id.get(id).map(|i| i.index() as u32)
+    }
+
+    /// The entities within `depth` relations of `root` (of `types`, in
+    /// `direction`), breadth-first, at most `budget` entities.
+    pub fn neighbourhood(
+        &self,
+        root: &EntityId,
+        depth: usize,
+        types: Option<&[RelationType]>,
+        direction: Direction,
+        budget: usize,
+    ) -> Option<Subgraph<'_>> {
+        let start = self.position(root)?;
+        let mask = type_mask(types);
+        let mut seen: HashMap<u32, usize> = HashMap::from([(start, 0)]);
+        let mut order = vec![start];
+        let mut queue = VecDeque::from([start]);
+        let mut truncated = false;
+        'walk: while let Some(at) = queue.pop_front() {
+            let d = seen[&at];
+            if d >= depth {
+                continue;
+            }
+            for a in self.adj(at, mask, direction) {
+                if seen.contains_key(&a.other) {
+                    continue;
+                }
+                if order.len() >= budget {
+                    truncated = true;
+                    break 'walk;
+                }
+                seen.insert(a.other, d + 1);
+                order.push(a.other);
+                queue.push_back(a.other);
+            }
+        }
+        let members: HashSet<u32> = order.iter().copied().collect();
+        Some(self.induced(&order, &members, mask, truncated))
+    }
+
+    /// The whole graph as a subgraph.
+    pub fn everything(&self) -> Subgraph<'_> {
+        Subgraph {
+            entities: self.entities.iter().collect(),
+            relations: self.relations.iter().collect(),
+            truncated: false,
+        }
+    }
+
+    fn induced(
+        &self,
+        order: &[u32],
+        members: &HashSet<u32>,
+        mask: u16,
+        truncated: bool,
+    ) -> Subgraph<'_> {
+        let mut rels: BTreeSet<u32> = BTreeSet::new();
+        for &at in order {
+            for a in self.adj(at, mask, Direction::Out) {
+                if members.contains(&a.other) {
+                    rels.insert(a.relation);
+                }
+            }
+        }
+        Subgraph {
+            entities: order.iter().map(|&i| &self.entities[i as usize]).collect(),
+            relations: rels.iter().map(|&r| &self.relations[r as usize]).collect(),
+            truncated,
+        }
+    }
+
+    /// BFS from `start` to `goal` avoiding `banned_nodes` and
+    /// `banned_relations`, at most `max_depth` hops; counts visits into
+    /// `visits`. The walk as (entities, relations) positions.
+    #[allow(clippy::too_many_arguments)]
+    fn bfs_path(
+        &self,
+        start: u32,
+        goal: u32,
+        mask: u16,
+        max_depth: usize,
+        banned_nodes: &HashSet<u32>,
+        banned_relations: &HashSet<u32>,
+        visits: &mut usize,
+    ) -> Option<(Vec<u32>, Vec<u32>)> {
+        if start == goal {
+            return Some((vec![start], Vec::new()));
+        }
+        let mut parent: HashMap<u32, (u32, u32)> = HashMap::new();
+        let mut depth: HashMap<u32, usize> = HashMap::from([(start, 0)]);
+        let mut queue = VecDeque::from([start]);
+        while let Some(at) = queue.pop_front() {
+            let d = depth[&at];
+            if d >= max_depth {
+                continue;
+            }
+            for a in self.adj(at, mask, Direction::Both) {
+                *visits += 1;
+                if banned_nodes.contains(&a.other)
+                    || banned_relations.contains(&a.relation)
+                    || depth.contains_key(&a.other)
+                {
+                    continue;
+                }
+                depth.insert(a.other, d + 1);
+                parent.insert(a.other, (at, a.relation));
+                if a.other == goal {
+                    let (mut nodes, mut rels) = (vec![goal], Vec::new());
+                    let mut cur = goal;
+                    while cur != start {
+                        let (prev, rel) = parent[&cur];
+                        rels.push(rel);
+                        nodes.push(prev);
+                        cur = prev;
+                    }
+                    nodes.reverse();
+                    rels.reverse();
+                    return Some((nodes, rels));
+                }
+                queue.push_back(a.other);
+            }
+        }
+        None
+    }
+
+    /// The `k` shortest simple paths (no entity twice) from `from` to `to`,
+    /// relations followed either way, of at most `max_depth` relations:
+    /// Yen's algorithm over breadth-first searches. Shortest first; equal
+    /// lengths in a fixed order (by the positions of their entities and
+    /// relations), so the same data gives the same answer. Stops early
+    /// (fewer paths, each still correct and in order) after `budget` edge
+    /// visits; the flag says so.
+    pub fn k_shortest_paths(
+        &self,
+        from: &EntityId,
+        to: &EntityId,
+        types: Option<&[RelationType]>,
+        max_depth: usize,
+        k: usize,
+        budget: usize,
+    ) -> (Vec<Path<'_>>, bool) {
+        let (Some(start), Some(goal)) = (self.position(from), self.position(to)) else {
+            return (Vec::new(), false);
+        };
+        if k == 0 {
+            return (Vec::new(), false);
+        }
+        let mask = type_mask(types);
+        let mut visits = 0usize;
+        let none = HashSet::new();
+        let Some(first) = self.bfs_path(start, goal, mask, max_depth, &none, &none, &mut visits)
+        else {
+            return (Vec::new(), false);
+        };
+        let mut found: Vec<(Vec<u32>, Vec<u32>)> = vec![first];
+        // Candidates ordered by (length, relations, entities): deterministic.
+        let mut candidates: BTreeSet<(usize, Vec<u32>, Vec<u32>)> = BTreeSet::new();
+        let mut truncated = false;
+        while found.len() < k {
+            let (last_nodes, last_rels) = found.last().expect("at least one path").clone();
+            for i in 0..last_rels.len() {
+                if visits > budget {
+                    truncated = true;
+                    break;
+                }
+                let spur = last_nodes[i];
+                let root_nodes = &last_nodes[..=i];
+                let root_rels = &last_rels[..i];
+                let mut banned_rels: HashSet<u32> = HashSet::new();
+                for (nodes, rels) in &found {
+                    if nodes.len() > i && &nodes[..=i] == root_nodes {
+                        if let Some(&r) = rels.get(i) {
+                            banned_rels.insert(r);
+                        }
+                    }
+                }
+                let banned_nodes: HashSet<u32> = root_nodes[..i].iter().copied().collect();
+                let remaining = max_depth.saturating_sub(i);
+                if let Some((spur_nodes, spur_rels)) = self.bfs_path(
+                    spur,
+                    goal,
+                    mask,
+                    remaining,
+                    &banned_nodes,
+                    &banned_rels,
+                    &mut visits,
+                ) {
+                    let mut nodes = root_nodes.to_vec();
+                    nodes.extend_from_slice(&spur_nodes[1..]);
+                    let mut rels = root_rels.to_vec();
+                    rels.extend_from_slice(&spur_rels);
+                    if !found.iter().any(|(_, r)| *r == rels) {
+                        candidates.insert((rels.len(), rels, nodes));
+                    }
+                }
+            }
+            if truncated {
+                break;
+            }
+            let Some((_, rels, nodes)) = candidates.pop_first() else {
+                break;
+            };
+            found.push((nodes, rels));
+        }
+        let paths = found
+            .into_iter()
+            .map(|(nodes, rels)| Path {
+                entities: nodes.iter().map(|&n| &self.entities[n as usize]).collect(),
+                relations: rels.iter().map(|&r| &self.relations[r as usize]).collect(),
+            })
+            .collect();
+        (paths, truncated)
+    }
+
+    /// Follows a path pattern from `from`: each step walks `min_hops` to
+    /// `max_hops` relations of its types and direction and ends on one of its
+    /// kinds; the entities reached by the last step are the answer, each once,
+    /// with its shortest walk. At most `budget` edge visits.
+    pub fn traverse(&self, from: &[EntityId], steps: &[Step], budget: usize) -> Traversal<'_> {
+        // frontier: entity -> (total depth, walk as entity and relation positions)
+        let mut frontier: Vec<(u32, usize, Vec<u32>, Vec<u32>)> = Vec::new();
+        let mut seen_start = HashSet::new();
+        for id in from {
+            if let Some(p) = self.position(id) {
+                if seen_start.insert(p) {
+                    frontier.push((p, 0, vec![p], Vec::new()));
+                }
+            }
+        }
+        let mut visits = 0usize;
+        let mut truncated = false;
+        for step in steps {
+            let mask = type_mask(step.types.as_deref());
+            let mut next: HashMap<u32, (usize, Vec<u32>, Vec<u32>)> = HashMap::new();
+            let mut next_order: Vec<u32> = Vec::new();
+            for (start, base_depth, base_nodes, base_rels) in &frontier {
+                // BFS from this start, at most max_hops, simple within the walk.
+                let mut parent: HashMap<u32, (u32, u32)> = HashMap::new();
+                let mut hops: HashMap<u32, usize> = HashMap::from([(*start, 0)]);
+                let mut queue = VecDeque::from([*start]);
+                while let Some(at) = queue.pop_front() {
+                    let h = hops[&at];
+                    if h >= step.max_hops {
+                        continue;
+                    }
+                    for a in self.adj(at, mask, step.direction) {
+                        visits += 1;
+                        if visits > budget {
+                            truncated = true;
+                            break;
+                        }
+                        if hops.contains_key(&a.other) || base_nodes.contains(&a.other) {
+                            continue;
+                        }
+                        hops.insert(a.other, h + 1);
+                        parent.insert(a.other, (at, a.relation));
+                        queue.push_back(a.other);
+                        let kind_ok = step
+                            .kinds
+                            .as_ref()
+                            .is_none_or(|k| k.contains(&self.entities[a.other as usize].kind()));
+                        if h + 1 < step.min_hops || !kind_ok {
+                            continue;
+                        }
+                        let depth = base_depth + h + 1;
+                        if next.get(&a.other).is_some_and(|(d, _, _)| *d <= depth) {
+                            continue;
+                        }
+                        let (mut nodes, mut rels) = (vec![a.other], Vec::new());
+                        let mut cur = a.other;
+                        while cur != *start {
+                            let (prev, rel) = parent[&cur];
+                            rels.push(rel);
+                            nodes.push(prev);
+                            cur = prev;
+                        }
+                        nodes.pop();
+                        nodes.reverse();
+                        rels.reverse();
+                        let mut all_nodes = base_nodes.clone();
+                        all_nodes.extend(nodes);
+                        let mut all_rels = base_rels.clone();
+                        all_rels.extend(rels);
+                        if !next.contains_key(&a.other) {
+                            next_order.push(a.other);
+                        }
+                        next.insert(a.other, (depth, all_nodes, all_rels));
+                    }
+                    if truncated {
+                        break;
+                    }
+                }
+                if truncated {
+                    break;
+                }
+            }
+            frontier = next_order
+                .into_iter()
+                .map(|p| {
+                    let (d, n, r) = next.remove(&p).expect("listed entities are in the map");
+                    (p, d, n, r)
+                })
+                .collect();
+            if truncated {
+                break;
+            }
+        }
+        let mut reached: Vec<Reached<'_>> = frontier
+            .into_iter()
+            .map(|(p, depth, nodes, rels)| Reached {
+                entity: &self.entities[p as usize],
+                depth,
+                path: Path {
+                    entities: nodes.iter().map(|&n| &self.entities[n as usize]).collect(),
+                    relations: rels.iter().map(|&r| &self.relations[r as usize]).collect(),
+                },
+            })
+            .collect();
+        reached.sort_by(|a, b| {
+            (a.depth, &a.entity.name, &a.entity.id).cmp(&(b.depth, &b.entity.name, &b.entity.id))
+        });
+        Traversal { reached, truncated }
+    }
+
+    /// Entities linked to both `a` and `b` (relations of `types`, either
+    /// way), by name; with the relations that link each to `a` and to `b`.
+    pub fn common_connections(
+        &self,
+        a: &EntityId,
+        b: &EntityId,
+        types: Option<&[RelationType]>,
+    ) -> Vec<(&Entity, Vec<&Relation>, Vec<&Relation>)> {
+        let (Some(pa), Some(pb)) = (self.position(a), self.position(b)) else {
+            return Vec::new();
+        };
+        let mask = type_mask(types);
+        let mut via_a: HashMap<u32, Vec<&Relation>> = HashMap::new();
+        for adj in self.adj(pa, mask, Direction::Both) {
+            via_a
+                .entry(adj.other)
+                .or_default()
+                .push(&self.relations[adj.relation as usize]);
+        }
+        let mut out: HashMap<u32, (Vec<&Relation>, Vec<&Relation>)> = HashMap::new();
+        for adj in self.adj(pb, mask, Direction::Both) {
+            if adj.other == pa || adj.other == pb {
+                continue;
+            }
+            if let Some(ra) = via_a.get(&adj.other) {
+                let slot = out
+                    .entry(adj.other)
+                    .or_insert_with(|| (ra.clone(), Vec::new()));
+                slot.1.push(&self.relations[adj.relation as usize]);
+            }
+        }
+        let mut list: Vec<_> = out
+            .into_iter()
+            .map(|(p, (ra, rb))| (&self.entities[p as usize], ra, rb))
+            .collect();
+        list.sort_by(|x, y| (&x.0.name, &x.0.id).cmp(&(&y.0.name, &y.0.id)));
+        list
+    }
+
+    /// The connected components over relations of `types` (either way):
+    /// largest first, then by their first entity's id; each component's
+    /// entities in (kind, id) order.
+    pub fn components(&self, types: Option<&[RelationType]>) -> Vec<Vec<&Entity>> {
+        let mask = type_mask(types);
+        let n = self.entities.len();
+        let mut component = vec![u32::MAX; n];
+        let mut groups: Vec<Vec<u32>> = Vec::new();
+        for s in 0..n as u32 {
+            if component[s as usize] != u32::MAX {
+                continue;
+            }
+            let c = groups.len() as u32;
+            component[s as usize] = c;
+            let mut members = vec![s];
+            let mut stack = vec![s];
+            while let Some(at) = stack.pop() {
+                for a in self.adj(at, mask, Direction::Both) {
+                    if component[a.other as usize] == u32::MAX {
+                        component[a.other as usize] = c;
+                        members.push(a.other);
+                        stack.push(a.other);
+                    }
+                }
+            }
+            members.sort_unstable();
+            groups.push(members);
+        }
+        groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+        groups
+            .into_iter()
+            .map(|g| g.into_iter().map(|i| &self.entities[i as usize]).collect())
+            .collect()
+    }
+
+    /// Every entity's score for `metric` over relations of `types` (either
+    /// way), by position. Computed once per snapshot and type filter.
+    pub fn centrality(
+        &self,
+        metric: Metric,
+        types: Option<&[RelationType]>,
+    ) -> Result<Arc<Vec<f64>>, AnalyticsError> {
+        let mask = type_mask(types);
+        if let Some(hit) = self
+            .centrality
+            .0
+            .lock()
+            .expect("cache lock")
+            .get(&(metric, mask))
+        {
+            return Ok(hit.clone());
+        }
+        let n = self.entities.len();
+        if matches!(metric, Metric::Betweenness | Metric::Closeness) && n > ALL_PAIRS_BUDGET {
+            return Err(AnalyticsError::TooLarge {
+                metric,
+                entities: n,
+                budget: ALL_PAIRS_BUDGET,
+            });
+        }
+        // Undirected simple adjacency (parallel relations count once, as in networkx's Graph).
+        let neigh: Vec<Vec<u32>> = (0..n as u32)
+            .map(|i| {
+                let mut v: Vec<u32> = self
+                    .adj(i, mask, Direction::Both)
+                    .map(|a| a.other)
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let scores = match metric {
+            Metric::Degree => neigh.iter().map(|v| v.len() as f64).collect(),
+            Metric::PageRank => {
+                let mut g = petgraph::graph::DiGraph::<(), ()>::with_capacity(n, 0);
+                for _ in 0..n {
+                    g.add_node(());
+                }
+                for (i, list) in neigh.iter().enumerate() {
+                    for &j in list {
+                        g.add_edge((i as u32).into(), j.into(), ());
+                    }
+                }
+                petgraph::algo::page_rank(&g, 0.85_f64, 100)
+            }
+            Metric::Betweenness => betweenness(&neigh),
+            Metric::Closeness => closeness(&neigh),
+        };
+        let scores = Arc::new(scores);
+        self.centrality
+            .0
+            .lock()
+            .expect("cache lock")
+            .insert((metric, mask), scores.clone());
+        Ok(scores)
+    }
+}
+
+/// Brandes' algorithm on an undirected graph, normalised by
+/// `2 / ((n - 1)(n - 2))` as networkx does.
+fn betweenness(neigh: &[Vec<u32>]) -> Vec<f64> {
+    let n = neigh.len();
+    let mut cb = vec![0.0f64; n];
+    let mut sigma = vec![0.0f64; n];
+    let mut dist = vec![-1i64; n];
+    let mut delta = vec![0.0f64; n];
+    let mut preds: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut stack: Vec<u32> = Vec::with_capacity(n);
+    let mut queue: VecDeque<u32> = VecDeque::with_capacity(n);
+    for s in 0..n {
+        for v in 0..n {
+            preds[v].clear();
+            sigma[v] = 0.0;
+            dist[v] = -1;
+            delta[v] = 0.0;
+        }
+        sigma[s] = 1.0;
+        dist[s] = 0;
+        queue.push_back(s as u32);
+        while let Some(v) = queue.pop_front() {
+            stack.push(v);
+            for &w in &neigh[v as usize] {
+                if dist[w as usize] < 0 {
+                    dist[w as usize] = dist[v as usize] + 1;
+                    queue.push_back(w);
+                }
+                if dist[w as usize] == dist[v as usize] + 1 {
+                    sigma[w as usize] += sigma[v as usize];
+                    preds[w as usize].push(v);
+                }
+            }
+        }
+        while let Some(w) = stack.pop() {
+            for &v in &preds[w as usize] {
+                delta[v as usize] +=
+                    sigma[v as usize] / sigma[w as usize] * (1.0 + delta[w as usize]);
+            }
+            if w as usize != s {
+                cb[w as usize] += delta[w as usize];
+            }
+        }
+    }
+    // Each pair was counted from both ends; networkx's normalised undirected
+    // betweenness is 2 * raw/2 / ((n-1)(n-2)).
+    let scale = if n > 2 {
+        1.0 / ((n - 1) as f64 * (n - 2) as f64)
+    } else {
+        0.0
+    };
+    cb.iter().map(|c| c * scale).collect()
+}
+
+/// Closeness with the Wasserman-Faust correction for disconnected graphs, as
+/// networkx computes it: `(r / (n - 1)) * (r / total distance)`, r the number
+/// of other entities reachable.
+fn closeness(neigh: &[Vec<u32>]) -> Vec<f64> {
+    let n = neigh.len();
+    let mut dist = vec![u32::MAX; n];
+    let mut queue = VecDeque::new();
+    (0..n)
+        .map(|s| {
+            dist.iter_mut().for_each(|d| *d = u32::MAX);
+            dist[s] = 0;
+            queue.push_back(s as u32);
+            let (mut total, mut reached) = (0u64, 0u64);
+            while let Some(v) = queue.pop_front() {
+                for &w in &neigh[v as usize] {
+                    if dist[w as usize] == u32::MAX {
+                        dist[w as usize] = dist[v as usize] + 1;
+                        total += u64::from(dist[w as usize]);
+                        reached += 1;
+                        queue.push_back(w);
+                    }
+                }
+            }
+            if total == 0 || n < 2 {
+                0.0
+            } else {
+                let r = reached as f64;
+                (r / (n - 1) as f64) * (r / total as f64)
+            }
+        })
+        .collect()
+}

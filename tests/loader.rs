@@ -1,0 +1,573 @@
+//! Behaviour of the loader: every mistake a curator can make in `graph-data/`
+//! is reported with its file, its line and a message that says what is wrong.
+//!
+//! Each mistake has its own fixture folder in `tests/fixtures/invalid/`, named
+//! after it; the line numbers asserted here are those of the fixture files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use civgraph::loader::{self, LoadError, LoadOptions, Problem};
+use civgraph::model::RelationType;
+
+fn crate_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    crate_root().join("tests/fixtures/invalid").join(name)
+}
+
+/// The problems found in `dir`, which must fail to load with `LoadError::Invalid`.
+fn problems_in(dir: &Path, options: &LoadOptions) -> Vec<Problem> {
+    match loader::load_dir_with(dir, options) {
+        Ok(_) => panic!("{} loaded, but it holds a mistake", dir.display()),
+        Err(LoadError::Invalid(problems)) => problems,
+        Err(other) => panic!(
+            "{}: expected problems in the data, got: {other}",
+            dir.display()
+        ),
+    }
+}
+
+/// One problem expected: file (below the data folder), line, and words the
+/// message must contain.
+type Expected<'a> = (&'a str, usize, &'a [&'a str]);
+
+/// Asserts that `dir` reports exactly the `expected` problems, in any order.
+fn assert_problems_in(dir: &Path, options: &LoadOptions, expected: &[Expected<'_>]) {
+    let found = problems_in(dir, options);
+    let listing = found
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut left: Vec<&Problem> = found.iter().collect();
+    for (file, line, words) in expected {
+        let file = dir.join(file);
+        let at = left.iter().position(|p| {
+            p.file == file && p.line == *line && words.iter().all(|w| p.message.contains(w))
+        });
+        match at {
+            Some(i) => {
+                left.remove(i);
+            }
+            None => panic!(
+                "expected a problem at {}:{line} mentioning {words:?}; found:\n{listing}",
+                file.display()
+            ),
+        }
+    }
+    assert!(
+        left.is_empty(),
+        "unexpected problems in {}:\n{}",
+        dir.display(),
+        left.iter()
+            .map(|p| format!("  {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// Asserts that the fixture `name` reports exactly the `expected` problems.
+fn assert_problems(name: &str, expected: &[Expected<'_>]) {
+    assert_problems_in(&fixture(name), &LoadOptions::default(), expected);
+}
+
+// ---------------------------------------------------------------------------
+// The bundled data, and the shape of a report.
+
+#[test]
+fn bundled_graph_data_loads() {
+    let graph = loader::load_dir(&crate_root().join("graph-data"))
+        .unwrap_or_else(|err| panic!("graph-data does not load:\n{err}"));
+    let stats = graph.stats();
+    assert!(stats.entities > 0, "no entities loaded");
+    assert!(stats.relations > 0, "no relations loaded");
+    assert!(!graph.documents().is_empty(), "no documents loaded");
+    // The README's worked example; the relation lives in a sub-folder.
+    let okan = graph
+        .entity("person:okan-geray")
+        .expect("person:okan-geray is loaded");
+    assert_eq!(okan.name, "Okan Geray");
+    assert!(graph
+        .relation("relation:leads/person:okan-geray/group:u4ssc")
+        .is_some());
+    for entity in graph.entities() {
+        assert!(!entity.sources.is_empty(), "{} has no source", entity.id);
+    }
+    for relation in graph.relations() {
+        assert!(
+            !relation.sources.is_empty(),
+            "{} has no source",
+            relation.id
+        );
+    }
+}
+
+#[test]
+fn a_problem_displays_as_file_line_message() {
+    let problem = Problem {
+        file: PathBuf::from("graph-data/people.toml"),
+        line: 12,
+        message: "missing field `name` in this [[person]]".to_string(),
+    };
+    assert_eq!(
+        problem.to_string(),
+        "graph-data/people.toml:12: missing field `name` in this [[person]]"
+    );
+    let whole_file = Problem { line: 0, ..problem };
+    assert_eq!(
+        whole_file.to_string(),
+        "graph-data/people.toml: missing field `name` in this [[person]]"
+    );
+}
+
+#[test]
+fn load_error_lists_every_problem_as_file_line_message() {
+    let dir = fixture("no-source");
+    let err = loader::load_dir(&dir).expect_err("no-source must not load");
+    let file = dir.join("graph.toml");
+    let lines = err.problems();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[0].starts_with(&format!("{}:7: ", file.display())));
+    assert!(lines[1].starts_with(&format!("{}:20: ", file.display())));
+    assert_eq!(err.to_string(), lines.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// One mistake per fixture.
+
+#[test]
+fn unknown_reference_in_from_and_to() {
+    assert_problems(
+        "unknown-reference",
+        &[
+            (
+                "relations.toml",
+                4,
+                &["unknown reference", "from", "person:anne", "no entity"],
+            ),
+            (
+                "relations.toml",
+                13,
+                &["unknown reference", "to", "group:gg", "no entity"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn duplicate_id_across_files_names_the_first_place() {
+    let dir = fixture("duplicate-id");
+    let first = format!("{}:7", dir.join("a.toml").display());
+    assert_problems(
+        "duplicate-id",
+        &[(
+            "b.toml",
+            3,
+            &["duplicate id", "person:ann", "already declared at", &first],
+        )],
+    );
+}
+
+#[test]
+fn missing_name() {
+    assert_problems(
+        "missing-name",
+        &[(
+            "graph.toml",
+            7,
+            &["missing field `name`", "[[organisation]]"],
+        )],
+    );
+}
+
+#[test]
+fn missing_category() {
+    assert_problems(
+        "missing-category",
+        &[(
+            "graph.toml",
+            7,
+            &["missing field `category`", "[[organisation]]"],
+        )],
+    );
+}
+
+#[test]
+fn missing_relation_type() {
+    assert_problems(
+        "missing-relation-type",
+        &[("graph.toml", 23, &["missing field `type`", "[[relation]]"])],
+    );
+}
+
+#[test]
+fn unknown_relation_type_lists_the_accepted_values() {
+    let mut words = vec!["field `type`", "unknown value `LEAD`", "expected one of"];
+    words.extend(RelationType::ALL.iter().map(|t| t.as_str()));
+    assert_problems("unknown-relation-type", &[("graph.toml", 24, &words)]);
+}
+
+#[test]
+fn relation_between_kinds_its_type_does_not_allow() {
+    assert_problems(
+        "relation-kinds-not-allowed",
+        &[(
+            "graph.toml",
+            25,
+            &[
+                "LEADS cannot go from a deliverable to a group",
+                "Person or Organisation -> Group or Organisation",
+            ],
+        )],
+    );
+}
+
+#[test]
+fn id_kind_not_matching_its_table() {
+    assert_problems(
+        "id-kind-mismatch",
+        &[(
+            "graph.toml",
+            8,
+            &[
+                "`group:ann` is a group id",
+                "[[person]]",
+                "use `person:ann`",
+            ],
+        )],
+    );
+}
+
+#[test]
+fn malformed_id_with_upper_case_slug() {
+    assert_problems(
+        "malformed-id",
+        &[(
+            "graph.toml",
+            8,
+            &["`person:Ann-Lee`", "invalid slug", "lower-case"],
+        )],
+    );
+}
+
+#[test]
+fn unknown_field_typo() {
+    assert_problems(
+        "unknown-field",
+        &[
+            // The typo leaves the entity without a name: both are reported.
+            ("graph.toml", 7, &["missing field `name`"]),
+            (
+                "graph.toml",
+                9,
+                &[
+                    "unknown field `nmae`",
+                    "did you mean `name`?",
+                    "expected one of",
+                ],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn field_that_does_not_apply_to_the_kind() {
+    assert_problems(
+        "field-not-for-kind",
+        &[(
+            "graph.toml",
+            10,
+            &["field `number` does not apply to a person"],
+        )],
+    );
+}
+
+#[test]
+fn entity_and_relation_without_source() {
+    assert_problems(
+        "no-source",
+        &[
+            (
+                "graph.toml",
+                7,
+                &["`person:ann` has no source", "[[...source]]"],
+            ),
+            (
+                "graph.toml",
+                20,
+                &["LEADS from `person:ann` to `group:g` has no source"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn source_citing_an_unknown_document() {
+    assert_problems(
+        "unknown-document",
+        &[(
+            "graph.toml",
+            11,
+            &["unknown document `doc-b`", "[[document]]"],
+        )],
+    );
+}
+
+#[test]
+fn quote_longer_than_300_characters() {
+    // Ann's quote (line 12) is exactly 300 characters and passes.
+    assert_problems(
+        "quote-too-long",
+        &[(
+            "graph.toml",
+            19,
+            &["quote is 301 characters long", "at most 300"],
+        )],
+    );
+}
+
+#[test]
+fn bad_dates_of_a_document_and_an_event() {
+    assert_problems(
+        "bad-date",
+        &[
+            (
+                "graph.toml",
+                6,
+                &["date `31/10/2025` is not a calendar date", "YYYY-MM-DD"],
+            ),
+            (
+                "graph.toml",
+                12,
+                &["date `2025-13-01` is not a calendar date", "YYYY-MM-DD"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn duplicate_relation() {
+    let dir = fixture("duplicate-relation");
+    let first = format!("{}:2", dir.join("relations.toml").display());
+    assert_problems(
+        "duplicate-relation",
+        &[(
+            "relations.toml",
+            11,
+            &[
+                "duplicate relation",
+                "LEADS from `person:ann` to `group:g`",
+                "already declared at",
+                &first,
+            ],
+        )],
+    );
+}
+
+#[test]
+fn toml_syntax_error() {
+    // An unclosed string; the other file of the folder is fine.
+    assert_problems(
+        "toml-syntax-error",
+        &[("people.toml", 5, &["invalid basic string"])],
+    );
+}
+
+#[test]
+fn empty_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only `*.toml` files count, in sub-folders too.
+    fs::write(dir.path().join("notes.txt"), "not data").unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::write(dir.path().join("sub/README.md"), "# not data").unwrap();
+    match loader::load_dir(dir.path()) {
+        Err(err @ LoadError::Empty(_)) => {
+            let LoadError::Empty(path) = &err else {
+                unreachable!()
+            };
+            assert_eq!(path, dir.path());
+            assert_eq!(
+                err.problems(),
+                vec![format!(
+                    "{}: no *.toml data files found",
+                    dir.path().display()
+                )]
+            );
+        }
+        Err(other) => panic!("expected LoadError::Empty, got: {other}"),
+        Ok(_) => panic!("an empty folder loaded"),
+    }
+}
+
+#[test]
+fn data_folder_that_does_not_exist() {
+    let dir = fixture("no-such-folder");
+    assert!(!dir.exists());
+    match loader::load_dir(&dir) {
+        Err(err @ LoadError::Io { .. }) => {
+            let LoadError::Io { path, .. } = &err else {
+                unreachable!()
+            };
+            assert_eq!(path, &dir);
+            let problems = err.problems();
+            assert_eq!(problems.len(), 1);
+            assert!(
+                problems[0].starts_with(&format!("cannot read {}", dir.display())),
+                "{problems:?}"
+            );
+        }
+        Err(other) => panic!("expected LoadError::Io, got: {other}"),
+        Ok(_) => panic!("a folder that does not exist loaded"),
+    }
+}
+
+#[test]
+fn a_file_with_several_problems_reports_all_of_them() {
+    assert_problems(
+        "several-problems",
+        &[
+            (
+                "graph.toml",
+                6,
+                &["date `2025-10-32` is not a calendar date"],
+            ),
+            ("graph.toml", 9, &["`person:Ann`", "invalid slug"]),
+            ("graph.toml", 15, &["missing field `name`", "[[person]]"]),
+            ("graph.toml", 18, &["unknown document `doc-b`"]),
+            (
+                "graph.toml",
+                24,
+                &["field `category`", "unknown value `CORPORATION`", "COMPANY"],
+            ),
+            ("graph.toml", 29, &["this relation has no source"]),
+            ("graph.toml", 30, &["field `type`", "unknown value `LEAD`"]),
+            ("graph.toml", 31, &["unknown reference", "person:carol"]),
+            ("graph.toml", 32, &["unknown reference", "group:g"]),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Loader bugs found while writing these tests: each test states the
+// behaviour the README promises.
+
+#[test]
+fn several_unknown_fields_in_one_file_are_all_reported() {
+    assert_problems(
+        "several-unknown-fields",
+        &[
+            ("graph.toml", 7, &["missing field `name`"]),
+            ("graph.toml", 9, &["unknown field `nmae`"]),
+            ("graph.toml", 17, &["unknown field `honorfic`"]),
+        ],
+    );
+}
+
+#[test]
+fn impossible_calendar_date_is_reported() {
+    assert_problems(
+        "impossible-date",
+        &[("graph.toml", 11, &["2025-02-30", "not a calendar date"])],
+    );
+}
+
+#[test]
+fn blank_document_key_is_reported() {
+    let found = problems_in(&fixture("blank-document-key"), &LoadOptions::default());
+    let file = fixture("blank-document-key").join("graph.toml");
+    assert!(
+        found
+            .iter()
+            .any(|p| p.file == file && p.line == 3 && p.message.contains("key")),
+        "{found:#?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Quotes checked against the documents' text (`validate --sources DIR`).
+
+const REPORT_TEXT: &str = "Meeting Report\n\nOpening Remarks\n\nAnn Lee, Chair of the\nWorking   Group,\topened the meeting.\n";
+
+/// Writes a one-document, one-person graph to `dir/data`, the document's text to
+/// `dir/sources/report.txt`, and returns (data folder, sources folder).
+/// The document is at line 1, the person at line 7, its quote at line 12.
+fn graph_citing(dir: &Path, text_file: &str, quote: &str) -> (PathBuf, PathBuf) {
+    let data = dir.join("data");
+    let sources = dir.join("sources");
+    fs::create_dir(&data).unwrap();
+    fs::create_dir(&sources).unwrap();
+    fs::write(sources.join("report.txt"), REPORT_TEXT).unwrap();
+    let toml = format!(
+        r#"[[document]]
+key = "report"
+title = "Meeting Report"
+publisher = "Publisher A"
+text_file = "{text_file}"
+
+[[person]]
+id = "person:ann-lee"
+name = "Ann Lee"
+  [[person.source]]
+  doc = "report"
+  quote = "{quote}"
+"#
+    );
+    fs::write(data.join("graph.toml"), toml).unwrap();
+    (data, sources)
+}
+
+fn with_sources(sources: PathBuf) -> LoadOptions {
+    LoadOptions {
+        sources_dir: Some(sources),
+    }
+}
+
+#[test]
+fn quote_present_with_different_white_space_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, sources) = graph_citing(
+        tmp.path(),
+        "report.txt",
+        "Ann Lee, Chair of the Working Group, opened the meeting.",
+    );
+    let graph = loader::load_dir_with(&data, &with_sources(sources))
+        .unwrap_or_else(|err| panic!("the quote is in the text:\n{err}"));
+    assert_eq!(
+        graph.entity("person:ann-lee").unwrap().sources[0].quote,
+        "Ann Lee, Chair of the Working Group, opened the meeting."
+    );
+}
+
+#[test]
+fn quote_absent_from_the_text_is_reported_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, sources) = graph_citing(tmp.path(), "report.txt", "Bob Smith closed the meeting.");
+    // Without the text, nothing can tell the quote is wrong.
+    loader::load_dir(&data).expect("loads without --sources");
+    assert_problems_in(
+        &data,
+        &with_sources(sources),
+        &[(
+            "graph.toml",
+            12,
+            &[
+                "quote not found in `report.txt`",
+                "Bob Smith closed the meeting.",
+            ],
+        )],
+    );
+}
+
+#[test]
+fn missing_text_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, sources) = graph_citing(tmp.path(), "missing.txt", "Ann Lee");
+    assert_problems_in(
+        &data,
+        &with_sources(sources),
+        &[("graph.toml", 1, &["cannot read", "missing.txt"])],
+    );
+}
