@@ -91,9 +91,12 @@ fn type_mask(types: Option<&[RelationType]>) -> u16 {
     }
 }
 
-/// Cached centrality scores of one snapshot.
+/// Scores by entity position.
+type Scores = Arc<Vec<f64>>;
+
+/// Cached centrality scores of one snapshot, by metric and type filter.
 #[derive(Default)]
-pub(super) struct CentralityCache(std::sync::Mutex<HashMap<(Metric, u16), Arc<Vec<f64>>>>);
+pub(super) struct CentralityCache(std::sync::Mutex<HashMap<(Metric, u16), Scores>>);
 
 impl Graph {
     /// The relations at `at` of `mask`, followed in `direction`.
@@ -510,7 +513,7 @@ impl Graph {
         &self,
         metric: Metric,
         types: Option<&[RelationType]>,
-    ) -> Result<Arc<Vec<f64>>, AnalyticsError> {
+    ) -> Result<Scores, AnalyticsError> {
         let mask = type_mask(types);
         if let Some(hit) = self
             .centrality
