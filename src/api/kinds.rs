@@ -327,7 +327,7 @@ entity_object!(
         /// Every group above it, nearest first (PART_OF out, repeatedly).
         async fn ancestors(&self) -> Vec<GroupView<'a>> {
             let g = self.0.g;
-            parent_chain(self.0).into_iter().map(|e| GroupView(Node { e, g })).collect()
+            g.parent_chain(&self.0.e.id).into_iter().map(|e| GroupView(Node { e, g })).collect()
         }
 
         /// Who leads it, people and organisations, with their role (LEADS in).
@@ -431,21 +431,6 @@ entity_object!(
     }
 );
 
-/// The chain of PART_OF parents above an entity, nearest first (stops at a
-/// cycle, which the loader does not forbid).
-pub fn parent_chain(n: Node<'_>) -> Vec<&Entity> {
-    let mut chain: Vec<&Entity> = Vec::new();
-    let mut at = n;
-    while let Some(parent) = at.first_along(R::PartOf, Out) {
-        if parent.id == n.e.id || chain.iter().any(|e| e.id == parent.id) {
-            break;
-        }
-        chain.push(parent);
-        at = Node { e: parent, g: n.g };
-    }
-    chain
-}
-
 /// One leadership: who leads what, in which role.
 #[derive(Clone, Copy)]
 pub struct Leadership<'a> {
@@ -484,11 +469,8 @@ impl<'a> Leadership<'a> {
 
     /// The groups (or organisations) above the one led, nearest first.
     async fn led_parent_chain(&self) -> Vec<EntityView<'a>> {
-        let e = self
-            .g
-            .entity(self.r.to.as_str())
-            .expect("relations link existing entities");
-        parent_chain(Node { e, g: self.g })
+        self.g
+            .parent_chain(&self.r.to)
             .into_iter()
             .map(|e| EntityView::of(e, self.g))
             .collect()

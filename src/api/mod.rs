@@ -3,6 +3,7 @@
 //! Each request carries the snapshot it reads (`Arc<Graph>` in its data), so
 //! a reload never shows a request half of one graph and half of another.
 
+mod analytics;
 mod connection;
 mod enums;
 mod error;
@@ -18,10 +19,10 @@ use crate::graph::Graph;
 
 pub use connection::MAX_PAGE;
 pub use error::ApiError;
-pub use query::{QueryRoot, MAX_PATH_DEPTH};
+pub use query::{Query, MAX_PATH_DEPTH};
 
 /// The civgraph schema.
-pub type CivSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type CivSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Limits on what one query may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +46,7 @@ impl Default for QueryLimits {
 /// The schema with `limits`, serving no graph of its own: each request must
 /// carry an `Arc<Graph>` (see [`with_graph`]).
 pub fn schema(limits: QueryLimits) -> CivSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()
@@ -54,7 +55,7 @@ pub fn schema(limits: QueryLimits) -> CivSchema {
 /// The schema with default limits, serving `graph` to every request that
 /// carries none of its own.
 pub fn schema_for(graph: Arc<Graph>) -> CivSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(QueryLimits::default().max_depth)
         .limit_complexity(QueryLimits::default().max_complexity)
         .data(graph)

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, MergedObject, Object, SimpleObject, ID};
 
 use super::connection::check_first;
 use super::enums::{
@@ -19,6 +19,11 @@ use super::views::{DocumentView, EntityView, NodeView, RelationView};
 use crate::graph::{fold, Graph};
 use crate::model::{self, Details, Entity, EntityId};
 
+/// The root query: every entry point of the API.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(QueryRoot, super::analytics::AnalyticsQuery);
+
 /// The longest path `shortestPath` looks for.
 pub const MAX_PATH_DEPTH: i32 = 10;
 
@@ -32,7 +37,7 @@ pub fn parse_id(id: &str) -> Result<EntityId, ApiError> {
     EntityId::parse(id).map_err(|err| ApiError::bad_input(err.to_string()))
 }
 
-fn to_model<T: Copy + Into<M>, M>(list: &Option<Vec<T>>) -> Option<Vec<M>> {
+pub(crate) fn to_model<T: Copy + Into<M>, M>(list: &Option<Vec<T>>) -> Option<Vec<M>> {
     list.as_ref().map(|l| l.iter().map(|&t| t.into()).collect())
 }
 
@@ -58,18 +63,86 @@ pub struct EntityOrder {
     pub direction: SortDirection,
 }
 
+/// A condition on an entity's relations, for `some` and `none` filters.
+#[derive(InputObject, Clone)]
+pub struct RelationCondition {
+    /// Of one of these types (any when omitted).
+    pub types: Option<Vec<RelationType>>,
+    /// Which way, seen from the listed entity: OUT when it is the relation's `from`.
+    #[graphql(default_with = "Direction::Both")]
+    pub direction: Direction,
+    /// Whose role contains this (case-, accent- and punctuation-insensitive).
+    pub role_contains: Option<String>,
+    /// Whose other end is this entity.
+    pub other: Option<ID>,
+    /// Whose other end is of one of these kinds.
+    pub other_kinds: Option<Vec<EntityKind>>,
+}
+
+/// A [`RelationCondition`], checked and in the model's terms.
+struct Condition {
+    types: Option<Vec<model::RelationType>>,
+    direction: model::Direction,
+    role: Option<String>,
+    other: Option<EntityId>,
+    other_kinds: Option<Vec<model::EntityKind>>,
+}
+
+impl Condition {
+    fn new(c: &RelationCondition) -> ApiResult<Condition> {
+        Ok(Condition {
+            types: to_model(&c.types),
+            direction: c.direction.into(),
+            role: c
+                .role_contains
+                .as_deref()
+                .map(fold)
+                .filter(|r| !r.is_empty()),
+            other: c.other.as_ref().map(|id| parse_id(id)).transpose()?,
+            other_kinds: to_model(&c.other_kinds),
+        })
+    }
+
+    /// Whether `e` has a relation meeting this condition.
+    fn holds(&self, g: &Graph, e: &Entity) -> bool {
+        g.edges(&e.id, self.types.as_deref(), self.direction)
+            .iter()
+            .any(|edge| {
+                self.role.as_ref().is_none_or(|r| {
+                    edge.relation
+                        .role
+                        .as_deref()
+                        .is_some_and(|role| fold(role).contains(r.as_str()))
+                }) && self.other.as_ref().is_none_or(|o| edge.other.id == *o)
+                    && self
+                        .other_kinds
+                        .as_ref()
+                        .is_none_or(|k| k.contains(&edge.other.kind()))
+            })
+    }
+}
+
 /// Filters every list has.
-struct Common<'g> {
+pub(crate) struct Common<'g> {
+    g: &'g Graph,
     name: Option<String>,
     related: Option<HashSet<&'g EntityId>>,
+    some: Vec<Condition>,
+    none: Vec<Condition>,
 }
 
 impl<'g> Common<'g> {
-    fn new(
+    pub(crate) fn new(
         g: &'g Graph,
         name_contains: &Option<String>,
         related_to: &Option<RelatedTo>,
+        some: &Option<Vec<RelationCondition>>,
+        none: &Option<Vec<RelationCondition>>,
     ) -> ApiResult<Self> {
+        let conditions = |list: &Option<Vec<RelationCondition>>| -> ApiResult<Vec<Condition>> {
+            list.iter().flatten().map(Condition::new).collect()
+        };
+        let (some, none) = (conditions(some)?, conditions(none)?);
         let name = name_contains.as_deref().map(fold).filter(|n| !n.is_empty());
         let related = match related_to {
             None => None,
@@ -90,16 +163,25 @@ impl<'g> Common<'g> {
                 )
             }
         };
-        Ok(Common { name, related })
+        Ok(Common {
+            g,
+            name,
+            related,
+            some,
+            none,
+        })
     }
 
-    fn keeps(&self, e: &Entity) -> bool {
+    pub(crate) fn keeps(&self, e: &Entity) -> bool {
         let name_ok = self.name.as_ref().is_none_or(|needle| {
             std::iter::once(&e.name)
                 .chain(&e.aliases)
                 .any(|text| fold(text).contains(needle.as_str()))
         });
-        name_ok && self.related.as_ref().is_none_or(|set| set.contains(&e.id))
+        name_ok
+            && self.related.as_ref().is_none_or(|set| set.contains(&e.id))
+            && self.some.iter().all(|c| c.holds(self.g, e))
+            && !self.none.iter().any(|c| c.holds(self.g, e))
     }
 }
 
@@ -112,6 +194,10 @@ pub struct OrganisationFilter {
     pub category: Option<Vec<OrganisationCategory>>,
     /// Linked to this entity.
     pub related_to: Option<RelatedTo>,
+    /// Has, for each of these conditions, a relation meeting it.
+    pub some: Option<Vec<RelationCondition>>,
+    /// Has no relation meeting any of these conditions.
+    pub none: Option<Vec<RelationCondition>>,
 }
 
 /// Filters for `people`.
@@ -121,6 +207,10 @@ pub struct PersonFilter {
     pub name_contains: Option<String>,
     /// Linked to this entity.
     pub related_to: Option<RelatedTo>,
+    /// Has, for each of these conditions, a relation meeting it.
+    pub some: Option<Vec<RelationCondition>>,
+    /// Has no relation meeting any of these conditions.
+    pub none: Option<Vec<RelationCondition>>,
 }
 
 /// Filters for `groups`.
@@ -134,6 +224,10 @@ pub struct GroupFilter {
     pub status: Option<Vec<GroupStatus>>,
     /// Linked to this entity.
     pub related_to: Option<RelatedTo>,
+    /// Has, for each of these conditions, a relation meeting it.
+    pub some: Option<Vec<RelationCondition>>,
+    /// Has no relation meeting any of these conditions.
+    pub none: Option<Vec<RelationCondition>>,
 }
 
 /// Filters for `deliverables`.
@@ -147,6 +241,10 @@ pub struct DeliverableFilter {
     pub status: Option<Vec<DeliverableStatus>>,
     /// Linked to this entity.
     pub related_to: Option<RelatedTo>,
+    /// Has, for each of these conditions, a relation meeting it.
+    pub some: Option<Vec<RelationCondition>>,
+    /// Has no relation meeting any of these conditions.
+    pub none: Option<Vec<RelationCondition>>,
 }
 
 /// Filters for `events`.
@@ -158,6 +256,10 @@ pub struct EventFilter {
     pub event_kind: Option<Vec<EventKind>>,
     /// Linked to this entity.
     pub related_to: Option<RelatedTo>,
+    /// Has, for each of these conditions, a relation meeting it.
+    pub some: Option<Vec<RelationCondition>>,
+    /// Has no relation meeting any of these conditions.
+    pub none: Option<Vec<RelationCondition>>,
 }
 
 fn one_of<T: PartialEq + Copy, M: Into<T> + Copy>(allowed: &Option<Vec<T>>, value: M) -> bool {
@@ -254,11 +356,12 @@ pub struct GraphStats {
     pub component_count: usize,
 }
 
-/// The entry points of the API.
+/// The look-ups, lists, search and paths, merged into the root query.
+#[derive(Default)]
 pub struct QueryRoot;
 
-/// The entry points of the API.
-#[Object(name = "Query")]
+/// The look-ups, lists, search and paths.
+#[Object]
 impl QueryRoot {
     /// Any entity or relation by id; null when there is none. A malformed id is BAD_USER_INPUT.
     async fn node<'c>(&self, ctx: &Context<'c>, id: ID) -> ApiResult<Option<NodeView<'c>>> {
@@ -317,7 +420,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<OrganisationConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let common = Common::new(
+            g,
+            &filter.name_contains,
+            &filter.related_to,
+            &filter.some,
+            &filter.none,
+        )?;
         let keep = |e: &Entity| {
             common.keeps(e)
                 && match &e.details {
@@ -340,7 +449,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<PersonConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let common = Common::new(
+            g,
+            &filter.name_contains,
+            &filter.related_to,
+            &filter.some,
+            &filter.none,
+        )?;
         let items = listed(g, model::EntityKind::Person, |e| common.keeps(e), order_by);
         PersonConnection::build(items, g, first, after)
     }
@@ -356,7 +471,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<GroupConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let common = Common::new(
+            g,
+            &filter.name_contains,
+            &filter.related_to,
+            &filter.some,
+            &filter.none,
+        )?;
         let keep = |e: &Entity| {
             common.keeps(e)
                 && match &e.details {
@@ -381,7 +502,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<DeliverableConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let common = Common::new(
+            g,
+            &filter.name_contains,
+            &filter.related_to,
+            &filter.some,
+            &filter.none,
+        )?;
         let keep = |e: &Entity| {
             common.keeps(e)
                 && match &e.details {
@@ -411,7 +538,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<EventConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(g, &filter.name_contains, &filter.related_to)?;
+        let common = Common::new(
+            g,
+            &filter.name_contains,
+            &filter.related_to,
+            &filter.some,
+            &filter.none,
+        )?;
         let keep = |e: &Entity| {
             common.keeps(e)
                 && match &e.details {

@@ -149,6 +149,21 @@ macro_rules! entity_object {
                 self.0.relation_count(types, direction)
             }
 
+            /// The entities and relations around this one, for drawing:
+            /// breadth-first to `depth` (0 to 5), at most 2000 entities
+            /// (`truncated` says when that cut the walk).
+            pub async fn neighbourhood(
+                &self,
+                #[graphql(desc = "How many relations away, 0 to 5.", default_with = "Some(1)")]
+                depth: Option<i32>,
+                #[graphql(desc = "Only relations of these types (all when omitted).")]
+                types: Option<Vec<RelationType>>,
+                #[graphql(desc = "Which way to follow them.", default_with = "Some(Direction::Both)")]
+                direction: Option<Direction>,
+            ) -> ApiResult<super::analytics::Neighbourhood<'a>> {
+                super::analytics::neighbourhood(self.0.g, &self.0.e.id, depth, types, direction)
+            }
+
             $(
                 $(#[$cdoc])*
                 #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 1")]
@@ -209,6 +224,18 @@ pub(crate) use entity_object;
         ),
         arg(name = "first", ty = "Option<i32>", default_with = "Some(50)"),
         arg(name = "after", ty = "Option<String>")
+    ),
+    field(
+        name = "neighbourhood",
+        ty = "ApiResult<super::analytics::Neighbourhood<'a>>",
+        desc = "The entities and relations around this one, for drawing.",
+        arg(name = "depth", ty = "Option<i32>", default_with = "Some(1)"),
+        arg(name = "types", ty = "Option<Vec<RelationType>>"),
+        arg(
+            name = "direction",
+            ty = "Option<Direction>",
+            default_with = "Some(Direction::Both)"
+        )
     ),
     field(
         name = "relation_count",
