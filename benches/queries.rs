@@ -32,6 +32,19 @@ const PERSON_WITH_RELATIONS: &str = r#"{
   }
 }"#;
 
+const PATHS_K10: &str = r#"{
+  paths(from: "person:okan-geray", to: "person:leyi-zhang", maxDepth: 6, first: 10) {
+    length nodes { id } relations { type }
+  }
+}"#;
+
+const LEADERSHIP: &str = r#"{
+  leadership(first: 100) {
+    totalCount
+    edges { node { role leader { id name } led { id name } ledParentChain { name } leaderAffiliations { role organisation { name } } } }
+  }
+}"#;
+
 const SEARCH: &str =
     r#"{ search(query: "digital public infrastructure", first: 10) { score entity { id name } } }"#;
 
@@ -58,6 +71,8 @@ fn through_schema(c: &mut Criterion) {
         ("person_with_1hop_relations", PERSON_WITH_RELATIONS),
         ("search_top10", SEARCH),
         ("shortest_path", PATH),
+        ("paths_k10", PATHS_K10),
+        ("leadership_table", LEADERSHIP),
     ] {
         let response = rt.block_on(schema.execute(query));
         assert!(response.errors.is_empty(), "{name}: {:?}", response.errors);
@@ -89,6 +104,17 @@ fn on_the_graph(c: &mut Criterion) {
     });
     group.bench_function("shortest_path", |b| {
         b.iter(|| graph.shortest_path(&from, &to, None, 6).map(|p| p.len()))
+    });
+    group.bench_function("k_shortest_paths_k10", |b| {
+        b.iter(|| {
+            graph
+                .k_shortest_paths(&from, &to, None, 6, 10, 200_000)
+                .0
+                .len()
+        })
+    });
+    group.bench_function("leadership_rows", |b| {
+        b.iter(|| graph.leaderships(&Default::default()).len())
     });
     group.bench_function("load_and_validate", |b| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data");

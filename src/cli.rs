@@ -1,9 +1,12 @@
-//! The command line: `civgraph [serve] | validate | schema`.
+//! The command line: `civgraph [serve] | validate | schema | export | query`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+
+use crate::export::Format;
 
 /// civgraph: a GraphQL knowledge-graph server over who leads what across a
 /// network of organisations. With no command, it serves.
@@ -33,6 +36,11 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the GraphQL schema (SDL); the committed schema.graphql is exactly this output.
     Schema,
+    /// Write the graph, or the neighbourhood of one entity, as GraphML, JSON-LD,
+    /// Cytoscape.js JSON or CSV (to stdout, or to --out FILE).
+    Export(ExportArgs),
+    /// Run one GraphQL query on the data and print the JSON response (exit 1 if it has errors).
+    Query(QueryArgs),
 }
 
 /// Where the data is.
@@ -115,4 +123,52 @@ pub struct ValidateArgs {
     /// Also check every quote against the documents' text files in this folder.
     #[arg(long, value_name = "DIR")]
     pub sources: Option<PathBuf>,
+}
+
+/// Options of `export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// What to write.
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser())]
+    pub format: Format,
+
+    /// Export only the neighbourhood of this entity (`person:okan-geray`).
+    #[arg(long, value_name = "ID")]
+    pub root: Option<String>,
+
+    /// How many relations from --root the neighbourhood reaches, 0 to 5 [default: 1].
+    #[arg(long, value_name = "N", requires = "root")]
+    pub depth: Option<usize>,
+
+    /// Only relations of these types, comma-separated (`LEADS,PART_OF`).
+    #[arg(long, value_name = "TYPES")]
+    pub types: Option<String>,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options of `query`.
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// The query's variables, as a JSON object.
+    #[arg(long, value_name = "JSON")]
+    pub variables: Option<String>,
+
+    /// The GraphQL document, or `-` to read it from stdin.
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+}
+
+/// Parses `--format`, listing the formats in `--help` and in errors.
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(Format::NAMES)
+        .map(|name| name.parse::<Format>().expect("a listed format name parses"))
 }

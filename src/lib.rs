@@ -2,10 +2,12 @@
 //! network of organisations.
 //!
 //! Dependencies point one way: [`model`] <- [`graph`] <- [`loader`];
-//! [`graph`] <- [`api`] <- [`http`]; the binary wires them.
+//! [`graph`] <- [`api`] <- [`http`]; [`graph`] <- [`export`] <- [`http`];
+//! the binary wires them.
 
 pub mod api;
 pub mod cli;
+pub mod export;
 pub mod graph;
 pub mod http;
 pub mod loader;

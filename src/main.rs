@@ -1,5 +1,6 @@
 //! The `civgraph` binary: parse the command line, start logging, dispatch.
 
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,9 @@ use axum::http::HeaderValue;
 use clap::Parser;
 
 use civgraph::api::{self, QueryLimits};
-use civgraph::cli::{Cli, Command, ServeArgs, ValidateArgs};
+use civgraph::cli::{Cli, Command, ExportArgs, QueryArgs, ServeArgs, ValidateArgs};
+use civgraph::export::{self, Scope};
+use civgraph::graph::LeadershipFilter;
 use civgraph::http::{self, AppState, HttpConfig};
 use civgraph::loader::{self, LoadError, LoadOptions};
 
@@ -29,6 +32,8 @@ fn main() -> ExitCode {
             print!("{}", api::sdl());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export(args) => export(&args),
+        Command::Query(args) => query(&args),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
@@ -81,6 +86,62 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         types.join(", ")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let graph = match loader::load_dir(&args.data.data) {
+        Ok(g) => g,
+        Err(err) => return Ok(report(&err)),
+    };
+    let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())?;
+    let made = export::export(&graph, args.format, &scope, &LeadershipFilter::default())?;
+    if made.truncated {
+        eprintln!(
+            "warning: the neighbourhood was cut at {} entities",
+            export::EXPORT_BUDGET
+        );
+    }
+    match &args.out {
+        Some(path) => std::fs::write(path, &made.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(&made.bytes)
+            .context("cannot write to stdout")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
+    let mut text = args.query.clone();
+    if text == "-" {
+        text.clear();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the query from stdin")?;
+    }
+    let mut request = async_graphql::Request::new(text);
+    if let Some(json) = &args.variables {
+        let value: serde_json::Value =
+            serde_json::from_str(json).context("--variables is not valid JSON")?;
+        anyhow::ensure!(value.is_object(), "--variables must be a JSON object");
+        request = request.variables(async_graphql::Variables::from_json(value));
+    }
+    let graph = match loader::load_dir(&args.data.data) {
+        Ok(g) => Arc::new(g),
+        Err(err) => return Ok(report(&err)),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let response = runtime.block_on(api::schema_for(graph).execute(request));
+    println!("{}", serde_json::to_string_pretty(&response)?);
+    Ok(if response.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

@@ -246,8 +246,9 @@ vocabulary! {
 /// Why a string is not a well-formed entity id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    /// The id has no `:` between kind and slug.
-    #[error("`{0}` is not an entity id: expected `<kind>:<slug>`, e.g. `person:okan-geray`")]
+    /// The id has no `:` between kind and slug (or a relation id is not
+    /// `relation:<type>/<from>/<to>`).
+    #[error("`{0}` is not an entity or relation id: expected `<kind>:<slug>` (e.g. `person:okan-geray`) or `relation:<type>/<from>/<to>`")]
     Shape(String),
     /// The part before `:` is not one of the five kinds.
     #[error("`{0}` has an unknown kind `{1}`: expected organisation, person, group, deliverable or event")]
@@ -413,6 +414,25 @@ impl Relation {
     }
 }
 
+/// Checks the shape of a relation id, `relation:<type>/<from>/<to>`.
+pub fn check_relation_id(id: &str) -> Result<(), IdError> {
+    let shape = || IdError::Shape(id.to_string());
+    let rest = id.strip_prefix("relation:").ok_or_else(shape)?;
+    let mut parts = rest.splitn(3, '/');
+    let (Some(ty), Some(from), Some(to)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(shape());
+    };
+    let known = RelationType::ALL
+        .iter()
+        .any(|t| t.as_str().to_ascii_lowercase().replace('_', "-") == ty);
+    if !known {
+        return Err(shape());
+    }
+    EntityId::parse(from)?;
+    EntityId::parse(to)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +449,18 @@ mod tests {
             Err(IdError::Slug(_))
         ));
         assert!(matches!(EntityId::parse("person:"), Err(IdError::Slug(_))));
+    }
+
+    #[test]
+    fn relation_ids_have_a_shape() {
+        let from = EntityId::parse("person:a").unwrap();
+        let to = EntityId::parse("group:b").unwrap();
+        let id = Relation::make_id(RelationType::SpokeAt, &from, &to);
+        assert_eq!(id, "relation:spoke-at/person:a/group:b");
+        assert!(check_relation_id(&id).is_ok());
+        assert!(check_relation_id("relation:garbage").is_err());
+        assert!(check_relation_id("relation:").is_err());
+        assert!(check_relation_id("relation:leads/person:a/Group:b").is_err());
     }
 
     #[test]

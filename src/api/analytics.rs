@@ -145,7 +145,7 @@ pub enum CentralityMetric {
     Degree,
     /// Brandes' betweenness, normalised by 2/((n-1)(n-2)) as networkx does.
     Betweenness,
-    /// PageRank (damping 0.85, 100 iterations) with relations taken both ways.
+    /// PageRank (damping 0.85) with relations taken both ways, as networkx computes it.
     #[graphql(name = "PAGERANK")]
     PageRank,
     /// Closeness with the Wasserman-Faust correction for disconnected graphs (as networkx).

@@ -54,14 +54,14 @@ impl<T> Page<T> {
         let total = all.len();
         let offset = match after {
             None => 0,
-            Some(c) => {
-                let at = decode(c).ok_or_else(|| {
-                    ApiError::bad_input(format!(
-                        "`after: \"{c}\"` is not a cursor this server issued: pass a `cursor` or `endCursor` from a previous page"
-                    ))
-                })?;
-                (at + 1).min(total)
-            }
+            Some(c) => match decode(c) {
+                Some(at) if at < total => at + 1,
+                _ => {
+                    return Err(ApiError::bad_input(format!(
+                        "`after: \"{c}\"` is not a cursor of this list: pass a `cursor` or `endCursor` from a previous page"
+                    )))
+                }
+            },
         };
         let items: Vec<T> = all.into_iter().skip(offset).take(first).collect();
         Ok(Page {
@@ -126,6 +126,12 @@ mod tests {
     #[test]
     fn bad_cursors_and_sizes_are_rejected() {
         assert!(Page::cut(vec![1], Some(5), Some("nonsense")).is_err());
+        assert!(Page::cut(vec![1], Some(5), Some(&cursor(1))).is_err());
+        assert!(Page::cut(vec![1], Some(5), Some(&cursor(usize::MAX))).is_err());
+        assert!(Page::cut(vec![1], Some(5), Some(&cursor(0)))
+            .unwrap()
+            .items
+            .is_empty());
         assert!(Page::cut(vec![1], Some(101), None).is_err());
         assert!(Page::cut(vec![1], Some(-1), None).is_err());
         let page = Page::cut(vec![1, 2], Some(0), None).unwrap();

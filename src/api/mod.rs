@@ -7,6 +7,7 @@ mod analytics;
 mod connection;
 mod enums;
 mod error;
+mod guard;
 mod kinds;
 mod query;
 mod views;
@@ -43,23 +44,39 @@ impl Default for QueryLimits {
     }
 }
 
+fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
 /// The schema with `limits`, serving no graph of its own: each request must
 /// carry an `Arc<Graph>` (see [`with_graph`]).
 pub fn schema(limits: QueryLimits) -> CivSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .finish()
+    limited(builder(), limits).finish()
 }
 
 /// The schema with default limits, serving `graph` to every request that
 /// carries none of its own.
 pub fn schema_for(graph: Arc<Graph>) -> CivSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(QueryLimits::default().max_depth)
-        .limit_complexity(QueryLimits::default().max_complexity)
+    limited(builder(), QueryLimits::default())
         .data(graph)
         .finish()
+}
+
+/// Adds the depth limit, the cost limit (weighted by page sizes, through
+/// interfaces and fragments) and spec-conformant nulls for failed fields.
+fn limited(
+    builder: async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
+    limits: QueryLimits,
+) -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    let facts = Arc::new(guard::SchemaFacts::from_sdl(&sdl()));
+    builder
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(guard::CostLimit {
+            facts: facts.clone(),
+            max_cost: limits.max_complexity,
+        })
+        .extension(guard::FieldErrorNulls { facts })
 }
 
 /// `request`, reading `graph`.
@@ -69,5 +86,5 @@ pub fn with_graph(request: async_graphql::Request, graph: Arc<Graph>) -> async_g
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    schema(QueryLimits::default()).sdl()
+    builder().finish().sdl()
 }

@@ -32,6 +32,14 @@ pub fn graph<'c>(ctx: &Context<'c>) -> &'c Graph {
     ctx.data_unchecked::<Arc<Graph>>()
 }
 
+/// Answers a nullable field with null and `err` beside it in `errors`, as
+/// the GraphQL spec has it (async-graphql would drop the field from `data`).
+pub(crate) fn null_with<T>(ctx: &Context<'_>, err: ApiError) -> Option<T> {
+    let err: async_graphql::Error = err.into();
+    ctx.add_error(ctx.set_error_path(err.into_server_error(ctx.item.pos)));
+    None
+}
+
 /// Parses an entity id argument: a malformed one is BAD_USER_INPUT.
 pub fn parse_id(id: &str) -> Result<EntityId, ApiError> {
     EntityId::parse(id).map_err(|err| ApiError::bad_input(err.to_string()))
@@ -173,9 +181,14 @@ impl<'g> Common<'g> {
     }
 
     pub(crate) fn keeps(&self, e: &Entity) -> bool {
+        let acronym = match &e.details {
+            Details::Organisation { acronym, .. } => acronym.as_ref(),
+            _ => None,
+        };
         let name_ok = self.name.as_ref().is_none_or(|needle| {
             std::iter::once(&e.name)
                 .chain(&e.aliases)
+                .chain(acronym)
                 .any(|text| fold(text).contains(needle.as_str()))
         });
         name_ok
@@ -277,11 +290,12 @@ fn listed<'g>(
     if let Some(order) = order {
         match order.field {
             EntityOrderField::Id => {}
-            EntityOrderField::Name => list.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id))),
+            EntityOrderField::Name => list.sort_by_cached_key(|e| (fold(&e.name), e.id.clone())),
             EntityOrderField::RelationCount => list.sort_by_cached_key(|e| {
                 (
-                    std::cmp::Reverse(g.edges(&e.id, None, model::Direction::Both).len()),
-                    e.name.clone(),
+                    g.edges(&e.id, None, model::Direction::Both).len(),
+                    fold(&e.name),
+                    e.id.clone(),
                 )
             }),
         }
@@ -364,22 +378,31 @@ pub struct QueryRoot;
 #[Object]
 impl QueryRoot {
     /// Any entity or relation by id; null when there is none. A malformed id is BAD_USER_INPUT.
-    async fn node<'c>(&self, ctx: &Context<'c>, id: ID) -> ApiResult<Option<NodeView<'c>>> {
+    async fn node<'c>(&self, ctx: &Context<'c>, id: ID) -> Option<NodeView<'c>> {
         let g = graph(ctx);
         if id.starts_with("relation:") {
-            return Ok(g
+            if let Err(err) = model::check_relation_id(&id) {
+                return null_with(ctx, ApiError::bad_input(err.to_string()));
+            }
+            return g
                 .relation(&id)
-                .map(|r| NodeView::Relation(RelationView { r, g })));
+                .map(|r| NodeView::Relation(RelationView { r, g }));
         }
-        let id = parse_id(&id)?;
-        Ok(g.entity(id.as_str()).map(|e| EntityView::of(e, g).into()))
+        let id = match parse_id(&id) {
+            Ok(id) => id,
+            Err(err) => return null_with(ctx, err),
+        };
+        g.entity(id.as_str()).map(|e| EntityView::of(e, g).into())
     }
 
     /// An entity by id (`person:okan-geray`); null when there is none. A malformed id is BAD_USER_INPUT.
-    async fn entity<'c>(&self, ctx: &Context<'c>, id: ID) -> ApiResult<Option<EntityView<'c>>> {
+    async fn entity<'c>(&self, ctx: &Context<'c>, id: ID) -> Option<EntityView<'c>> {
         let g = graph(ctx);
-        let id = parse_id(&id)?;
-        Ok(g.entity(id.as_str()).map(|e| EntityView::of(e, g)))
+        let id = match parse_id(&id) {
+            Ok(id) => id,
+            Err(err) => return null_with(ctx, err),
+        };
+        g.entity(id.as_str()).map(|e| EntityView::of(e, g))
     }
 
     /// A relation by id (`relation:leads/person:okan-geray/group:u4ssc`); null when there is none.
@@ -610,21 +633,24 @@ impl QueryRoot {
             default_with = "Some(6)"
         )]
         max_depth: Option<i32>,
-    ) -> ApiResult<Option<Path<'c>>> {
+    ) -> Option<Path<'c>> {
         let g = graph(ctx);
-        let (from, to) = (parse_id(&from)?, parse_id(&to)?);
+        let (from, to) = match (parse_id(&from), parse_id(&to)) {
+            (Ok(from), Ok(to)) => (from, to),
+            (Err(err), _) | (_, Err(err)) => return null_with(ctx, err),
+        };
         let max_depth = max_depth.unwrap_or(6);
         if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
-            return Err(ApiError::bad_input(format!(
-                "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
-            ))
-            .into());
+            return null_with(
+                ctx,
+                ApiError::bad_input(format!(
+                    "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
+                )),
+            );
         }
         let types: Option<Vec<model::RelationType>> = to_model(&types);
-        Ok(
-            g.shortest_path(&from, &to, types.as_deref(), max_depth as usize)
-                .map(|p| Path::of(p, g)),
-        )
+        g.shortest_path(&from, &to, types.as_deref(), max_depth as usize)
+            .map(|p| Path::of(p, g))
     }
 
     /// The size of the graph, by kind and relation type.

@@ -146,19 +146,29 @@ impl Graph {
                 outgoing: false,
             });
         }
+        // Names compare folded (accents and case ignored), then as written.
+        let sort_names: Vec<String> = entities.iter().map(|e| fold(&e.name)).collect();
         for list in &mut adjacency {
             list.sort_by(|a, b| {
                 let (ra, rb) = (
                     &relations[a.relation as usize],
                     &relations[b.relation as usize],
                 );
-                let (oa, ob) = (&entities[a.other as usize], &entities[b.other as usize]);
-                (ra.rel_type, &oa.name, &ra.id, !a.outgoing).cmp(&(
-                    rb.rel_type,
-                    &ob.name,
-                    &rb.id,
-                    !b.outgoing,
-                ))
+                let (oa, ob) = (a.other as usize, b.other as usize);
+                (
+                    ra.rel_type,
+                    &sort_names[oa],
+                    &entities[oa].name,
+                    &ra.id,
+                    !a.outgoing,
+                )
+                    .cmp(&(
+                        rb.rel_type,
+                        &sort_names[ob],
+                        &entities[ob].name,
+                        &rb.id,
+                        !b.outgoing,
+                    ))
             });
         }
         let search = search::SearchIndex::build(&entities);

@@ -1,122 +1,14 @@
-//! The HTTP surface: `fn app(state) -> Router` with `/graphql` (the
-//! GraphQL-over-HTTP spec), `/` (a GraphQL IDE), `/health`, CORS,
-//! compression and a body limit.
+//! `GET` and `POST /graphql` as the GraphQL-over-HTTP spec has them:
+//! media-type negotiation, request checks, status codes.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use arc_swap::ArcSwap;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, Value};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
 
-use crate::api::CivSchema;
-use crate::graph::Graph;
-
-/// The media type of the GraphQL-over-HTTP spec.
-pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-
-/// How the HTTP layer behaves.
-#[derive(Debug, Clone)]
-pub struct HttpConfig {
-    /// Origins browsers may call from; `None` allows any.
-    pub cors_origins: Option<Vec<HeaderValue>>,
-    /// The largest request body accepted (413 beyond it).
-    pub max_body_bytes: usize,
-    /// The longest a GraphQL request may run.
-    pub timeout: Duration,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            cors_origins: None,
-            max_body_bytes: 64 * 1024,
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-/// What every request handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// The current graph snapshot; a reload swaps it whole.
-    pub graph: Arc<ArcSwap<Graph>>,
-    /// The schema, with its limits.
-    pub schema: CivSchema,
-    /// The HTTP settings.
-    pub config: Arc<HttpConfig>,
-}
-
-impl AppState {
-    /// State serving `graph` through `schema`.
-    pub fn new(graph: Arc<Graph>, schema: CivSchema, config: HttpConfig) -> AppState {
-        AppState {
-            graph: Arc::new(ArcSwap::new(graph)),
-            schema,
-            config: Arc::new(config),
-        }
-    }
-}
-
-/// The router: every route, with CORS, compression and the body limit.
-pub fn app(state: AppState) -> Router {
-    let cors = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
-        .max_age(Duration::from_secs(3600))
-        .allow_origin(match &state.config.cors_origins {
-            None => AllowOrigin::any(),
-            Some(list) => AllowOrigin::list(list.clone()),
-        });
-    let body_limit = state.config.max_body_bytes;
-    Router::new()
-        .route("/", get(ide))
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/health", get(health))
-        .fallback(not_found)
-        .with_state(state)
-        .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(CompressionLayer::new())
-        .layer(cors)
-        .layer(TraceLayer::new_for_http())
-}
-
-async fn ide() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("civgraph")
-            .finish(),
-    )
-}
-
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let graph = state.graph.load();
-    Json(json!({
-        "status": "ok",
-        "entities": graph.entities().len(),
-        "relations": graph.relations().len(),
-    }))
-}
-
-async fn not_found() -> Response {
-    let body = json!({
-        "error": "not found",
-        "routes": ["GET /", "GET /graphql", "POST /graphql", "GET /health"],
-    });
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
-}
+use super::{AppState, GRAPHQL_RESPONSE_JSON};
 
 /// The response media type a client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,33 +26,33 @@ impl Media {
     }
 }
 
-/// Picks the response media type from `Accept`: the first listed of
-/// `application/graphql-response+json` and `application/json` (or a
-/// wildcard, read as JSON); no header reads as JSON. `None`: none acceptable.
+/// Picks the response media type from `Accept`: of
+/// `application/graphql-response+json`, `application/json` and the
+/// wildcards (read as JSON), the one with the highest `q` (the first listed
+/// on a tie); no header reads as JSON. `None`: none acceptable.
 fn negotiate(headers: &HeaderMap) -> Option<Media> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Some(Media::Json);
     };
     let accept = accept.to_str().ok()?;
-    let mut any = false;
+    let mut best: Option<(f32, Media)> = None;
     for range in accept.split(',') {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let refused = parts.any(|p| {
-            let p = p.trim().replace(' ', "");
-            p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
-        });
-        if refused {
-            continue;
-        }
-        match media.as_str() {
-            GRAPHQL_RESPONSE_JSON => return Some(Media::GraphqlResponseJson),
-            "application/json" => return Some(Media::Json),
-            "*/*" | "application/*" => any = true,
-            _ => {}
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let candidate = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => Media::GraphqlResponseJson,
+            "application/json" | "*/*" | "application/*" => Media::Json,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, candidate));
         }
     }
-    any.then_some(Media::Json)
+    best.map(|(_, m)| m)
 }
 
 /// A request-level failure: no `data`, one error with a code.
@@ -183,7 +75,7 @@ fn not_acceptable() -> Response {
     )
 }
 
-async fn graphql_get(
+pub(super) async fn graphql_get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -191,11 +83,9 @@ async fn graphql_get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let query = query.unwrap_or_default();
-    let request = match async_graphql::http::parse_query_string(&query) {
+    let request = match parse_get(query.as_deref().unwrap_or_default()) {
         Ok(r) => r,
-        Err(err) => {
-            let message = format!("cannot read the GraphQL request from the query string: {err}");
+        Err(message) => {
             return request_error(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
@@ -222,23 +112,97 @@ async fn graphql_get(
     execute(&state, media, request).await
 }
 
-/// Whether the operation to run is a mutation (refused over GET).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
+/// Reads a GET request's parameters: `query`, and optionally
+/// `operationName`, `variables` and `extensions` (JSON objects).
+fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+        .map_err(|err| format!("cannot read the query string: {err}"))?;
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     };
-    let is_mut = |ty: OperationType| ty == OperationType::Mutation;
-    match &doc.operations {
-        DocumentOperations::Single(op) => is_mut(op.node.ty),
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
-            Some(name) => ops.get(name.as_str()).is_some_and(|op| is_mut(op.node.ty)),
-            None => false,
-        },
+    let mut request = async_graphql::Request::new(get("query").unwrap_or_default());
+    if let Some(name) = get("operationName").filter(|n| !n.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = get("variables").filter(|v| !v.is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(vars)
+            .map_err(|err| format!("`variables` is not valid JSON: {err}"))?;
+        if !value.is_object() && !value.is_null() {
+            return Err("`variables` must be a JSON object".to_string());
+        }
+        request = request.variables(async_graphql::Variables::from_json(value));
+    }
+    if let Some(ext) = get("extensions").filter(|v| !v.is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(ext)
+            .map_err(|err| format!("`extensions` is not valid JSON: {err}"))?;
+        if !value.is_object() {
+            return Err("`extensions` must be a JSON object".to_string());
+        }
+    }
+    Ok(request)
+}
+
+/// The operation of `doc` that `name` selects: the named one, or the only
+/// one when no name is given.
+fn selected_operation<'d>(
+    doc: &'d async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d async_graphql::parser::types::OperationDefinition> {
+    use async_graphql::parser::types::DocumentOperations;
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| &op.node)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
     }
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Whether the operation to run is a mutation (refused over GET).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    selected_operation(&doc, request.operation_name.as_deref())
+        .is_some_and(|op| op.ty == OperationType::Mutation)
+}
+
+/// The required variables (non-null, no default) of the selected operation
+/// that the request does not give: a request error before execution.
+fn missing_variables(request: &async_graphql::Request) -> Vec<String> {
+    if !request.query.contains('$') {
+        return Vec::new();
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return Vec::new();
+    };
+    let Some(op) = selected_operation(&doc, request.operation_name.as_deref()) else {
+        return Vec::new();
+    };
+    op.variable_definitions
+        .iter()
+        .map(|v| &v.node)
+        .filter(|v| !v.var_type.node.nullable && v.default_value.is_none())
+        .filter(|v| {
+            matches!(
+                request.variables.get(v.name.node.as_str()),
+                None | Some(async_graphql::Value::Null)
+            )
+        })
+        .map(|v| v.name.node.to_string())
+        .collect()
+}
+
+pub(super) async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -306,6 +270,16 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, String> {
 
 /// Runs `request` on the current snapshot and writes the response.
 async fn execute(state: &AppState, media: Media, request: async_graphql::Request) -> Response {
+    let missing = missing_variables(&request);
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|v| format!("${v}")).collect();
+        let message = format!("required variable {} is not given", list.join(", "));
+        let status = match media {
+            Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            Media::Json => StatusCode::OK,
+        };
+        return request_error(media, status, "GRAPHQL_VALIDATION_FAILED", &message);
+    }
     let query = request.query.clone();
     let request = request.data(state.graph.load_full());
     let run = state.schema.execute(request);
@@ -331,7 +305,8 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         for e in &mut errors {
             let code = if !parses {
                 "GRAPHQL_PARSE_FAILED"
-            } else if e.message.contains("nested too deep") {
+            } else if e.message.contains("nested too deep") || e.message.contains("recursion depth")
+            {
                 "QUERY_TOO_DEEP"
             } else if e.message.contains("too complex") {
                 "QUERY_TOO_COMPLEX"
@@ -374,28 +349,6 @@ struct ResponseBody<'a> {
     errors: &'a [async_graphql::ServerError],
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     extensions: &'a std::collections::BTreeMap<String, Value>,
-}
-
-/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }
 
 #[cfg(test)]
