@@ -18,6 +18,25 @@ pub struct Cli {
 
     #[command(flatten)]
     pub serve: ServeArgs,
+
+    /// How log lines are written to stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "CIVGRAPH_LOG_FORMAT",
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 impl Cli {
@@ -41,6 +60,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Run one GraphQL query on the data and print the JSON response (exit 1 if it has errors).
     Query(QueryArgs),
+    /// Write a deterministic synthetic graph in the graph-data format (for benchmarks at scale).
+    Generate(GenerateArgs),
 }
 
 /// Where the data is.
@@ -112,6 +133,37 @@ pub struct ServeArgs {
         value_name = "MS"
     )]
     pub timeout_ms: u64,
+
+    /// The most aliases one query may use.
+    #[arg(
+        long,
+        env = "CIVGRAPH_MAX_ALIASES",
+        default_value_t = 30,
+        value_name = "N"
+    )]
+    pub max_aliases: usize,
+
+    /// The most directives one query may use.
+    #[arg(
+        long,
+        env = "CIVGRAPH_MAX_DIRECTIVES",
+        default_value_t = 50,
+        value_name = "N"
+    )]
+    pub max_directives: usize,
+
+    /// The most lexical tokens one query may have (checked before parsing).
+    #[arg(
+        long,
+        env = "CIVGRAPH_MAX_TOKENS",
+        default_value_t = 5_000,
+        value_name = "N"
+    )]
+    pub max_tokens: usize,
+
+    /// Reload the data when its files change (SIGHUP always reloads).
+    #[arg(long, env = "CIVGRAPH_WATCH")]
+    pub watch: bool,
 }
 
 /// Options of `validate`.
@@ -123,6 +175,10 @@ pub struct ValidateArgs {
     /// Also check every quote against the documents' text files in this folder.
     #[arg(long, value_name = "DIR")]
     pub sources: Option<PathBuf>,
+
+    /// Also print the load and validation time and the resident memory after loading.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Options of `export`.
@@ -171,4 +227,20 @@ pub struct QueryArgs {
 fn format_parser() -> impl TypedValueParser<Value = Format> {
     PossibleValuesParser::new(Format::NAMES)
         .map(|name| name.parse::<Format>().expect("a listed format name parses"))
+}
+
+/// Options of `generate`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// How many entities to generate (at least 20); about five relations each.
+    #[arg(long, value_name = "N")]
+    pub entities: usize,
+
+    /// The random seed: the same seed and count give byte-identical files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// The folder to write to (created; it must be missing or empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }

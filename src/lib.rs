@@ -8,7 +8,11 @@
 pub mod api;
 pub mod cli;
 pub mod export;
+pub mod generate;
 pub mod graph;
 pub mod http;
 pub mod loader;
+pub mod metrics;
 pub mod model;
+pub mod reload;
+pub mod web;

@@ -300,6 +300,13 @@ impl EntityId {
     }
 }
 
+/// Lets maps keyed by id be searched with a `&str`, without parsing it.
+impl std::borrow::Borrow<str> for EntityId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for EntityId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -405,12 +412,18 @@ pub struct Relation {
 impl Relation {
     /// The stable id of the relation of `rel_type` from `from` to `to`.
     pub fn make_id(rel_type: RelationType, from: &EntityId, to: &EntityId) -> String {
-        format!(
-            "relation:{}/{}/{}",
-            rel_type.as_str().to_ascii_lowercase().replace('_', "-"),
-            from,
-            to
-        )
+        let ty = rel_type.as_str();
+        let mut id = String::with_capacity(11 + ty.len() + from.0.len() + to.0.len());
+        id.push_str("relation:");
+        id.extend(ty.chars().map(|c| match c {
+            '_' => '-',
+            c => c.to_ascii_lowercase(),
+        }));
+        for end in [from, to] {
+            id.push('/');
+            id.push_str(&end.0);
+        }
+        id
     }
 }
 

@@ -10,18 +10,19 @@
 //!   to the nearest nullable parent ("Handling Field Errors"); async-graphql
 //!   7 drops a failed field from `data` instead.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
 };
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, Type, TypeKind,
     TypeSystemDefinition,
 };
 use async_graphql::{
-    ErrorExtensions, PathSegment, Positioned, Response, ServerResult, Value, Variables,
+    ErrorExtensions, PathSegment, Positioned, Request, Response, ServerResult, Value, Variables,
 };
 
 /// What the schema says about each field: its type, and its `first` default.
@@ -123,37 +124,177 @@ fn named(t: &Type) -> &str {
     }
 }
 
-/// Refuses queries whose estimated cost exceeds a limit.
+/// Refuses documents over the size limits (tokens, aliases, directives),
+/// with variables used where their types do not allow, or whose estimated
+/// cost exceeds the limit.
+#[derive(Clone)]
 pub struct CostLimit {
     pub facts: Arc<SchemaFacts>,
-    pub max_cost: usize,
+    pub limits: super::QueryLimits,
 }
 
 impl ExtensionFactory for CostLimit {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostLimitExtension {
-            facts: self.facts.clone(),
-            max_cost: self.max_cost,
-        })
+        Arc::new(self.clone())
     }
 }
 
-struct CostLimitExtension {
-    facts: Arc<SchemaFacts>,
-    max_cost: usize,
+/// A request error with `extensions.code` (and `extensions.limit` for a
+/// limit that refused it).
+fn refusal(message: String, code: &str, limit: Option<&str>) -> async_graphql::ServerError {
+    async_graphql::Error::new(message)
+        .extend_with(|_, e| {
+            e.set("code", code);
+            if let Some(limit) = limit {
+                e.set("limit", limit);
+            }
+        })
+        .into_server_error(async_graphql::Pos::default())
 }
 
-/// How deep the cost walk follows fragments (cycles are a validation
-/// error, reported after this check).
+/// Counts the lexical tokens of a GraphQL document (names, numbers,
+/// strings, punctuators; comments, commas and white space are ignored),
+/// stopping past `max`.
+pub fn count_tokens(query: &str, max: usize) -> usize {
+    let b = query.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() && n <= max {
+        let c = b[i];
+        if c.is_ascii_whitespace() || c == b',' {
+            i += 1;
+        } else if c == b'#' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'"' {
+            n += 1;
+            i = skip_string(b, i);
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+            n += 1;
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.' | b'-' | b'+'))
+            {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"...") {
+            n += 1;
+            i += 3;
+        } else {
+            n += 1;
+            i += 1;
+        }
+    }
+    n
+}
+
+/// The index just past the string (or block string) that starts at `b[i]`.
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    let block = b[i..].starts_with(b"\"\"\"");
+    i += if block { 3 } else { 1 };
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+        } else if block && b[i..].starts_with(b"\"\"\"") {
+            return i + 3;
+        } else if !block && (b[i] == b'"' || b[i] == b'\n') {
+            return i + 1;
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
+/// The deepest bracket nesting (`{`, `[`, `(`) a document may have. It is
+/// checked before parsing, so the parser never recurses deeper (a document
+/// within the depth limit nests far less: async-graphql itself refuses
+/// selections nested more than 32 deep).
+pub const MAX_NESTING: usize = 64;
+
+/// The deepest nesting of brackets in `query`, outside strings and
+/// comments, stopping past `max`.
+pub fn nesting_depth(query: &str, max: usize) -> usize {
+    let b = query.as_bytes();
+    let (mut i, mut depth, mut deepest) = (0, 0usize, 0usize);
+    while i < b.len() && deepest <= max {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest
+}
+
+/// How many aliases and directives the document holds.
+fn count_aliases_and_directives(doc: &ExecutableDocument) -> (usize, usize) {
+    fn walk(set: &SelectionSet, counts: &mut (usize, usize)) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    counts.0 += usize::from(f.node.alias.is_some());
+                    counts.1 += f.node.directives.len();
+                    walk(&f.node.selection_set.node, counts);
+                }
+                Selection::InlineFragment(frag) => {
+                    counts.1 += frag.node.directives.len();
+                    walk(&frag.node.selection_set.node, counts);
+                }
+                Selection::FragmentSpread(spread) => counts.1 += spread.node.directives.len(),
+            }
+        }
+    }
+    let mut counts = (0, 0);
+    let mut ops = Vec::new();
+    match &doc.operations {
+        DocumentOperations::Single(op) => ops.push(&op.node),
+        DocumentOperations::Multiple(map) => ops.extend(map.values().map(|op| &op.node)),
+    }
+    for op in ops {
+        counts.1 += op.directives.len();
+        walk(&op.selection_set.node, &mut counts);
+    }
+    for frag in doc.fragments.values() {
+        counts.1 += frag.node.directives.len();
+        walk(&frag.node.selection_set.node, &mut counts);
+    }
+    counts
+}
+
+/// How deep the cost walk follows selections and fragments; deeper is
+/// refused (async-graphql refuses past 32 anyway).
 const MAX_WALK_DEPTH: usize = 64;
 
+/// The cost walk went past [`MAX_WALK_DEPTH`].
+struct TooDeep;
+
+/// Weighs selections. Each fragment is weighed once and its cost reused, so
+/// fragments that spread others many times (a "fragment bomb", 2^n fields
+/// in a few hundred bytes) cost a walk linear in the document, not in its
+/// expansion.
 struct CostWalk<'a> {
     doc: &'a ExecutableDocument,
     variables: &'a Variables,
     facts: &'a SchemaFacts,
+    /// Fragment name -> its cost; `None` while it is being weighed (a
+    /// spread met then is a cycle, which validation reports).
+    fragments: RefCell<HashMap<&'a str, Option<u64>>>,
 }
 
-impl CostWalk<'_> {
+impl<'a> CostWalk<'a> {
     fn page(&self, field: &async_graphql::parser::types::Field) -> u64 {
         let name = field.name.node.as_str();
         let given = field
@@ -175,30 +316,41 @@ impl CostWalk<'_> {
         }
     }
 
-    fn cost(&self, set: &SelectionSet, depth: usize) -> u64 {
+    fn cost(&self, set: &'a SelectionSet, depth: usize) -> Result<u64, TooDeep> {
         if depth > MAX_WALK_DEPTH {
-            return 0;
+            return Err(TooDeep);
         }
-        set.items
-            .iter()
-            .map(|item| match &item.node {
+        let mut total = 0u64;
+        for item in &set.items {
+            let cost = match &item.node {
                 Selection::Field(f) => {
                     let f = &f.node;
-                    let children = self.cost(&f.selection_set.node, depth + 1);
+                    let children = self.cost(&f.selection_set.node, depth + 1)?;
                     1u64.saturating_add(self.page(f).saturating_mul(children))
                 }
                 Selection::InlineFragment(frag) => {
-                    self.cost(&frag.node.selection_set.node, depth + 1)
+                    self.cost(&frag.node.selection_set.node, depth + 1)?
                 }
-                Selection::FragmentSpread(spread) => self
-                    .doc
-                    .fragments
-                    .get(&spread.node.fragment_name.node)
-                    .map_or(0, |frag| {
-                        self.cost(&frag.node.selection_set.node, depth + 1)
-                    }),
-            })
-            .fold(0u64, u64::saturating_add)
+                Selection::FragmentSpread(spread) => {
+                    self.fragment_cost(spread.node.fragment_name.node.as_str(), depth + 1)?
+                }
+            };
+            total = total.saturating_add(cost);
+        }
+        Ok(total)
+    }
+
+    fn fragment_cost(&self, name: &'a str, depth: usize) -> Result<u64, TooDeep> {
+        if let Some(known) = self.fragments.borrow().get(name) {
+            return Ok(known.unwrap_or(0));
+        }
+        let Some(fragment) = self.doc.fragments.get(name) else {
+            return Ok(0);
+        };
+        self.fragments.borrow_mut().insert(name, None);
+        let cost = self.cost(&fragment.node.selection_set.node, depth)?;
+        self.fragments.borrow_mut().insert(name, Some(cost));
+        Ok(cost)
     }
 }
 
@@ -226,6 +378,9 @@ pub fn variable_position_errors(doc: &ExecutableDocument, facts: &SchemaFacts) -
         };
         let mut stack: Vec<(&SelectionSet, String, usize)> =
             vec![(&op.selection_set.node, root.to_string(), 0)];
+        // Each fragment is checked once per operation (its type condition
+        // fixes its parent type), however often it is spread.
+        let mut seen: HashSet<&str> = HashSet::new();
         while let Some((set, parent, depth)) = stack.pop() {
             if depth > MAX_WALK_DEPTH {
                 continue;
@@ -264,7 +419,11 @@ pub fn variable_position_errors(doc: &ExecutableDocument, facts: &SchemaFacts) -
                         stack.push((&frag.node.selection_set.node, on, depth + 1));
                     }
                     Selection::FragmentSpread(spread) => {
-                        if let Some(frag) = doc.fragments.get(&spread.node.fragment_name.node) {
+                        let name = spread.node.fragment_name.node.as_str();
+                        if !seen.insert(name) {
+                            continue;
+                        }
+                        if let Some(frag) = doc.fragments.get(name) {
                             let on = frag.node.type_condition.node.on.node.to_string();
                             stack.push((&frag.node.selection_set.node, on, depth + 1));
                         }
@@ -280,51 +439,107 @@ pub fn variable_position_errors(doc: &ExecutableDocument, facts: &SchemaFacts) -
     errors
 }
 
-/// The estimated cost of the costliest operation of `doc`.
-pub fn query_cost(doc: &ExecutableDocument, variables: &Variables, facts: &SchemaFacts) -> u64 {
+/// The estimated cost of the costliest operation of `doc`; `Err` for a
+/// document nested past what the walk follows.
+fn checked_cost(
+    doc: &ExecutableDocument,
+    variables: &Variables,
+    facts: &SchemaFacts,
+) -> Result<u64, TooDeep> {
     let walk = CostWalk {
         doc,
         variables,
         facts,
+        fragments: RefCell::new(HashMap::new()),
     };
-    let op_cost = |op: &Positioned<async_graphql::parser::types::OperationDefinition>| {
-        walk.cost(&op.node.selection_set.node, 0)
-    };
-    match &doc.operations {
-        DocumentOperations::Single(op) => op_cost(op),
-        DocumentOperations::Multiple(ops) => ops.values().map(op_cost).max().unwrap_or(0),
+    let mut costliest = 0;
+    let ops: Vec<&Positioned<async_graphql::parser::types::OperationDefinition>> =
+        match &doc.operations {
+            DocumentOperations::Single(op) => vec![op],
+            DocumentOperations::Multiple(ops) => ops.values().collect(),
+        };
+    for op in ops {
+        costliest = costliest.max(walk.cost(&op.node.selection_set.node, 0)?);
     }
+    Ok(costliest)
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for CostLimitExtension {
-    async fn parse_query(
+impl Extension for CostLimit {
+    /// Checks the document before async-graphql parses and validates it:
+    /// its size and nesting (before parsing), then its aliases, directives,
+    /// variable positions and cost (on a parse of our own, handed on, so
+    /// the document is parsed once). async-graphql's own checks expand
+    /// every fragment spread, so a document they would take exponential
+    /// time over is refused here first.
+    async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let limits = &self.limits;
+        let tokens = count_tokens(&request.query, limits.max_tokens);
+        if tokens > limits.max_tokens {
+            return Err(refusal(
+                format!("Query is too large: more than {} tokens", limits.max_tokens),
+                "QUERY_TOO_LARGE",
+                Some("tokens"),
+            ));
+        }
+        if nesting_depth(&request.query, MAX_NESTING) > MAX_NESTING {
+            return Err(refusal(
+                format!("Query is nested too deep: more than {MAX_NESTING} levels of brackets"),
+                "QUERY_TOO_DEEP",
+                Some("depth"),
+            ));
+        }
+        let doc = async_graphql::parser::parse_query(&request.query)?;
+        let (aliases, directives) = count_aliases_and_directives(&doc);
+        if aliases > limits.max_aliases {
+            return Err(refusal(
+                format!(
+                    "Query has {aliases} aliases; at most {} are allowed",
+                    limits.max_aliases
+                ),
+                "QUERY_TOO_LARGE",
+                Some("aliases"),
+            ));
+        }
+        if directives > limits.max_directives {
+            return Err(refusal(
+                format!(
+                    "Query has {directives} directives; at most {} are allowed",
+                    limits.max_directives
+                ),
+                "QUERY_TOO_LARGE",
+                Some("directives"),
+            ));
+        }
         if let Some(message) = variable_position_errors(&doc, &self.facts)
             .into_iter()
             .next()
         {
-            return Err(async_graphql::Error::new(message)
-                .extend_with(|_, e| e.set("code", "GRAPHQL_VALIDATION_FAILED"))
-                .into_server_error(async_graphql::Pos::default()));
+            return Err(refusal(message, "GRAPHQL_VALIDATION_FAILED", None));
         }
-        let cost = query_cost(&doc, variables, &self.facts);
-        if cost > self.max_cost as u64 {
+        let Ok(cost) = checked_cost(&doc, &request.variables, &self.facts) else {
+            return Err(refusal(
+                format!(
+                    "Query is nested too deep: its selections and fragments nest more than {MAX_WALK_DEPTH} levels"
+                ),
+                "QUERY_TOO_DEEP",
+                Some("depth"),
+            ));
+        };
+        if cost > limits.max_complexity as u64 {
             let message = format!(
                 "Query is too complex: its estimated cost is {cost}, the limit is {} (each field costs 1; a field with `first: N` multiplies its selection by N)",
-                self.max_cost
+                limits.max_complexity
             );
-            return Err(async_graphql::Error::new(message)
-                .extend_with(|_, e| e.set("code", "QUERY_TOO_COMPLEX"))
-                .into_server_error(async_graphql::Pos::default()));
+            return Err(refusal(message, "QUERY_TOO_COMPLEX", Some("cost")));
         }
-        Ok(doc)
+        request.set_parsed_query(doc);
+        next.run(ctx, request).await
     }
 }
 
@@ -354,12 +569,48 @@ impl Extension for FieldErrorNullsExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let errors = std::mem::take(&mut response.errors);
-        for e in &errors {
+        let mut errors = std::mem::take(&mut response.errors);
+        for e in &mut errors {
             null_out(&mut response.data, &e.path, &self.facts);
+            tag_bound(e);
         }
         response.errors = errors;
         response
+    }
+}
+
+/// The bound an argument broke, from a `BAD_USER_INPUT` error's message:
+/// page sizes (`first` outside 0..100), path depths, traversal and
+/// neighbourhood bounds.
+fn bound_of(message: &str) -> Option<&'static str> {
+    if message.starts_with("`first` must be between") {
+        Some("page_size")
+    } else if message.starts_with("`maxDepth` must be between") {
+        Some("path_depth")
+    } else if message.starts_with("`depth` must be between") {
+        Some("neighbourhood_depth")
+    } else if message.starts_with("`from` holds")
+        || message.starts_with("`steps` must hold")
+        || (message.starts_with("step ") && message.contains("maxHops"))
+    {
+        Some("traverse")
+    } else {
+        None
+    }
+}
+
+/// Sets `extensions.limit` on a `BAD_USER_INPUT` error that a bound raised,
+/// so that clients and `/metrics` see which limit refused.
+fn tag_bound(e: &mut async_graphql::ServerError) {
+    let Some(ext) = e.extensions.as_mut() else {
+        return;
+    };
+    let bad_input = matches!(ext.get("code"), Some(Value::String(c)) if c == "BAD_USER_INPUT");
+    if !bad_input || ext.get("limit").is_some() {
+        return;
+    }
+    if let Some(limit) = bound_of(&e.message) {
+        ext.set("limit", limit);
     }
 }
 
@@ -441,4 +692,52 @@ fn get_mut<'v>(mut v: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Val
         };
     }
     Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_counted_like_a_lexer() {
+        assert_eq!(count_tokens("{ a }", 100), 3);
+        // query Q ( $ x : Int = 5 ) { a ( x : $ x ) @ skip ( if : true ) }
+        assert_eq!(
+            count_tokens("query Q($x: Int = 5) { a(x: $x) @skip(if: true) }", 100),
+            26
+        );
+        assert_eq!(count_tokens("# comment\n{ a, b }", 100), 4);
+        // { s ( q : "a \" b" ) ... F }
+        assert_eq!(count_tokens(r#"{ s(q: "a \" b") ...F }"#, 100), 10);
+        assert!(count_tokens(&"{ a ".repeat(1000), 50) > 50);
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings_and_comments() {
+        assert_eq!(nesting_depth("{ a { b(x: [1, {y: 2}]) } }", 100), 5);
+        assert_eq!(nesting_depth(r#"{ a(s: "{{{{[[[") }"#, 100), 2);
+        assert_eq!(nesting_depth("{ a # {{{{{\n }", 100), 1);
+        assert_eq!(nesting_depth(r#"{ a(s: """ {{{ \""" {{ """) }"#, 100), 2);
+        assert!(nesting_depth(&"{a".repeat(10_000), 64) > 64);
+    }
+
+    #[test]
+    fn fragments_are_weighed_once() {
+        let mut q = String::from("{ ...F60 } fragment F0 on Query { a }");
+        for i in 1..=60 {
+            q.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{} ...F{} }}",
+                i - 1,
+                i - 1
+            ));
+        }
+        let doc = async_graphql::parser::parse_query(&q).unwrap();
+        let facts = SchemaFacts::default();
+        // 2^60 fields once expanded: weighed without expanding.
+        assert_eq!(
+            checked_cost(&doc, &Variables::default(), &facts).ok(),
+            Some(1u64 << 60)
+        );
+        assert!(variable_position_errors(&doc, &facts).is_empty());
+    }
 }

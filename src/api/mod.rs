@@ -33,6 +33,12 @@ pub struct QueryLimits {
     /// The largest cost allowed: each field costs 1, a page of `first: N`
     /// costs N times its selection.
     pub max_complexity: usize,
+    /// The most aliases in one document.
+    pub max_aliases: usize,
+    /// The most directives in one document.
+    pub max_directives: usize,
+    /// The most lexical tokens in one document (checked before parsing).
+    pub max_tokens: usize,
 }
 
 impl Default for QueryLimits {
@@ -40,6 +46,9 @@ impl Default for QueryLimits {
         QueryLimits {
             max_depth: 16,
             max_complexity: 20_000,
+            max_aliases: 30,
+            max_directives: 50,
+            max_tokens: 5_000,
         }
     }
 }
@@ -74,7 +83,7 @@ fn limited(
         .limit_complexity(limits.max_complexity)
         .extension(guard::CostLimit {
             facts: facts.clone(),
-            max_cost: limits.max_complexity,
+            limits,
         })
         .extension(guard::FieldErrorNulls { facts })
 }

@@ -4,7 +4,9 @@
 //! Every walk is bounded: a depth bound from the caller and a visit budget;
 //! what stops at the budget says so (`truncated`).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use super::{direction_matches, Adj, Graph, Path};
@@ -102,7 +104,7 @@ pub(super) struct CentralityCache(std::sync::Mutex<HashMap<(Metric, u16), Scores
 impl Graph {
     /// The relations at `at` of `mask`, followed in `direction`.
     fn adj(&self, at: u32, mask: u16, direction: Direction) -> impl Iterator<Item = &Adj> + '_ {
-        self.adjacency[at as usize].iter().filter(move |a| {
+        self.adjacency(at).iter().filter(move |a| {
             direction_matches(direction, a.outgoing)
                 && mask & (1 << (self.relations[a.relation as usize].rel_type as u16)) != 0
         })
@@ -124,7 +126,7 @@ impl Graph {
     ) -> Option<Subgraph<'_>> {
         let start = self.position(root)?;
         let mask = type_mask(types);
-        let mut seen: HashMap<u32, usize> = HashMap::from([(start, 0)]);
+        let mut seen: HashMap<u32, usize> = [(start, 0)].into_iter().collect();
         let mut order = vec![start];
         let mut queue = VecDeque::from([start]);
         let mut truncated = false;
@@ -199,7 +201,7 @@ impl Graph {
             return Some((vec![start], Vec::new()));
         }
         let mut parent: HashMap<u32, (u32, u32)> = HashMap::new();
-        let mut depth: HashMap<u32, usize> = HashMap::from([(start, 0)]);
+        let mut depth: HashMap<u32, usize> = [(start, 0)].into_iter().collect();
         let mut queue = VecDeque::from([start]);
         while let Some(at) = queue.pop_front() {
             let d = depth[&at];
@@ -349,7 +351,7 @@ impl Graph {
             for (start, base_depth, base_nodes, base_rels) in &frontier {
                 // BFS from this start, at most max_hops, simple within the walk.
                 let mut parent: HashMap<u32, (u32, u32)> = HashMap::new();
-                let mut hops: HashMap<u32, usize> = HashMap::from([(*start, 0)]);
+                let mut hops: HashMap<u32, usize> = [(*start, 0)].into_iter().collect();
                 let mut queue = VecDeque::from([*start]);
                 while let Some(at) = queue.pop_front() {
                     let h = hops[&at];

@@ -5,6 +5,7 @@
 //! `&Entity` / `&Relation` back. Unknown ids are `None`, never a panic.
 
 mod analytics;
+mod build;
 mod leadership;
 mod search;
 mod traverse;
@@ -49,6 +50,7 @@ pub struct EdgeRef<'g> {
     pub direction: Direction,
 }
 
+/// One relation at an entity, in [`Graph::adjacency`].
 #[derive(Debug, Clone, Copy)]
 struct Adj {
     relation: u32,
@@ -76,11 +78,12 @@ pub struct Graph {
     entities: Vec<Entity>,
     relations: Vec<Relation>,
     graph: DiGraph<(), u32, u32>,
-    by_id: HashMap<EntityId, NodeIndex<u32>>,
-    relation_by_id: HashMap<String, u32>,
+    by_id: foldhash::HashMap<EntityId, NodeIndex<u32>>,
+    /// Entity i's relations are `adjacency[adjacency_start[i]..adjacency_start[i + 1]]`.
+    adjacency_start: Vec<u32>,
     /// Per entity: every relation touching it, ordered by relation type,
     /// then the other end's name, then the relation id.
-    adjacency: Vec<Vec<Adj>>,
+    adjacency: Vec<Adj>,
     search: search::SearchIndex,
     centrality: analytics::CentralityCache,
 }
@@ -95,96 +98,6 @@ impl std::fmt::Debug for Graph {
 }
 
 impl Graph {
-    /// Builds a graph, checking its invariants: unique ids, relations between
-    /// existing entities of kinds their type allows.
-    pub fn new(
-        mut documents: Vec<Arc<Document>>,
-        mut entities: Vec<Entity>,
-        mut relations: Vec<Relation>,
-    ) -> Result<Graph, GraphError> {
-        documents.sort_by(|a, b| a.key.cmp(&b.key));
-        entities.sort_by(|a, b| (a.kind(), &a.id).cmp(&(b.kind(), &b.id)));
-        relations.sort_by(|a, b| a.id.cmp(&b.id));
-
-        let mut graph = DiGraph::<(), u32, u32>::with_capacity(entities.len(), relations.len());
-        let mut by_id = HashMap::with_capacity(entities.len());
-        for e in &entities {
-            let idx = graph.add_node(());
-            if by_id.insert(e.id.clone(), idx).is_some() {
-                return Err(GraphError::DuplicateEntity(e.id.clone()));
-            }
-        }
-        let mut relation_by_id = HashMap::with_capacity(relations.len());
-        let mut adjacency: Vec<Vec<Adj>> = vec![Vec::new(); entities.len()];
-        for (i, r) in relations.iter().enumerate() {
-            let i = i as u32;
-            let lookup = |id: &EntityId| {
-                by_id
-                    .get(id)
-                    .copied()
-                    .ok_or_else(|| GraphError::UnknownEntity {
-                        relation: r.id.clone(),
-                        entity: id.clone(),
-                    })
-            };
-            let (from, to) = (lookup(&r.from)?, lookup(&r.to)?);
-            if !r.rel_type.allows(r.from.kind(), r.to.kind()) || from == to {
-                return Err(GraphError::KindMismatch(r.id.clone()));
-            }
-            if relation_by_id.insert(r.id.clone(), i).is_some() {
-                return Err(GraphError::DuplicateRelation(r.id.clone()));
-            }
-            graph.add_edge(from, to, i);
-            adjacency[from.index()].push(Adj {
-                relation: i,
-                other: to.index() as u32,
-                outgoing: true,
-            });
-            adjacency[to.index()].push(Adj {
-                relation: i,
-                other: from.index() as u32,
-                outgoing: false,
-            });
-        }
-        // Names compare folded (accents and case ignored), then as written.
-        let sort_names: Vec<String> = entities.iter().map(|e| fold(&e.name)).collect();
-        for list in &mut adjacency {
-            list.sort_by(|a, b| {
-                let (ra, rb) = (
-                    &relations[a.relation as usize],
-                    &relations[b.relation as usize],
-                );
-                let (oa, ob) = (a.other as usize, b.other as usize);
-                (
-                    ra.rel_type,
-                    &sort_names[oa],
-                    &entities[oa].name,
-                    &ra.id,
-                    !a.outgoing,
-                )
-                    .cmp(&(
-                        rb.rel_type,
-                        &sort_names[ob],
-                        &entities[ob].name,
-                        &rb.id,
-                        !b.outgoing,
-                    ))
-            });
-        }
-        let search = search::SearchIndex::build(&entities);
-        Ok(Graph {
-            documents,
-            entities,
-            relations,
-            graph,
-            by_id,
-            relation_by_id,
-            adjacency,
-            search,
-            centrality: Default::default(),
-        })
-    }
-
     /// The documents facts are drawn from, by key.
     pub fn documents(&self) -> &[Arc<Document>] {
         &self.documents
@@ -198,9 +111,20 @@ impl Graph {
 
     /// The relation with this id, if any.
     pub fn relation(&self, id: &str) -> Option<&Relation> {
-        self.relation_by_id
-            .get(id)
-            .map(|&i| &self.relations[i as usize])
+        // Relations are sorted by id.
+        self.relations
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.relations[i])
+    }
+
+    /// Every relation touching the entity at `position`, in edge order.
+    fn adjacency(&self, position: u32) -> &[Adj] {
+        let (start, end) = (
+            self.adjacency_start[position as usize],
+            self.adjacency_start[position as usize + 1],
+        );
+        &self.adjacency[start as usize..end as usize]
     }
 
     /// Every entity, ordered by kind (enum order) then id.
@@ -232,7 +156,7 @@ impl Graph {
         let Some(idx) = self.by_id.get(id) else {
             return Vec::new();
         };
-        self.adjacency[idx.index()]
+        self.adjacency(idx.index() as u32)
             .iter()
             .filter(|a| direction_matches(direction, a.outgoing))
             .filter(|a| {
@@ -253,7 +177,7 @@ impl Graph {
         let list = self
             .by_id
             .get(id)
-            .map_or(&[][..], |idx| &self.adjacency[idx.index()][..]);
+            .map_or(&[][..], |idx| self.adjacency(idx.index() as u32));
         list.iter()
             .filter(move |a| {
                 direction_matches(direction, a.outgoing)

@@ -1,6 +1,6 @@
 //! Walks over the graph: shortest paths.
 
-use std::collections::VecDeque;
+use foldhash::HashMap;
 
 use super::Graph;
 use crate::model::{Entity, EntityId, Relation, RelationType};
@@ -31,8 +31,12 @@ impl Graph {
     /// direction, of `types` only when given, of at most `max_depth`
     /// relations. `None` when either id is unknown or there is no such path.
     ///
-    /// Breadth-first, visiting each entity's relations in edge order (type,
-    /// then the other end's name), so the same data gives the same path.
+    /// Bidirectional breadth-first search: each round expands one whole
+    /// level of the smaller frontier (the forward one on a tie), visiting each
+    /// entity's relations in edge order (type, then the other end's name), and
+    /// stops at the first entity reached from both ends, so the same data gives
+    /// the same path. Its cost grows with the entities within half the
+    /// distance of each end, not with the graph.
     pub fn shortest_path(
         &self,
         from: &EntityId,
@@ -48,48 +52,59 @@ impl Graph {
                 relations: Vec::new(),
             });
         }
-        // parent[i] = (previous entity, relation) on the first walk found to i.
-        let mut parent: Vec<Option<(u32, u32)>> = vec![None; self.entities.len()];
-        let mut depth: Vec<u32> = vec![u32::MAX; self.entities.len()];
-        depth[start as usize] = 0;
-        let mut queue = VecDeque::from([start]);
-        while let Some(at) = queue.pop_front() {
-            let d = depth[at as usize];
-            if d as usize >= max_depth {
-                continue;
-            }
-            for a in &self.adjacency[at as usize] {
-                if let Some(t) = types {
-                    if !t.contains(&self.relations[a.relation as usize].rel_type) {
+        // Each side: entity -> (the entity it was reached from, relation).
+        let mut sides: [HashMap<u32, (u32, u32)>; 2] = Default::default();
+        sides[0].insert(start, (start, u32::MAX));
+        sides[1].insert(goal, (goal, u32::MAX));
+        let mut frontiers = [vec![start], vec![goal]];
+        let mut depth = 0;
+        while depth < max_depth && !frontiers[0].is_empty() && !frontiers[1].is_empty() {
+            let side = usize::from(frontiers[1].len() < frontiers[0].len());
+            let mut next = Vec::new();
+            for &at in &frontiers[side] {
+                for a in self.adjacency(at) {
+                    let allowed = types
+                        .is_none_or(|t| t.contains(&self.relations[a.relation as usize].rel_type));
+                    if !allowed || sides[side].contains_key(&a.other) {
                         continue;
                     }
+                    sides[side].insert(a.other, (at, a.relation));
+                    if sides[1 - side].contains_key(&a.other) {
+                        return Some(self.join(a.other, &sides[0], &sides[1]));
+                    }
+                    next.push(a.other);
                 }
-                if depth[a.other as usize] != u32::MAX {
-                    continue;
-                }
-                depth[a.other as usize] = d + 1;
-                parent[a.other as usize] = Some((at, a.relation));
-                if a.other == goal {
-                    return Some(self.walk_back(start, goal, &parent));
-                }
-                queue.push_back(a.other);
             }
+            frontiers[side] = next;
+            depth += 1;
         }
         None
     }
 
-    fn walk_back(&self, start: u32, goal: u32, parent: &[Option<(u32, u32)>]) -> Path<'_> {
-        let mut entities = vec![&self.entities[goal as usize]];
+    /// The path through `meet`: back along `forward` to the start, then
+    /// along `backward` to the goal.
+    fn join(
+        &self,
+        meet: u32,
+        forward: &HashMap<u32, (u32, u32)>,
+        backward: &HashMap<u32, (u32, u32)>,
+    ) -> Path<'_> {
+        let mut entities = vec![&self.entities[meet as usize]];
         let mut relations = Vec::new();
-        let mut at = goal;
-        while at != start {
-            let (prev, rel) = parent[at as usize].expect("every reached entity has a parent");
+        let mut at = meet;
+        while let Some(&(prev, rel)) = forward.get(&at).filter(|(_, rel)| *rel != u32::MAX) {
             relations.push(&self.relations[rel as usize]);
             entities.push(&self.entities[prev as usize]);
             at = prev;
         }
         entities.reverse();
         relations.reverse();
+        at = meet;
+        while let Some(&(next, rel)) = backward.get(&at).filter(|(_, rel)| *rel != u32::MAX) {
+            relations.push(&self.relations[rel as usize]);
+            entities.push(&self.entities[next as usize]);
+            at = next;
+        }
         Path {
             entities,
             relations,

@@ -3,12 +3,14 @@
 
 use async_graphql::{ErrorExtensionValues, Value};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{AppState, GRAPHQL_RESPONSE_JSON};
+use crate::metrics::{OperationLabels, Outcome, RequestLabels};
 
 /// The response media type a client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +59,23 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 
 /// A request-level failure: no `data`, one error with a code.
 fn request_error(media: Media, status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    refusal(media, status, code, None, message)
+}
+
+/// A request-level failure with `extensions.code` and, when a limit refused
+/// it, `extensions.limit`.
+fn refusal(
+    media: Media,
+    status: StatusCode,
+    code: &str,
+    limit: Option<&str>,
+    message: &str,
+) -> Response {
+    let mut extensions = json!({ "code": code });
+    if let Some(limit) = limit {
+        extensions["limit"] = json!(limit);
+    }
+    let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
     (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
@@ -201,10 +219,33 @@ fn missing_variables(request: &async_graphql::Request) -> Vec<String> {
 pub(super) async fn graphql_post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
+    };
+    // A body streamed past the limit (one announced past it by its
+    // Content-Length is refused before this handler) or cut off.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!(
+                "the request body is larger than {} bytes",
+                state.config.max_body_bytes
+            );
+            // Counted with the other 413s by the router.
+            return refusal(
+                media,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "QUERY_TOO_LARGE",
+                Some("body_size"),
+                &message,
+            );
+        }
+        Err(rejection) => {
+            let message = format!("cannot read the request body: {}", rejection.body_text());
+            return request_error(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+        }
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -226,9 +267,17 @@ pub(super) async fn graphql_post(
     }
     match parse_body(&body) {
         Ok(request) => execute(&state, media, request).await,
-        Err(message) => request_error(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+        Err(message) => {
+            if message == BATCHED {
+                state.metrics.refused("batch");
+            }
+            request_error(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message)
+        }
     }
 }
+
+/// The answer to a batched (JSON array) body.
+const BATCHED: &str = "batched requests are not supported: send one operation per request";
 
 /// Reads a JSON request body: an object with a string `query`, and
 /// optionally `variables` (object), `operationName` (string), `extensions`
@@ -238,7 +287,7 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, String> {
         serde_json::from_slice(body).map_err(|err| format!("the body is not valid JSON: {err}"))?;
     let serde_json::Value::Object(map) = &value else {
         return Err(if value.is_array() {
-            "batched requests are not supported: send one operation per request".to_string()
+            BATCHED.to_string()
         } else {
             "the body must be a JSON object with a `query`".to_string()
         });
@@ -270,6 +319,27 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, String> {
 
 /// Runs `request` on the current snapshot and writes the response.
 async fn execute(state: &AppState, media: Media, request: async_graphql::Request) -> Response {
+    let started = std::time::Instant::now();
+    let operation = state
+        .metrics
+        .operation_label(request.operation_name.as_deref());
+    let record = |outcome: Outcome| {
+        state
+            .metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                operation: operation.clone(),
+                outcome,
+            })
+            .inc();
+        state
+            .metrics
+            .latency
+            .get_or_create(&OperationLabels {
+                operation: operation.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+    };
     let missing = missing_variables(&request);
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|v| format!("${v}")).collect();
@@ -278,20 +348,47 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
             Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
             Media::Json => StatusCode::OK,
         };
+        record(Outcome::RequestError);
         return request_error(media, status, "GRAPHQL_VALIDATION_FAILED", &message);
     }
     let query = request.query.clone();
     let request = request.data(state.graph.load_full());
-    let run = state.schema.execute(request);
-    let response = match tokio::time::timeout(state.config.timeout, run).await {
-        Ok(response) => response,
-        Err(_) => {
+    // Run on a task of its own: resolvers compute without awaiting, so a
+    // timeout around the execution itself would only be looked at once it
+    // finished. Awaited from here, the deadline answers the client on time;
+    // the task is aborted (it stops at its next await, if any, else runs to
+    // the end of its budgets, on the snapshot it started with).
+    let schema = state.schema.clone();
+    let run = async move { schema.execute(request).await };
+    // In the request's span, so its logs keep the request id.
+    let mut task = tokio::spawn(tracing::Instrument::in_current_span(run));
+    let response = match tokio::time::timeout(state.config.timeout, &mut task).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) => {
+            tracing::error!(error = %err, "the GraphQL execution failed");
+            record(Outcome::RequestError);
             return request_error(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "the server failed to run this request",
+            );
+        }
+        Err(_) => {
+            task.abort();
+            record(Outcome::Timeout);
+            state.metrics.refused("timeout");
+            let message = format!(
+                "the request took longer than {} ms and was stopped",
+                state.config.timeout.as_millis()
+            );
+            return refusal(
                 media,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "TIMEOUT",
-                "the request took too long and was stopped",
-            )
+                Some("timeout"),
+                &message,
+            );
         }
     };
     // A request error (the document does not parse or validate) has no
@@ -300,9 +397,21 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let mut errors = response.errors;
+    for e in &mut errors {
+        shorten(&mut e.message);
+    }
     if request_failed {
-        let parses = async_graphql::parser::parse_query(&query).is_ok();
+        // Parsed again only when an error has no code of its own.
+        let mut parses = None;
         for e in &mut errors {
+            let ext = e
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default);
+            if ext.get("code").is_some() {
+                continue;
+            }
+            let parses =
+                *parses.get_or_insert_with(|| async_graphql::parser::parse_query(&query).is_ok());
             let code = if !parses {
                 "GRAPHQL_PARSE_FAILED"
             } else if e.message.contains("nested too deep") || e.message.contains("recursion depth")
@@ -313,12 +422,24 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
             } else {
                 "GRAPHQL_VALIDATION_FAILED"
             };
-            let ext = e
-                .extensions
-                .get_or_insert_with(ErrorExtensionValues::default);
-            if ext.get("code").is_none() {
-                ext.set("code", code);
+            ext.set("code", code);
+            match code {
+                "QUERY_TOO_DEEP" => ext.set("limit", "depth"),
+                "QUERY_TOO_COMPLEX" => ext.set("limit", "cost"),
+                _ => {}
             }
+        }
+        record(Outcome::RequestError);
+    } else if errors.is_empty() {
+        record(Outcome::Ok);
+    } else {
+        record(Outcome::FieldError);
+    }
+    // Every refusal by a limit (request errors, and field errors for page
+    // sizes and walk bounds) carries `extensions.limit`: count it.
+    for e in &errors {
+        if let Some(Value::String(limit)) = e.extensions.as_ref().and_then(|x| x.get("limit")) {
+            state.metrics.refused(limit);
         }
     }
     let body = ResponseBody {
@@ -336,6 +457,21 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         StatusCode::OK
     };
     (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+}
+
+/// The longest error message sent; longer ones (which echo a huge argument
+/// back) are cut.
+const MAX_MESSAGE_BYTES: usize = 1024;
+
+fn shorten(message: &mut String) {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut end = MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push_str("… (cut)");
+    }
 }
 
 /// A GraphQL response as the spec writes it: `data` (absent after a request

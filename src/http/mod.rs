@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use async_graphql::http::GraphiQLSource;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 mod downloads;
@@ -28,6 +28,8 @@ use graphql::{graphql_get, graphql_post};
 use crate::api::CivSchema;
 use crate::export::Format;
 use crate::graph::Graph;
+use crate::metrics::{Metrics, SharedMetrics};
+use crate::reload::{ReloadStatus, Reloader};
 
 /// The media type of the GraphQL-over-HTTP spec.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -38,10 +40,13 @@ pub const TRUNCATED_HEADER: &str = "x-civgraph-truncated";
 
 /// Every route, as the 404 answer lists them.
 const ROUTES: &[&str] = &[
-    "GET /",
+    "GET / (the GraphQL IDE)",
+    "GET /graphiql",
+    "GET /explore",
     "GET /graphql",
     "POST /graphql",
     "GET /health",
+    "GET /metrics",
     "GET /export/graphml",
     "GET /export/jsonld",
     "GET /export/cytoscape",
@@ -80,16 +85,34 @@ pub struct AppState {
     pub schema: CivSchema,
     /// The HTTP settings.
     pub config: Arc<HttpConfig>,
+    /// What `/health` says about the data: its generation and last reload.
+    pub status: Arc<ArcSwap<ReloadStatus>>,
+    /// What `/metrics` exports.
+    pub metrics: SharedMetrics,
 }
 
 impl AppState {
     /// State serving `graph` through `schema`.
     pub fn new(graph: Arc<Graph>, schema: CivSchema, config: HttpConfig) -> AppState {
+        let metrics = Arc::new(Metrics::new());
+        metrics.graph_size(graph.entities().len(), graph.relations().len());
         AppState {
             graph: Arc::new(ArcSwap::new(graph)),
             schema,
             config: Arc::new(config),
+            status: Arc::new(ArcSwap::new(Arc::new(ReloadStatus::default()))),
+            metrics,
         }
+    }
+
+    /// A reloader of `dir` into this state's snapshot.
+    pub fn reloader(&self, dir: std::path::PathBuf) -> Arc<Reloader> {
+        Reloader::new(
+            dir,
+            self.graph.clone(),
+            self.status.clone(),
+            self.metrics.clone(),
+        )
     }
 }
 
@@ -108,10 +131,12 @@ pub fn app(state: AppState) -> Router {
             Some(list) => AllowOrigin::list(list.clone()),
         });
     let body_limit = state.config.max_body_bytes;
+    let refusal_metrics = state.metrics.clone();
     Router::new()
-        .route("/", get(ide))
+        .merge(crate::web::routes())
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/export/graphml", export_route(Format::GraphMl))
         .route("/export/jsonld", export_route(Format::JsonLd))
         .route("/export/cytoscape", export_route(Format::Cytoscape))
@@ -121,27 +146,54 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::map_response_with_state(
+            refusal_metrics,
+            count_refusals,
+        ))
         .layer(CompressionLayer::new())
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
-}
-
-async fn ide() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("civgraph")
-            .finish(),
-    )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     let graph = state.graph.load();
+    let status = state.status.load();
     Json(json!({
         "status": "ok",
         "entities": graph.entities().len(),
         "relations": graph.relations().len(),
+        "generation": status.generation,
+        "loadedAt": status.loaded_at,
+        "lastReload": status.last_reload,
     }))
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Counts the refusals that happen before a handler runs (body too large).
+async fn count_refusals(State(metrics): State<SharedMetrics>, response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        metrics.refused("body_size");
+    }
+    response
 }
 
 async fn not_found() -> Response {

@@ -1,16 +1,17 @@
 //! Turns parsed files into checked model records, collecting every problem.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+
+use foldhash::HashMap as FastMap;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::raw::{
-    RawDocument, RawEntity, RawFile, RawRelation, RawSource, DOCUMENT_KEYS, ENTITY_KEYS,
-    RELATION_KEYS, SOURCE_KEYS, TABLES,
-};
+use super::parse::{self, FileCtx};
+use super::raw::{RawDocument, RawEntity, RawRelation, RawSource};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::Graph;
 use crate::model::{
@@ -31,89 +32,78 @@ fn strip_space(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// One file being checked: its path, its text's line starts, and the problems.
-struct FileCtx<'a> {
-    path: &'a Path,
-    line_starts: Vec<usize>,
-}
-
-impl FileCtx<'_> {
-    fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
+/// `s` trimmed, reusing its allocation when it has nothing to trim.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_string()
     }
 }
 
 struct Checker<'a> {
     problems: Vec<Problem>,
-    documents: HashMap<String, (Arc<Document>, Option<String>)>,
+    /// Documents by key, with their text without white space when quotes
+    /// are checked.
+    documents: HashMap<String, (Arc<Document>, Option<Arc<str>>)>,
     options: &'a LoadOptions,
 }
 
 impl Checker<'_> {
-    fn report(&mut self, file: &FileCtx<'_>, offset: usize, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: file.path.to_path_buf(),
-            line: file.line_of(offset),
-            message: message.into(),
-        });
+    fn report(&mut self, file: &FileCtx, offset: usize, message: impl Into<String>) {
+        self.problems.push(file.problem(offset, message));
     }
 }
 
-pub(super) fn build(
-    texts: &[(PathBuf, String)],
-    options: &LoadOptions,
-) -> Result<Graph, LoadError> {
+/// Where an entity id was first declared, and what it became.
+struct Declared {
+    file: u32,
+    line: u32,
+    /// Its kind and position in the entity list, when it had no problem.
+    entity: Option<(EntityKind, u32)>,
+}
+
+pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, LoadError> {
     let mut checker = Checker {
         problems: Vec::new(),
         documents: HashMap::new(),
         options,
     };
-    let mut parsed: Vec<(FileCtx<'_>, RawFile)> = Vec::new();
-    for (path, text) in texts {
-        let file = FileCtx {
-            path,
-            line_starts: std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
-        };
-        match toml::from_str::<RawFile>(text) {
-            Ok(raw) => {
-                check_unknown_keys(&mut checker, &file, text, &raw);
-                parsed.push((file, raw));
-            }
-            Err(err) => {
-                let offset = err.span().map_or(0, |s| s.start);
-                let mut message = err.message().trim().to_string();
-                if message.contains("expected a string") && message.contains("map") {
-                    message.push_str(": write dates in quotes, e.g. date = \"2025-10-31\"");
-                }
-                checker.report(&file, offset, message);
-            }
+    let mut parsed = Vec::with_capacity(paths.len());
+    for file in parse::parse_all(paths)? {
+        checker.problems.extend(file.problems);
+        if let Some(raw) = file.raw {
+            parsed.push((file.file, raw));
         }
     }
 
+    let file_paths: Vec<PathBuf> = parsed.iter().map(|(f, _)| f.path.clone()).collect();
+
     // Documents first: sources in any file may cite them.
-    for (file, raw) in &parsed {
-        for doc in &raw.document {
+    for (file, raw) in &mut parsed {
+        for doc in std::mem::take(&mut raw.document) {
             check_document(&mut checker, file, doc);
         }
     }
 
     let mut entities: Vec<Entity> = Vec::new();
-    let mut first_seen: HashMap<EntityId, (PathBuf, usize)> = HashMap::new();
-    for (file, raw) in &parsed {
+    let mut declared: FastMap<EntityId, Declared> = FastMap::default();
+    for (file_index, (file, raw)) in parsed.iter_mut().enumerate() {
         let tables = [
-            (EntityKind::Organisation, &raw.organisation),
-            (EntityKind::Person, &raw.person),
-            (EntityKind::Group, &raw.group),
-            (EntityKind::Deliverable, &raw.deliverable),
-            (EntityKind::Event, &raw.event),
+            (
+                EntityKind::Organisation,
+                std::mem::take(&mut raw.organisation),
+            ),
+            (EntityKind::Person, std::mem::take(&mut raw.person)),
+            (EntityKind::Group, std::mem::take(&mut raw.group)),
+            (
+                EntityKind::Deliverable,
+                std::mem::take(&mut raw.deliverable),
+            ),
+            (EntityKind::Event, std::mem::take(&mut raw.event)),
         ];
         for (kind, list) in tables {
-            for entry in list.iter() {
+            for entry in list {
                 let line = file.line_of(entry.span().start);
                 let declared_id = entry
                     .get_ref()
@@ -121,51 +111,65 @@ pub(super) fn build(
                     .as_ref()
                     .and_then(|id| EntityId::parse(id.get_ref()).ok());
                 if let Some(id) = &declared_id {
-                    if let Some((first_file, first_line)) = first_seen.get(id) {
+                    if let Some(first) = declared.get(id) {
                         let message = format!(
                             "duplicate id `{id}`: already declared at {}:{}",
-                            first_file.display(),
-                            first_line
+                            file_paths[first.file as usize].display(),
+                            first.line
                         );
                         checker.report(file, entry.span().start, message);
                         continue;
                     }
-                    first_seen.insert(id.clone(), (file.path.to_path_buf(), line));
                 }
-                if let Some(entity) = check_entity(&mut checker, file, kind, entry) {
+                let entity = check_entity(&mut checker, file, kind, entry);
+                let Some(id) = declared_id else { continue };
+                let position = entity.map(|mut entity| {
+                    entity.id = id.clone(); // one shared id text
                     entities.push(entity);
-                }
+                    (kind, entities.len() as u32 - 1)
+                });
+                let first = Declared {
+                    file: file_index as u32,
+                    line: line as u32,
+                    entity: position,
+                };
+                declared.insert(id, first);
             }
         }
     }
 
-    let kinds: HashMap<EntityId, EntityKind> =
-        entities.iter().map(|e| (e.id.clone(), e.kind())).collect();
     let mut relations: Vec<Relation> = Vec::new();
-    let mut relation_seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
-    for (file, raw) in &parsed {
-        for entry in &raw.relation {
-            let Some(relation) = check_relation(&mut checker, file, &kinds, &first_seen, entry)
-            else {
+    // (type, from, to) -> where it was first declared.
+    let mut relation_seen: FastMap<(RelationType, u32, u32), (u32, u32)> = FastMap::default();
+    for (file_index, (file, raw)) in parsed.iter_mut().enumerate() {
+        for entry in std::mem::take(&mut raw.relation) {
+            let at = entry.span().start;
+            let Some((relation, key)) = check_relation(&mut checker, file, &declared, entry) else {
                 continue;
             };
-            let line = file.line_of(entry.span().start);
-            if let Some((first_file, first_line)) = relation_seen.get(&relation.id) {
+            let first = match relation_seen.entry(key) {
+                Entry::Occupied(first) => *first.get(),
+                Entry::Vacant(slot) => {
+                    slot.insert((file_index as u32, file.line_of(at) as u32));
+                    relations.push(relation);
+                    continue;
+                }
+            };
+            {
                 let message = format!(
                     "duplicate relation: {} from `{}` to `{}` is already declared at {}:{} (give both roles in one relation)",
                     relation.rel_type,
                     relation.from,
                     relation.to,
-                    first_file.display(),
-                    first_line
+                    file_paths[first.0 as usize].display(),
+                    first.1
                 );
-                checker.report(file, entry.span().start, message);
-                continue;
+                checker.report(file, at, message);
             }
-            relation_seen.insert(relation.id.clone(), (file.path.to_path_buf(), line));
-            relations.push(relation);
         }
     }
+    drop(relation_seen);
+    drop(declared);
 
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
@@ -183,158 +187,20 @@ pub(super) fn build(
     })
 }
 
-/// Reports every key serde ignored: unknown tables, and unknown fields of
-/// entries and of their sources, each at its own line.
-fn check_unknown_keys(checker: &mut Checker<'_>, file: &FileCtx<'_>, text: &str, raw: &RawFile) {
-    let Ok(table) = toml::from_str::<toml::Table>(text) else {
-        return;
-    };
-    let mut starts: Vec<usize> = raw
-        .document
-        .iter()
-        .map(|e| e.span().start)
-        .chain(raw.relation.iter().map(|e| e.span().start))
-        .chain(
-            [
-                &raw.organisation,
-                &raw.person,
-                &raw.group,
-                &raw.deliverable,
-                &raw.event,
-            ]
-            .into_iter()
-            .flat_map(|list| list.iter().map(|e| e.span().start)),
-        )
-        .collect();
-    starts.sort_unstable();
-    let end_of = |start: usize| {
-        starts
-            .iter()
-            .copied()
-            .find(|&s| s > start)
-            .unwrap_or(text.len())
-    };
-    for (name, value) in &table {
-        if !TABLES.contains(&name.as_str()) {
-            let at = find_key(text, 0, text.len(), name);
-            let message = format!(
-                "unknown table `{name}`{}: expected one of {}",
-                suggest(name, TABLES),
-                TABLES.join(", ")
-            );
-            checker.report(file, at, message);
-            continue;
-        }
-        let (known, spans): (&[&str], Vec<usize>) = match name.as_str() {
-            "document" => (
-                DOCUMENT_KEYS,
-                raw.document.iter().map(|e| e.span().start).collect(),
-            ),
-            "relation" => (
-                RELATION_KEYS,
-                raw.relation.iter().map(|e| e.span().start).collect(),
-            ),
-            "organisation" => (
-                ENTITY_KEYS,
-                raw.organisation.iter().map(|e| e.span().start).collect(),
-            ),
-            "person" => (
-                ENTITY_KEYS,
-                raw.person.iter().map(|e| e.span().start).collect(),
-            ),
-            "group" => (
-                ENTITY_KEYS,
-                raw.group.iter().map(|e| e.span().start).collect(),
-            ),
-            "deliverable" => (
-                ENTITY_KEYS,
-                raw.deliverable.iter().map(|e| e.span().start).collect(),
-            ),
-            _ => (
-                ENTITY_KEYS,
-                raw.event.iter().map(|e| e.span().start).collect(),
-            ),
-        };
-        let Some(entries) = value.as_array() else {
-            continue;
-        };
-        for (i, entry) in entries.iter().enumerate() {
-            let (Some(fields), Some(&start)) = (entry.as_table(), spans.get(i)) else {
-                continue;
-            };
-            let end = end_of(start);
-            for key in fields.keys().filter(|k| !known.contains(&k.as_str())) {
-                let message = format!(
-                    "unknown field `{key}` in this [[{name}]]{}: expected one of {}",
-                    suggest(key, known),
-                    known.join(", ")
-                );
-                checker.report(file, find_key(text, start, end, key), message);
-            }
-            let sources = fields.get("source").and_then(|v| v.as_array());
-            for source in sources.into_iter().flatten().filter_map(|v| v.as_table()) {
-                for key in source.keys().filter(|k| !SOURCE_KEYS.contains(&k.as_str())) {
-                    let message = format!(
-                        "unknown field `{key}` in this source{}: expected one of {}",
-                        suggest(key, SOURCE_KEYS),
-                        SOURCE_KEYS.join(", ")
-                    );
-                    checker.report(file, find_key(text, start, end, key), message);
-                }
-            }
-        }
-    }
-}
-
-/// The offset of the line in `text[start..end]` that sets `key` (`key =`)
-/// or opens a table named by it; `start` when there is none.
-fn find_key(text: &str, start: usize, end: usize, key: &str) -> usize {
-    let mut offset = start;
-    for line in text[start..end].split_inclusive('\n') {
-        let t = line.trim_start();
-        let sets = t
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='));
-        let header = t.starts_with('[')
-            && t.trim_start_matches('[')
-                .trim_end()
-                .trim_end_matches(']')
-                .rsplit('.')
-                .next()
-                .is_some_and(|last| last.trim() == key);
-        if sets || header {
-            return offset;
-        }
-        offset += line.len();
-    }
-    start
-}
-
-/// ` (did you mean `x`?)` for the known word closest to `word`, if close.
-fn suggest(word: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .map(|k| (strsim::levenshtein(word, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default()
-}
-
-fn check_document(checker: &mut Checker<'_>, file: &FileCtx<'_>, entry: &Spanned<RawDocument>) {
+fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawDocument>) {
     let at = entry.span().start;
-    let raw = entry.get_ref();
+    let raw = entry.into_inner();
     let Some(key) = required_str(checker, file, at, "document", "key", raw.key.as_ref()) else {
         return;
     };
-    let title = required_text(checker, file, at, "document", "title", raw.title.as_deref());
+    let title = required_text(checker, file, at, "document", "title", raw.title.clone());
     let publisher = required_text(
         checker,
         file,
         at,
         "document",
         "publisher",
-        raw.publisher.as_deref(),
+        raw.publisher.clone(),
     );
     if let Some(date) = &raw.date {
         check_date(checker, file, date);
@@ -356,7 +222,7 @@ fn check_document(checker: &mut Checker<'_>, file: &FileCtx<'_>, entry: &Spanned
                 ),
             ),
             Some(name) => match std::fs::read_to_string(dir.join(name)) {
-                Ok(t) => text = Some(strip_space(&t)),
+                Ok(t) => text = Some(Arc::from(strip_space(&t))),
                 Err(err) => checker.report(
                     file,
                     at,
@@ -383,22 +249,22 @@ fn check_document(checker: &mut Checker<'_>, file: &FileCtx<'_>, entry: &Spanned
 
 fn check_sources(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     at: usize,
-    what: &str,
-    list: &[Spanned<RawSource>],
+    what: &dyn Fn() -> String,
+    list: Vec<Spanned<RawSource>>,
 ) -> Vec<Source> {
     if list.is_empty() {
-        checker.report(
-            file,
-            at,
-            format!("{what} has no source: add a [[...source]] with `doc` and `quote`"),
+        let message = format!(
+            "{} has no source: add a [[...source]] with `doc` and `quote`",
+            what()
         );
+        checker.report(file, at, message);
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(list.len());
     for entry in list {
         let src_at = entry.span().start;
-        let raw = entry.get_ref();
+        let raw = entry.into_inner();
         let doc = required_str(checker, file, src_at, "source", "doc", raw.doc.as_ref());
         let quote = required(checker, file, src_at, "source", "quote", raw.quote.as_ref());
         let (Some(doc), Some(quote)) = (doc, quote) else {
@@ -412,32 +278,35 @@ fn check_sources(
             checker.report(file, doc.span().start, message);
             continue;
         };
-        let q = quote.get_ref().trim();
-        let chars = q.chars().count();
+        let quote_at = quote.span().start;
+        let q = trimmed(raw.quote.expect("checked above").into_inner());
         if q.is_empty() {
-            checker.report(file, quote.span().start, "empty quote");
+            checker.report(file, quote_at, "empty quote");
             continue;
         }
-        if chars > MAX_QUOTE_CHARS {
-            let message = format!(
-                "quote is {chars} characters long; a citation is at most {MAX_QUOTE_CHARS}: keep the passage that states the fact"
-            );
-            checker.report(file, quote.span().start, message);
+        if q.len() > MAX_QUOTE_CHARS {
+            let chars = q.chars().count();
+            if chars > MAX_QUOTE_CHARS {
+                let message = format!(
+                    "quote is {chars} characters long; a citation is at most {MAX_QUOTE_CHARS}: keep the passage that states the fact"
+                );
+                checker.report(file, quote_at, message);
+            }
         }
         if let Some(text) = &text {
-            if !quote_is_in(q, text) {
+            if !quote_is_in(&q, text) {
                 let message = format!(
                     "quote not found in `{}`: \"{}\"",
                     document.text_file.as_deref().unwrap_or(&document.key),
                     q
                 );
-                checker.report(file, quote.span().start, message);
+                checker.report(file, quote_at, message);
             }
         }
         out.push(Source {
             document,
-            section: raw.section.clone(),
-            quote: q.to_string(),
+            section: raw.section,
+            quote: q,
         });
     }
     out
@@ -445,12 +314,12 @@ fn check_sources(
 
 fn check_entity(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     table: EntityKind,
-    entry: &Spanned<RawEntity>,
+    entry: Spanned<RawEntity>,
 ) -> Option<Entity> {
     let at = entry.span().start;
-    let raw = entry.get_ref();
+    let mut raw = entry.into_inner();
     let table_name = table.prefix();
     let id_text = required_str(checker, file, at, table_name, "id", raw.id.as_ref());
     let id = id_text.and_then(|id| match EntityId::parse(id.get_ref()) {
@@ -469,23 +338,24 @@ fn check_entity(
             None
         }
     });
-    let name = required_text(checker, file, at, table_name, "name", raw.name.as_deref());
-    let what = id
-        .as_ref()
-        .map_or_else(|| format!("this {table_name}"), |id| format!("`{id}`"));
-    let sources = check_sources(checker, file, at, &what, &raw.source);
-    let details = check_details(checker, file, table, entry);
+    let name = required_text(checker, file, at, table_name, "name", raw.name.take());
+    let what = || {
+        id.as_ref()
+            .map_or_else(|| format!("this {table_name}"), |id| format!("`{id}`"))
+    };
+    let sources = check_sources(checker, file, at, &what, std::mem::take(&mut raw.source));
+    let details = check_details(checker, file, table, at, &raw);
     for alias in &raw.aliases {
         if alias.trim().is_empty() {
-            checker.report(file, at, format!("{what} has a blank alias"));
+            checker.report(file, at, format!("{} has a blank alias", what()));
         }
     }
     Some(Entity {
         id: id?,
         name: name?,
-        aliases: raw.aliases.iter().map(|a| a.trim().to_string()).collect(),
-        description: raw.description.clone(),
-        note: raw.note.clone(),
+        aliases: raw.aliases.into_iter().map(trimmed).collect(),
+        description: raw.description,
+        note: raw.note,
         sources,
         details: details?,
     })
@@ -493,12 +363,11 @@ fn check_entity(
 
 fn check_details(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     table: EntityKind,
-    entry: &Spanned<RawEntity>,
+    at: usize,
+    r: &RawEntity,
 ) -> Option<Details> {
-    let at = entry.span().start;
-    let r = entry.get_ref();
     let name = table.prefix();
     // Kind-specific fields: (field, its offset if present, the kinds it applies to).
     let specific: [(&str, Option<usize>, &[EntityKind]); 10] = [
@@ -603,46 +472,48 @@ fn span<T>(field: &Option<Spanned<T>>) -> Option<usize> {
     field.as_ref().map(|f| f.span().start)
 }
 
+/// A checked relation, and its key for duplicate detection: the type and
+/// the positions of its ends in the entity list.
 fn check_relation(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
-    kinds: &HashMap<EntityId, EntityKind>,
-    declared: &HashMap<EntityId, (PathBuf, usize)>,
-    entry: &Spanned<RawRelation>,
-) -> Option<Relation> {
+    file: &FileCtx,
+    declared: &FastMap<EntityId, Declared>,
+    entry: Spanned<RawRelation>,
+) -> Option<(Relation, (RelationType, u32, u32))> {
     let at = entry.span().start;
-    let raw = entry.get_ref();
+    let mut raw = entry.into_inner();
     let rel_type = vocab::<RelationType>(checker, file, at, "relation", "type", &raw.rel_type);
     let mut end = |field: &str, value: &Option<Spanned<String>>| {
         let value = required_str(checker, file, at, "relation", field, value.as_ref())?;
-        match EntityId::parse(value.get_ref()) {
-            Err(err) => {
-                checker.report(file, value.span().start, err.to_string());
-                None
-            }
-            Ok(id) => match kinds.get(&id) {
-                Some(kind) => Some((id, *kind, value.span().start)),
-                // Declared, but with problems of its own, reported there.
-                None if declared.contains_key(&id) => None,
-                None => {
-                    let message =
-                        format!("unknown reference `{field} = \"{id}\"`: no entity has this id");
-                    checker.report(file, value.span().start, message);
-                    None
-                }
-            },
+        let text = value.get_ref().as_str();
+        // A declared id is well formed: share its text.
+        if let Some((id, first)) = declared.get_key_value(text) {
+            // Declared, but with problems of its own, reported there.
+            let (kind, position) = first.entity?;
+            return Some((id.clone(), kind, position, value.span().start));
         }
+        match EntityId::parse(text) {
+            Err(err) => checker.report(file, value.span().start, err.to_string()),
+            Ok(id) => {
+                let message =
+                    format!("unknown reference `{field} = \"{id}\"`: no entity has this id");
+                checker.report(file, value.span().start, message);
+            }
+        }
+        None
     };
     let from = end("from", &raw.from);
     let to = end("to", &raw.to);
-    let what = match (&rel_type, &from, &to) {
+    let what = || match (&rel_type, &from, &to) {
         (Some(t), Some(f), Some(o)) => format!("{t} from `{}` to `{}`", f.0, o.0),
         _ => "this relation".to_string(),
     };
-    let sources = check_sources(checker, file, at, &what, &raw.source);
-    let (rel_type, (from, from_kind, _), (to, to_kind, to_at)) = (rel_type?, from?, to?);
+    let sources = check_sources(checker, file, at, &what, std::mem::take(&mut raw.source));
+    let (rel_type, (from, from_kind, from_pos, _), (to, to_kind, to_pos, to_at)) =
+        (rel_type?, from?, to?);
     if from == to {
-        checker.report(file, to_at, format!("{what} links an entity to itself"));
+        let message = format!("{rel_type} from `{from}` to `{to}` links an entity to itself");
+        checker.report(file, to_at, message);
         return None;
     }
     if !rel_type.allows(from_kind, to_kind) {
@@ -655,20 +526,21 @@ fn check_relation(
         checker.report(file, at, message);
         return None;
     }
-    Some(Relation {
+    let relation = Relation {
         id: Relation::make_id(rel_type, &from, &to),
         rel_type,
         from,
         to,
-        role: raw.role.as_ref().map(|r| r.trim().to_string()),
-        note: raw.note.clone(),
+        role: raw.role.map(trimmed),
+        note: raw.note,
         sources,
-    })
+    };
+    Some((relation, (rel_type, from_pos, to_pos)))
 }
 
 fn required<'v, T>(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     at: usize,
     table: &str,
     field: &str,
@@ -687,7 +559,7 @@ fn required<'v, T>(
 /// Like [`required`], for a string that must also not be blank.
 fn required_str<'v>(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     at: usize,
     table: &str,
     field: &str,
@@ -704,13 +576,13 @@ fn required_str<'v>(
 
 fn required_text(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     at: usize,
     table: &str,
     field: &str,
-    value: Option<&str>,
+    value: Option<String>,
 ) -> Option<String> {
-    match value.map(str::trim) {
+    match value.map(trimmed) {
         None => {
             checker.report(
                 file,
@@ -719,7 +591,7 @@ fn required_text(
             );
             None
         }
-        Some("") => {
+        Some(v) if v.is_empty() => {
             checker.report(
                 file,
                 at,
@@ -727,13 +599,13 @@ fn required_text(
             );
             None
         }
-        Some(v) => Some(v.to_string()),
+        Some(v) => Some(v),
     }
 }
 
 fn vocab<T: FromStr<Err = crate::model::UnknownValue>>(
     checker: &mut Checker<'_>,
-    file: &FileCtx<'_>,
+    file: &FileCtx,
     at: usize,
     table: &str,
     field: &str,
@@ -750,7 +622,7 @@ fn vocab<T: FromStr<Err = crate::model::UnknownValue>>(
     }
 }
 
-fn check_date(checker: &mut Checker<'_>, file: &FileCtx<'_>, date: &Spanned<String>) {
+fn check_date(checker: &mut Checker<'_>, file: &FileCtx, date: &Spanned<String>) {
     let d = date.get_ref().as_bytes();
     let shape = d.len() == 10
         && d[4] == b'-'

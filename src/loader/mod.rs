@@ -5,6 +5,7 @@
 //! there are none: a half-loaded graph never exists.
 
 mod check;
+mod parse;
 mod raw;
 
 use std::fmt;
@@ -96,15 +97,7 @@ pub fn load_dir_with(dir: &Path, options: &LoadOptions) -> Result<Graph, LoadErr
     if files.is_empty() {
         return Err(LoadError::Empty(dir.to_path_buf()));
     }
-    let mut texts = Vec::with_capacity(files.len());
-    for path in files {
-        let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        texts.push((path, text));
-    }
-    check::build(&texts, options)
+    check::build(&files, options)
 }
 
 /// Every `*.toml` file below `dir`, in path order.

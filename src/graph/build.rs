@@ -1,0 +1,136 @@
+//! Building the snapshot: ordering, the id index, the adjacency and the
+//! search index, with the invariants checked once.
+//!
+//! Every step is a sort or a linear pass (no per-entity allocation): the
+//! adjacency is one array sliced per entity (compressed sparse rows), ordered
+//! by integer keys computed once (each entity's rank by name).
+
+use std::sync::Arc;
+
+use petgraph::graph::DiGraph;
+
+use super::{fold, search, Adj, Graph, GraphError};
+use crate::model::{Document, Entity, EntityId, Relation};
+
+impl Graph {
+    /// Builds a graph, checking its invariants: unique ids, relations between
+    /// existing entities of kinds their type allows.
+    pub fn new(
+        mut documents: Vec<Arc<Document>>,
+        mut entities: Vec<Entity>,
+        mut relations: Vec<Relation>,
+    ) -> Result<Graph, GraphError> {
+        documents.sort_by(|a, b| a.key.cmp(&b.key));
+        // By kind (enum order), then id: a stable sort by kind of the entities
+        // sorted by id.
+        entities.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        entities.sort_by_cached_key(Entity::kind);
+        entities.shrink_to_fit();
+        relations.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        relations.shrink_to_fit();
+        if let Some(w) = relations.windows(2).find(|w| w[0].id == w[1].id) {
+            return Err(GraphError::DuplicateRelation(w[0].id.clone()));
+        }
+
+        let n = entities.len();
+        let mut graph = DiGraph::<(), u32, u32>::with_capacity(n, relations.len());
+        let mut by_id = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
+        for e in &entities {
+            let idx = graph.add_node(());
+            if by_id.insert(e.id.clone(), idx).is_some() {
+                return Err(GraphError::DuplicateEntity(e.id.clone()));
+            }
+        }
+        // Each relation's ends, as entity positions.
+        let mut ends: Vec<(u32, u32)> = Vec::with_capacity(relations.len());
+        let mut degree = vec![0u32; n + 1];
+        for (i, r) in relations.iter().enumerate() {
+            let lookup = |id: &EntityId| {
+                by_id
+                    .get(id)
+                    .copied()
+                    .ok_or_else(|| GraphError::UnknownEntity {
+                        relation: r.id.clone(),
+                        entity: id.clone(),
+                    })
+            };
+            let (from, to) = (lookup(&r.from)?, lookup(&r.to)?);
+            if !r.rel_type.allows(r.from.kind(), r.to.kind()) || from == to {
+                return Err(GraphError::KindMismatch(r.id.clone()));
+            }
+            graph.add_edge(from, to, i as u32);
+            let (from, to) = (from.index() as u32, to.index() as u32);
+            degree[from as usize] += 1;
+            degree[to as usize] += 1;
+            ends.push((from, to));
+        }
+
+        // adjacency_start[i] = where entity i's relations begin.
+        let mut adjacency_start = Vec::with_capacity(n + 1);
+        let mut total = 0u32;
+        for d in &degree {
+            adjacency_start.push(total);
+            total += d;
+        }
+        let mut fill: Vec<u32> = adjacency_start.clone();
+        let placeholder = Adj {
+            relation: 0,
+            other: 0,
+            outgoing: false,
+        };
+        let mut adjacency = vec![placeholder; total as usize];
+        for (i, &(from, to)) in ends.iter().enumerate() {
+            let relation = i as u32;
+            for (at, other, outgoing) in [(from, to, true), (to, from, false)] {
+                adjacency[fill[at as usize] as usize] = Adj {
+                    relation,
+                    other,
+                    outgoing,
+                };
+                fill[at as usize] += 1;
+            }
+        }
+        drop((ends, fill, degree));
+
+        // Edge order: relation type, then the other end's name (folded:
+        // accents and case ignored, then as written), then the relation id
+        // (relations are sorted by id, so their position), then outgoing first.
+        let rank = name_ranks(&entities);
+        for i in 0..n {
+            let (start, end) = (adjacency_start[i] as usize, adjacency_start[i + 1] as usize);
+            adjacency[start..end].sort_unstable_by_key(|a| {
+                let r = &relations[a.relation as usize];
+                (r.rel_type, rank[a.other as usize], a.relation, !a.outgoing)
+            });
+        }
+        let search = search::SearchIndex::build(&entities);
+        Ok(Graph {
+            documents,
+            entities,
+            relations,
+            graph,
+            by_id,
+            adjacency_start,
+            adjacency,
+            search,
+            centrality: Default::default(),
+        })
+    }
+}
+
+/// Each entity's dense rank by (folded name, name): equal names share a rank.
+fn name_ranks(entities: &[Entity]) -> Vec<u32> {
+    let folded: Vec<String> = entities.iter().map(|e| fold(&e.name)).collect();
+    let key = |i: u32| (&folded[i as usize], &entities[i as usize].name);
+    let mut order: Vec<u32> = (0..entities.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut rank = vec![0u32; entities.len()];
+    let mut current = 0u32;
+    for (k, pair) in order.iter().enumerate() {
+        if k > 0 && key(order[k - 1]) != key(*pair) {
+            current += 1;
+        }
+        rank[*pair as usize] = current;
+    }
+    rank
+}

@@ -1,0 +1,194 @@
+//! Reads and parses the data files, several at a time, each exactly once.
+//!
+//! A file is parsed into toml's spanned document tree, which serves both the
+//! unknown-key check (every key carries its own span) and the typed
+//! [`RawFile`]; its text is dropped as soon as it is parsed, keeping only
+//! the line starts for `FILE:LINE` messages.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
+
+use super::raw::{RawFile, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS, TABLES};
+use super::{LoadError, Problem};
+
+/// One data file: its path and where its lines start.
+pub(super) struct FileCtx {
+    pub path: PathBuf,
+    line_starts: Vec<u32>,
+}
+
+impl FileCtx {
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    pub fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            file: self.path.clone(),
+            line: self.line_of(offset),
+            message: message.into(),
+        }
+    }
+}
+
+/// A file read and parsed: its records, or `None` when it does not parse
+/// (the reason is among `problems`).
+pub(super) struct ParsedFile {
+    pub file: FileCtx,
+    pub raw: Option<RawFile>,
+    pub problems: Vec<Problem>,
+}
+
+/// Reads and parses `paths` on every core, in path order in the result.
+/// The first file that cannot be read (in path order) is the error.
+pub(super) fn parse_all(paths: &[PathBuf]) -> Result<Vec<ParsedFile>, LoadError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, paths.len().max(1));
+    let next = AtomicUsize::new(0);
+    let parse_some = || {
+        let mut out = Vec::new();
+        while let Some(path) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
+            out.push(parse_file(path));
+        }
+        out
+    };
+    let mut results: Vec<Result<ParsedFile, (PathBuf, LoadError)>> = if workers == 1 {
+        parse_some()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers).map(|_| s.spawn(parse_some)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let path_of = |r: &Result<ParsedFile, (PathBuf, LoadError)>| match r {
+        Ok(p) => p.file.path.clone(),
+        Err((path, _)) => path.clone(),
+    };
+    results.sort_by_key(path_of);
+    results
+        .into_iter()
+        .map(|r| r.map_err(|(_, err)| err))
+        .collect()
+}
+
+fn parse_file(path: &Path) -> Result<ParsedFile, (PathBuf, LoadError)> {
+    let text = std::fs::read_to_string(path).map_err(|source| {
+        let err = LoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        (path.to_path_buf(), err)
+    })?;
+    let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+    let line_starts = std::iter::once(0)
+        .chain(newlines.map(|(i, _)| i as u32 + 1))
+        .collect();
+    let file = FileCtx {
+        path: path.to_path_buf(),
+        line_starts,
+    };
+    let mut problems = Vec::new();
+    let parsed = DeTable::parse(&text).and_then(|root| {
+        unknown_keys(&file, root.get_ref(), &mut problems);
+        RawFile::deserialize(toml::de::Deserializer::from(root))
+    });
+    let raw = match parsed {
+        Ok(raw) => Some(raw),
+        Err(err) => {
+            let offset = err.span().map_or(0, |s| s.start);
+            let mut message = err.message().trim().to_string();
+            if message.contains("expected a string")
+                && (message.contains("map") || message.contains("datetime"))
+            {
+                message.push_str(": write dates in quotes, e.g. date = \"2025-10-31\"");
+            }
+            // The file's other problems wait until it parses.
+            problems = vec![file.problem(offset, message)];
+            None
+        }
+    };
+    Ok(ParsedFile {
+        file,
+        raw,
+        problems,
+    })
+}
+
+/// Reports every key serde ignores: unknown tables, and unknown fields of
+/// entries and of their sources, each at its own line.
+fn unknown_keys(file: &FileCtx, root: &DeTable<'_>, problems: &mut Vec<Problem>) {
+    for (name, value) in root {
+        let table = name.get_ref().as_ref();
+        if !TABLES.contains(&table) {
+            let message = format!(
+                "unknown table `{table}`{}: expected one of {}",
+                suggest(table, TABLES),
+                TABLES.join(", ")
+            );
+            problems.push(file.problem(name.span().start, message));
+            continue;
+        }
+        let known = match table {
+            "document" => DOCUMENT_KEYS,
+            "relation" => RELATION_KEYS,
+            _ => ENTITY_KEYS,
+        };
+        let entries = match value.get_ref() {
+            DeValue::Array(entries) => entries,
+            _ => continue,
+        };
+        for entry in entries.iter().filter_map(|e| e.get_ref().as_table()) {
+            unknown_in(file, entry, &format!("this [[{table}]]"), known, problems);
+            let sources = entry.get("source").map(|s| s.get_ref());
+            let Some(DeValue::Array(sources)) = sources else {
+                continue;
+            };
+            for source in sources.iter().filter_map(|s| s.get_ref().as_table()) {
+                unknown_in(file, source, "this source", SOURCE_KEYS, problems);
+            }
+        }
+    }
+}
+
+fn unknown_in(
+    file: &FileCtx,
+    table: &DeTable<'_>,
+    what: &str,
+    known: &[&str],
+    problems: &mut Vec<Problem>,
+) {
+    for key in table.keys() {
+        let name = key.get_ref().as_ref();
+        if !known.contains(&name) {
+            let message = format!(
+                "unknown field `{name}` in {what}{}: expected one of {}",
+                suggest(name, known),
+                known.join(", ")
+            );
+            problems.push(file.problem(key.span().start, message));
+        }
+    }
+}
+
+/// ` (did you mean `x`?)` for the known word closest to `word`, if close.
+fn suggest(word: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(word, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}

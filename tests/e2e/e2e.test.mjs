@@ -1,0 +1,399 @@
+// civgraph's web UI in a real browser: Debian's headless Chromium, driven
+// by playwright-core, against the civgraph binary on a free local port.
+// Every request to anything but civgraph is blocked, and a test fails if a
+// page needed one. Screenshots of each view go to target/e2e-screenshots/.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { REPO, startCivgraph } from './civgraph.mjs';
+
+const SHOTS = path.join(REPO, 'target', 'e2e-screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LAPTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+
+let server;
+let context;
+let userDataDir;
+/** Requests to anything but civgraph (all blocked). */
+const outside = [];
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  server = await startCivgraph();
+  userDataDir = await mkdtemp(path.join(os.tmpdir(), 'civgraph-e2e-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: LAPTOP,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url === server.origin || url.startsWith(`${server.origin}/`)) return route.continue();
+    outside.push(url);
+    return route.abort('blockedbyclient');
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.stop();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+/**
+ * A new page that records what went wrong on it: script errors, console
+ * errors (a Content-Security-Policy violation is one), failed civgraph
+ * requests and error statuses.
+ */
+async function open(pathname, viewport = LAPTOP) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => {
+    if (req.url().startsWith(server.origin)) problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
+  page.on('response', (res) => {
+    if (res.url().startsWith(server.origin) && res.status() >= 400) problems.push(`${res.status()}: ${res.url()}`);
+  });
+  page.problems = problems;
+  await page.goto(server.origin + pathname);
+  return page;
+}
+
+async function done(page) {
+  const problems = page.problems;
+  await page.close();
+  assert.deepEqual(problems, [], 'the page had problems');
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+async function gql(query) {
+  const res = await fetch(`${server.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  const body = await res.json();
+  assert.equal(body.errors, undefined);
+  return body.data;
+}
+
+const timings = (page) => page.evaluate(() => window.__civgraph.timings);
+const shown = (page) => page.evaluate(() => window.__civgraph.shown());
+
+async function clickEntity(page, id) {
+  const p = await page.evaluate((x) => window.__civgraph.nodePosition(x), id);
+  assert.ok(p, `${id} is drawn`);
+  await page.mouse.click(p.x, p.y);
+}
+
+// ---- the IDE ----
+
+test('the IDE at / is GraphiQL with the example queries, docs, history and the query builder', async () => {
+  const page = await open('/');
+  await page.locator('.graphiql-container').waitFor();
+  const tabs = page.locator('.graphiql-tab');
+  await assert.doesNotReject(() => tabs.nth(2).waitFor());
+  const names = await tabs.allInnerTexts();
+  assert.deepEqual(
+    names.map((n) => n.trim()),
+    ['WhoLeadsAGroup', 'PathBetweenTwoPeople', 'Search'],
+  );
+  // A visible way to the explorer.
+  await page.getByRole('link', { name: /graph explorer/i }).first().waitFor();
+
+  // The schema's documentation.
+  await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+  await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).first().waitFor();
+  await shot(page, 'ide-docs');
+  // The query builder.
+  await page.getByRole('button', { name: 'Show GraphiQL Explorer' }).click();
+  await page.locator('.graphiql-explorer-root, .docExplorerWrap').first().waitFor();
+  await page.getByText('shortestPath').first().waitFor();
+  await shot(page, 'ide-query-builder');
+  // The history.
+  await page.getByRole('button', { name: 'Show History' }).click();
+  await page.locator('.graphiql-history').waitFor();
+  await done(page);
+});
+
+test('a query typed into the IDE returns data', async () => {
+  const page = await open('/');
+  await page.locator('.graphiql-tab').nth(2).waitFor();
+  const response = page.locator('.graphiql-response');
+  // The first example, as it opens.
+  await page.locator('.graphiql-query-editor').getByText('WhoLeadsAGroup').first().waitFor();
+  await page.getByRole('button', { name: /^Execute query/ }).click();
+  await response.getByText('Ramy Ahmed Fathy').first().waitFor();
+  // A query of one's own, typed into a new tab.
+  await page.getByRole('button', { name: 'New tab' }).click();
+  const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText('query Size { stats { entityCount relationCount } }');
+  // GraphiQL names the tab after the operation once it has read it.
+  await page.locator('.graphiql-tab-active').getByText('Size').waitFor();
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await response.getByText(`"entityCount": ${server.health.entities}`).waitFor();
+  await response.getByText(`"relationCount": ${server.health.relations}`).waitFor();
+  // Prettify (prettier, loaded on demand from civgraph too).
+  await page.getByRole('button', { name: /^Prettify query/ }).click();
+  await page.locator('.graphiql-query-editor').getByText('entityCount').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.graphiql-query-editor .view-line').length >= 5);
+  await shot(page, 'ide');
+  await done(page);
+});
+
+test('/graphiql serves the IDE too', async () => {
+  const page = await open('/graphiql');
+  await page.locator('.graphiql-container').waitFor();
+  assert.match(await page.title(), /GraphQL IDE/);
+  await done(page);
+});
+
+// ---- the explorer ----
+
+test('the explorer draws the whole graph', async (t) => {
+  const page = await open('/explore');
+  await page.waitForFunction(() => window.__civgraph?.timings.wholeGraphDrawnMs !== null);
+  const ids = await shown(page);
+  assert.equal(ids.length, server.health.entities);
+  const tm = await timings(page);
+  t.diagnostic(
+    `whole graph (${ids.length} entities) drawn ${tm.wholeGraphDrawnMs} ms after navigation start ` +
+      `(data in by ${tm.wholeGraphDataMs} ms, layout and drawing ${tm.wholeGraphLayoutMs} ms)`,
+  );
+  console.log(`TIMING whole-graph-drawn-ms=${tm.wholeGraphDrawnMs} layout-ms=${tm.wholeGraphLayoutMs}`);
+  await page.getByRole('heading', { name: 'The whole graph', level: 2 }).waitFor();
+  await shot(page, 'explore-whole');
+  await done(page);
+});
+
+test('the explorer finds a person by search, by keyboard, and shows a source quote', async () => {
+  const page = await open('/explore');
+  await page.waitForFunction(() => window.__civgraph?.timings.wholeGraphDrawnMs !== null);
+  const search = page.getByRole('combobox', { name: /search/i });
+  await search.focus();
+  await page.keyboard.type('geray');
+  // Two Gerays: the arrow keys move to the one wanted.
+  await page.getByRole('option', { name: /Gamze Geray/ }).waitFor();
+  await page.getByRole('option', { name: /Okan Geray/ }).waitFor();
+  assert.equal(await search.getAttribute('aria-expanded'), 'true');
+  while (!(await page.getByRole('option', { name: /Okan Geray/ }).getAttribute('aria-selected')).includes('true')) {
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/explore/person:okan-geray');
+  const panel = page.locator('#panel');
+  await panel.getByRole('heading', { name: 'Okan Geray', level: 2 }).waitFor();
+  // The entity's own sources, quoted.
+  const quote = panel.locator('.quote blockquote').first();
+  await quote.waitFor();
+  assert.match(await quote.innerText(), /Okan Geray/);
+  // A relation's source, behind its disclosure.
+  const rel = panel.locator('.rel-source').first();
+  await rel.locator('summary').click();
+  assert.ok((await rel.locator('blockquote').first().innerText()).length > 10);
+  assert.ok((await shown(page)).includes('group:u4ssc'));
+  await shot(page, 'explore-person');
+  // The same entity, as a query in the IDE.
+  await panel.getByRole('link', { name: 'Query in the IDE' }).click();
+  await page.waitForURL('**/graphiql?query=*');
+  await page.locator('.graphiql-query-editor').getByText('person:okan-geray').waitFor();
+  await page.getByRole('button', { name: /^Execute query/ }).click();
+  await page.locator('.graphiql-response').getByText('"name": "Okan Geray"').waitFor();
+  await done(page);
+});
+
+test('clicking a group expands it, and the back button undoes it', async (t) => {
+  const page = await open('/explore/person:okan-geray');
+  await page.locator('#panel h2').getByText('Okan Geray').waitFor();
+  const before = await shown(page);
+
+  await clickEntity(page, 'group:u4ssc');
+  await page.waitForURL('**/explore/group:u4ssc?expand=person:okan-geray');
+  await page.locator('#panel h2').getByText('United for Smart Sustainable Cities').waitFor();
+  const expanded = await shown(page);
+  assert.ok(expanded.length > before.length + 10, `${before.length} -> ${expanded.length}`);
+  assert.ok(before.every((id) => expanded.includes(id)), 'what was drawn stays drawn');
+
+  // The new entities glide to their places: click where one ends up.
+  await page.waitForFunction(() => window.__civgraph.timings.expands[0]?.settledMs != null);
+  await clickEntity(page, 'group:tg-digital-public-infrastructure');
+  await page.waitForURL('**/explore/group:tg-digital-public-infrastructure?expand=*');
+  await page.locator('#panel h2').getByText(/Digital Public Infrastructure/).waitFor();
+  const twice = await shown(page);
+  assert.ok(twice.length > expanded.length);
+  await page.waitForFunction(() => window.__civgraph.timings.expands.every((e) => e.settledMs !== null));
+  await shot(page, 'explore-expanded');
+
+  const tm = await timings(page);
+  for (const e of tm.expands) {
+    t.diagnostic(
+      `click-to-expand ${e.id}: ${e.ms} ms from the click to its neighbours on screen, ` +
+        `${e.settledMs} ms to the end of the settling animation ` +
+        `(${e.entities} entities drawn; ${e.prefetched ? 'neighbours fetched ahead' : `fetching the neighbours took ${e.fetchMs} ms`})`,
+    );
+    console.log(`TIMING expand-ms=${e.ms} settled-ms=${e.settledMs} id=${e.id}`);
+  }
+  assert.equal(tm.expands.length, 2);
+
+  await page.goBack();
+  await page.waitForURL('**/explore/group:u4ssc?expand=person:okan-geray');
+  await page.waitForFunction((n) => window.__civgraph.shown().length === n, expanded.length);
+  await page.goBack();
+  await page.waitForURL('**/explore/person:okan-geray');
+  await page.waitForFunction((n) => window.__civgraph.shown().length === n, before.length);
+  await page.locator('#panel h2').getByText('Okan Geray').waitFor();
+  await page.goForward();
+  await page.waitForURL('**/explore/group:u4ssc?expand=person:okan-geray');
+  await done(page);
+});
+
+test('the filters hide kinds and relation types, and are kept in the URL', async () => {
+  const page = await open('/explore/group:u4ssc');
+  await page.locator('#panel h2').getByText('United for Smart Sustainable Cities').waitFor();
+  const all = await shown(page);
+  await page.getByRole('checkbox', { name: 'Organisations' }).uncheck();
+  await page.waitForURL(/kinds=/);
+  const noOrgs = await shown(page);
+  assert.ok(noOrgs.length < all.length);
+  assert.ok(noOrgs.every((id) => !id.startsWith('organisation:')));
+  await page.getByRole('checkbox', { name: 'Organisations' }).check();
+  await page.locator('#type-filter-box summary').click();
+  await page.getByRole('button', { name: 'None' }).click();
+  await page.getByRole('checkbox', { name: 'Leads' }).check();
+  await page.waitForURL(/types=LEADS/);
+  const leads = await shown(page);
+  assert.ok(leads.length < all.length && leads.length > 1, `${leads.length}`);
+  await shot(page, 'explore-filtered');
+  // The filtered view is a link of its own.
+  const url = page.url();
+  const again = await open(url.slice(server.origin.length));
+  await again.locator('#panel h2').getByText('United for Smart Sustainable Cities').waitFor();
+  await again.waitForFunction((n) => window.__civgraph.shown().length === n, leads.length);
+  assert.equal(await again.locator('input[data-type="LEADS"]').isChecked(), true);
+  assert.equal(await again.locator('input[data-type="PART_OF"]').isChecked(), false);
+  await done(again);
+  await done(page);
+});
+
+test('the path finder finds a path between two people and highlights it', async () => {
+  const page = await open('/explore/path');
+  await page.waitForFunction(() => window.__civgraph?.timings.wholeGraphDrawnMs !== null);
+  await page.getByRole('combobox', { name: 'From' }).fill('okan');
+  await page.getByRole('option', { name: /Okan Geray/ }).click();
+  await page.getByRole('combobox', { name: 'To' }).fill('leyi');
+  await page.getByRole('option', { name: /Leyi Zhang/ }).click();
+  await page.getByRole('button', { name: 'Find path' }).click();
+  await page.waitForURL(/\/explore\/path\?from=person:okan-geray&to=person:leyi-zhang/);
+  const result = page.locator('#path-result');
+  await result.getByRole('heading', { name: '4 steps' }).waitFor();
+  const steps = await result.locator('.path-steps .step-node').allInnerTexts();
+  assert.equal(steps[0].trim(), 'Okan Geray');
+  assert.equal(steps.at(-1).trim(), 'Leyi Zhang');
+  const lit = await page.evaluate(() => window.__civgraph.highlighted());
+  assert.equal(lit.nodes, 5);
+  assert.equal(lit.edges, 4);
+  await shot(page, 'explore-path');
+  await done(page);
+});
+
+test('the who-leads-what table filters, sorts and downloads as CSV', async () => {
+  const { leadership } = await gql('{ leadership(first: 0) { totalCount } }');
+  const page = await open('/explore/leaders');
+  const rows = page.locator('#leaders-table tbody tr');
+  const count = page.locator('#leaders-count');
+  await count.getByText(`${leadership.totalCount} leaderships`).waitFor();
+  assert.equal(await rows.count(), leadership.totalCount);
+
+  await page.getByLabel('Filter by name or role').fill('chair');
+  await page.waitForURL(/q=chair/);
+  await count.getByText(/leaderships? match/).waitFor();
+  const n = await rows.count();
+  assert.ok(n > 0 && n < leadership.totalCount, `${n} rows`);
+  for (const text of await rows.allInnerTexts()) assert.match(text, /chair/i);
+
+  await page.getByRole('button', { name: 'Leader', exact: true }).click();
+  await page.waitForURL(/sort=leader/);
+  assert.equal(await page.locator('th[data-sort="leader"]').getAttribute('aria-sort'), 'ascending');
+  const leaders = await page.locator('#leaders-table tbody td[data-label="Leader"]').allInnerTexts();
+  const sorted = [...leaders].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  assert.deepEqual(leaders, sorted);
+  await page.getByRole('button', { name: 'Leader', exact: true }).click();
+  await page.waitForURL(/dir=desc/);
+  assert.equal(await page.locator('th[data-sort="leader"]').getAttribute('aria-sort'), 'descending');
+
+  const href = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+  assert.match(href, /^\/export\/leadership\.csv\?text=chair/);
+  const csv = await (await fetch(server.origin + href)).text();
+  const lines = csv.trim().split(/\r?\n/);
+  assert.equal(lines.length - 1, n, 'the CSV holds the rows shown');
+  await shot(page, 'leaders');
+  await done(page);
+});
+
+test('every view fits a 390x844 phone', async () => {
+  for (const [name, where, ready] of [
+    ['phone-explore', '/explore/person:okan-geray', (p) => p.locator('#panel h2').getByText('Okan Geray').waitFor()],
+    ['phone-leaders', '/explore/leaders', (p) => p.locator('#leaders-count').getByText(/\d+ leaderships/).waitFor()],
+    ['phone-path', '/explore/path?from=person:okan-geray&to=person:leyi-zhang', (p) => p.getByRole('heading', { name: '4 steps' }).waitFor()],
+    ['phone-ide', '/', (p) => p.locator('.graphiql-tab').nth(2).waitFor()],
+  ]) {
+    const page = await open(where, PHONE);
+    await ready(page);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= PHONE.width, `${name}: the page is ${width}px wide`);
+    await shot(page, name);
+    await done(page);
+  }
+});
+
+test('the controls have labels and the keyboard reaches them', async () => {
+  const page = await open('/explore/person:okan-geray');
+  await page.locator('#panel h2').getByText('Okan Geray').waitFor();
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, button')]
+      .filter((el) => el.offsetParent !== null || el.type === 'checkbox')
+      .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+      .map((el) => el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, []);
+  // The first Tab reaches the skip link, which leads to the content.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
+  // A relation in the panel is a link: Enter on it opens that entity.
+  const link = page.locator('#panel .rels a.entity-link').first();
+  const target = await link.getAttribute('href');
+  await link.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**${target.split('?')[0]}*`);
+  await page.locator('#panel h2:focus').waitFor();
+  await done(page);
+});
+
+test('no page needed anything but civgraph', () => {
+  assert.deepEqual(outside, []);
+});
