@@ -543,16 +543,11 @@ impl AnalyticsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only these kinds (all when omitted).")] kinds: Option<Vec<EntityKind>>,
-        #[graphql(
-            desc = "Name or alias contains this (case-, accent- and punctuation-insensitive)."
-        )]
-        name_contains: Option<String>,
-        #[graphql(desc = "Only entities linked to this entity.")] related_to: Option<
-            super::query::RelatedTo,
-        >,
+        #[graphql(name = "where", desc = "Which entities (the lists' filters).", default)]
+        filter: super::query::EntityFilter,
     ) -> ApiResult<Aggregation> {
         let g = graph(ctx);
-        let common = super::query::Common::new(g, &name_contains, &related_to, &None, &None)?;
+        let common = super::query::Common::new(g, &filter)?;
         let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
         let selected: Vec<&model::Entity> = g
             .entities()

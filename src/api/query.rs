@@ -140,19 +140,17 @@ pub(crate) struct Common<'g> {
 }
 
 impl<'g> Common<'g> {
-    pub(crate) fn new(
-        g: &'g Graph,
-        name_contains: &Option<String>,
-        related_to: &Option<RelatedTo>,
-        some: &Option<Vec<RelationCondition>>,
-        none: &Option<Vec<RelationCondition>>,
-    ) -> ApiResult<Self> {
+    pub(crate) fn new(g: &'g Graph, filter: &EntityFilter) -> ApiResult<Self> {
         let conditions = |list: &Option<Vec<RelationCondition>>| -> ApiResult<Vec<Condition>> {
             list.iter().flatten().map(Condition::new).collect()
         };
-        let (some, none) = (conditions(some)?, conditions(none)?);
-        let name = name_contains.as_deref().map(fold).filter(|n| !n.is_empty());
-        let related = match related_to {
+        let (some, none) = (conditions(&filter.some)?, conditions(&filter.none)?);
+        let name = filter
+            .name_contains
+            .as_deref()
+            .map(fold)
+            .filter(|n| !n.is_empty());
+        let related = match &filter.related_to {
             None => None,
             Some(r) => {
                 let id = parse_id(&r.id)?;
@@ -198,95 +196,90 @@ impl<'g> Common<'g> {
     }
 }
 
-/// Filters for `organisations`.
+/// What every list can filter on: name, links, relations.
 #[derive(InputObject, Default)]
-pub struct OrganisationFilter {
+pub struct EntityFilter {
     /// Name or alias contains this (case-, accent- and punctuation-insensitive).
     pub name_contains: Option<String>,
-    /// Of one of these categories.
-    pub category: Option<Vec<OrganisationCategory>>,
     /// Linked to this entity.
     pub related_to: Option<RelatedTo>,
     /// Has, for each of these conditions, a relation meeting it.
     pub some: Option<Vec<RelationCondition>>,
     /// Has no relation meeting any of these conditions.
     pub none: Option<Vec<RelationCondition>>,
+}
+
+/// Filters for `organisations`.
+#[derive(InputObject, Default)]
+pub struct OrganisationFilter {
+    /// What every list can filter on.
+    #[graphql(flatten)]
+    pub entity: EntityFilter,
+    /// Of one of these categories.
+    pub category: Option<Vec<OrganisationCategory>>,
 }
 
 /// Filters for `people`.
 #[derive(InputObject, Default)]
 pub struct PersonFilter {
-    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
-    pub name_contains: Option<String>,
-    /// Linked to this entity.
-    pub related_to: Option<RelatedTo>,
-    /// Has, for each of these conditions, a relation meeting it.
-    pub some: Option<Vec<RelationCondition>>,
-    /// Has no relation meeting any of these conditions.
-    pub none: Option<Vec<RelationCondition>>,
+    /// What every list can filter on.
+    #[graphql(flatten)]
+    pub entity: EntityFilter,
 }
 
 /// Filters for `groups`.
 #[derive(InputObject, Default)]
 pub struct GroupFilter {
-    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
-    pub name_contains: Option<String>,
+    /// What every list can filter on.
+    #[graphql(flatten)]
+    pub entity: EntityFilter,
     /// Of one of these kinds.
     pub group_kind: Option<Vec<GroupKind>>,
     /// With one of these statuses.
     pub status: Option<Vec<GroupStatus>>,
-    /// Linked to this entity.
-    pub related_to: Option<RelatedTo>,
-    /// Has, for each of these conditions, a relation meeting it.
-    pub some: Option<Vec<RelationCondition>>,
-    /// Has no relation meeting any of these conditions.
-    pub none: Option<Vec<RelationCondition>>,
 }
 
 /// Filters for `deliverables`.
 #[derive(InputObject, Default)]
 pub struct DeliverableFilter {
-    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
-    pub name_contains: Option<String>,
+    /// What every list can filter on.
+    #[graphql(flatten)]
+    pub entity: EntityFilter,
     /// Of one of these kinds.
     pub deliverable_kind: Option<Vec<DeliverableKind>>,
     /// With one of these statuses.
     pub status: Option<Vec<DeliverableStatus>>,
-    /// Linked to this entity.
-    pub related_to: Option<RelatedTo>,
-    /// Has, for each of these conditions, a relation meeting it.
-    pub some: Option<Vec<RelationCondition>>,
-    /// Has no relation meeting any of these conditions.
-    pub none: Option<Vec<RelationCondition>>,
 }
 
 /// Filters for `events`.
 #[derive(InputObject, Default)]
 pub struct EventFilter {
-    /// Name or alias contains this (case-, accent- and punctuation-insensitive).
-    pub name_contains: Option<String>,
+    /// What every list can filter on.
+    #[graphql(flatten)]
+    pub entity: EntityFilter,
     /// Of one of these kinds.
     pub event_kind: Option<Vec<EventKind>>,
-    /// Linked to this entity.
-    pub related_to: Option<RelatedTo>,
-    /// Has, for each of these conditions, a relation meeting it.
-    pub some: Option<Vec<RelationCondition>>,
-    /// Has no relation meeting any of these conditions.
-    pub none: Option<Vec<RelationCondition>>,
 }
 
 fn one_of<T: PartialEq + Copy, M: Into<T> + Copy>(allowed: &Option<Vec<T>>, value: M) -> bool {
     allowed.as_ref().is_none_or(|a| a.contains(&value.into()))
 }
 
-/// The entities of `kind` that `keep` accepts, in `order`.
+/// The entities of `kind` that `filter` and `keep` (on the kind's own
+/// fields) accept, in `order`.
 fn listed<'g>(
     g: &'g Graph,
     kind: model::EntityKind,
-    keep: impl Fn(&Entity) -> bool,
+    filter: &EntityFilter,
+    keep: impl Fn(&Details) -> bool,
     order: Option<EntityOrder>,
-) -> Vec<Linked<'g>> {
-    let mut list: Vec<&Entity> = g.entities_of(kind).iter().filter(|e| keep(e)).collect();
+) -> ApiResult<Vec<Linked<'g>>> {
+    let common = Common::new(g, filter)?;
+    let mut list: Vec<&Entity> = g
+        .entities_of(kind)
+        .iter()
+        .filter(|e| keep(&e.details) && common.keeps(e))
+        .collect();
     if let Some(order) = order {
         match order.field {
             EntityOrderField::Id => {}
@@ -303,7 +296,7 @@ fn listed<'g>(
             list.reverse();
         }
     }
-    list.into_iter().map(|e| (e, None)).collect()
+    Ok(list.into_iter().map(|e| (e, None)).collect())
 }
 
 /// A search result.
@@ -443,21 +436,17 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<OrganisationConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(
-            g,
-            &filter.name_contains,
-            &filter.related_to,
-            &filter.some,
-            &filter.none,
-        )?;
-        let keep = |e: &Entity| {
-            common.keeps(e)
-                && match &e.details {
-                    Details::Organisation { category, .. } => one_of(&filter.category, *category),
-                    _ => false,
-                }
+        let keep = |d: &Details| match d {
+            Details::Organisation { category, .. } => one_of(&filter.category, *category),
+            _ => false,
         };
-        let items = listed(g, model::EntityKind::Organisation, keep, order_by);
+        let items = listed(
+            g,
+            model::EntityKind::Organisation,
+            &filter.entity,
+            keep,
+            order_by,
+        )?;
         OrganisationConnection::build(items, g, first, after)
     }
 
@@ -472,14 +461,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<PersonConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(
+        let items = listed(
             g,
-            &filter.name_contains,
-            &filter.related_to,
-            &filter.some,
-            &filter.none,
+            model::EntityKind::Person,
+            &filter.entity,
+            |_| true,
+            order_by,
         )?;
-        let items = listed(g, model::EntityKind::Person, |e| common.keeps(e), order_by);
         PersonConnection::build(items, g, first, after)
     }
 
@@ -494,23 +482,13 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<GroupConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(
-            g,
-            &filter.name_contains,
-            &filter.related_to,
-            &filter.some,
-            &filter.none,
-        )?;
-        let keep = |e: &Entity| {
-            common.keeps(e)
-                && match &e.details {
-                    Details::Group {
-                        group_kind, status, ..
-                    } => one_of(&filter.group_kind, *group_kind) && one_of(&filter.status, *status),
-                    _ => false,
-                }
+        let keep = |d: &Details| match d {
+            Details::Group {
+                group_kind, status, ..
+            } => one_of(&filter.group_kind, *group_kind) && one_of(&filter.status, *status),
+            _ => false,
         };
-        let items = listed(g, model::EntityKind::Group, keep, order_by);
+        let items = listed(g, model::EntityKind::Group, &filter.entity, keep, order_by)?;
         GroupConnection::build(items, g, first, after)
     }
 
@@ -525,28 +503,24 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<DeliverableConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(
-            g,
-            &filter.name_contains,
-            &filter.related_to,
-            &filter.some,
-            &filter.none,
-        )?;
-        let keep = |e: &Entity| {
-            common.keeps(e)
-                && match &e.details {
-                    Details::Deliverable {
-                        deliverable_kind,
-                        status,
-                        ..
-                    } => {
-                        one_of(&filter.deliverable_kind, *deliverable_kind)
-                            && one_of(&filter.status, *status)
-                    }
-                    _ => false,
-                }
+        let keep = |d: &Details| match d {
+            Details::Deliverable {
+                deliverable_kind,
+                status,
+                ..
+            } => {
+                one_of(&filter.deliverable_kind, *deliverable_kind)
+                    && one_of(&filter.status, *status)
+            }
+            _ => false,
         };
-        let items = listed(g, model::EntityKind::Deliverable, keep, order_by);
+        let items = listed(
+            g,
+            model::EntityKind::Deliverable,
+            &filter.entity,
+            keep,
+            order_by,
+        )?;
         DeliverableConnection::build(items, g, first, after)
     }
 
@@ -561,21 +535,11 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<EventConnection<'c>> {
         let g = graph(ctx);
-        let common = Common::new(
-            g,
-            &filter.name_contains,
-            &filter.related_to,
-            &filter.some,
-            &filter.none,
-        )?;
-        let keep = |e: &Entity| {
-            common.keeps(e)
-                && match &e.details {
-                    Details::Event { event_kind, .. } => one_of(&filter.event_kind, *event_kind),
-                    _ => false,
-                }
+        let keep = |d: &Details| match d {
+            Details::Event { event_kind, .. } => one_of(&filter.event_kind, *event_kind),
+            _ => false,
         };
-        let items = listed(g, model::EntityKind::Event, keep, order_by);
+        let items = listed(g, model::EntityKind::Event, &filter.entity, keep, order_by)?;
         EventConnection::build(items, g, first, after)
     }
 
