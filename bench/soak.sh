@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-30}
 CONNECTIONS=${2:-64}
 RSS_BOUND_KB=${SOAK_RSS_BOUND_KB:-16384}
-WARMUP=5
+WARMUP=10
 
 if ! command -v wrk >/dev/null; then
   echo "== installing wrk (Debian package)"
@@ -71,15 +71,11 @@ curl -sf "$URL/health" >/dev/null || { echo "civgraph did not answer /health" >&
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER/status"; }
 RSS_START=$(rss_kb)
 
-echo "== warm-up: ${WARMUP} s"
-wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/soak.lua "$URL/graphql" >"$WORK/warmup.txt"
-RSS_BEFORE=$(rss_kb)
-
-echo "== soak: ${DURATION} s, $CONNECTIONS connections, rewriting people.toml every second"
-END=$((SECONDS + DURATION))
-(
-  i=0
-  while [ "$SECONDS" -lt "$END" ]; do
+# Rewrites people.toml every second for $1 seconds: valid (renamed),
+# invalid, valid (as shipped), invalid, ...
+rewrite_for() {
+  local end=$((SECONDS + $1)) i=0
+  while [ "$SECONDS" -lt "$end" ]; do
     case $((i % 4)) in
       0) cp "$WORK/valid-b.toml" "$FILE" ;;
       1 | 3) cp "$WORK/invalid.toml" "$FILE" ;;
@@ -88,7 +84,23 @@ END=$((SECONDS + DURATION))
     i=$((i + 1))
     sleep 1
   done
-) &
+}
+
+# The warm-up does what the soak does, so that the allocator has grown to
+# its working size (freed memory is kept for reuse, not handed back at
+# once) before RSS is taken as the baseline.
+echo "== warm-up: ${WARMUP} s, with reloads"
+rewrite_for "$WARMUP" &
+PIDS+=("$!")
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/soak.lua "$URL/graphql" >"$WORK/warmup.txt"
+wait "$!" 2>/dev/null || true
+cp "$WORK/valid-a.toml" "$FILE"
+sleep 1
+RSS_BEFORE=$(rss_kb)
+
+echo "== soak: ${DURATION} s, $CONNECTIONS connections, rewriting people.toml every second"
+END=$((SECONDS + DURATION))
+rewrite_for "$DURATION" &
 PIDS+=("$!")
 WRITER=$!
 (

@@ -24,6 +24,11 @@ use crate::model::{self, Details, Entity, EntityId};
 #[graphql(name = "Query")]
 pub struct Query(QueryRoot, super::analytics::AnalyticsQuery);
 
+/// The longest search query, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// The most words (after folding) a search query may have.
+pub const MAX_SEARCH_WORDS: usize = 12;
+
 /// The longest path `shortestPath` looks for.
 pub const MAX_PATH_DEPTH: i32 = 10;
 
@@ -546,7 +551,8 @@ impl QueryRoot {
     /// Ranked search over names, aliases and acronyms (and, ranked lower,
     /// descriptions): case-, accent- and punctuation-insensitive, word
     /// prefixes match, a typo in a longer word is tolerated, exact name or
-    /// alias matches come first. A blank query is BAD_USER_INPUT.
+    /// alias matches come first. A blank query, or one over 200 characters or
+    /// 12 words, is BAD_USER_INPUT.
     #[graphql(complexity = "first.unwrap_or(10).clamp(1, 100) as usize * child_complexity + 1")]
     async fn search<'c>(
         &self,
@@ -563,6 +569,20 @@ impl QueryRoot {
             return Err(
                 ApiError::bad_input("`query` is blank: type a name, an acronym or a word").into(),
             );
+        }
+        if query.chars().count() > MAX_SEARCH_CHARS {
+            return Err(ApiError::bad_input(format!(
+                "`query` is {} characters long; at most {MAX_SEARCH_CHARS} are searched",
+                query.chars().count()
+            ))
+            .into());
+        }
+        let words = fold(&query).split(' ').filter(|w| !w.is_empty()).count();
+        if words > MAX_SEARCH_WORDS {
+            return Err(ApiError::bad_input(format!(
+                "`query` has {words} words; at most {MAX_SEARCH_WORDS} are searched"
+            ))
+            .into());
         }
         if fold(&query).is_empty() {
             return Err(ApiError::bad_input(format!(

@@ -105,8 +105,8 @@ impl Graph {
 
     /// The entity with this id, if any.
     pub fn entity(&self, id: &str) -> Option<&Entity> {
-        let id = EntityId::parse(id).ok()?;
-        self.by_id.get(&id).map(|idx| &self.entities[idx.index()])
+        // Every key is a well-formed id: a malformed one is simply not found.
+        self.by_id.get(id).map(|idx| &self.entities[idx.index()])
     }
 
     /// The relation with this id, if any.

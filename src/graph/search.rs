@@ -127,7 +127,8 @@ impl SearchIndex {
         if folded.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let words: Vec<&str> = folded.split(' ').collect();
+        // Long queries cost a pass over the index per word: the first 16 count.
+        let words: Vec<&str> = folded.split(' ').take(16).collect();
         let compact: String = words.concat();
 
         let in_names = all_words(&self.name_words, &words);

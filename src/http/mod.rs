@@ -188,12 +188,27 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Counts the refusals that happen before a handler runs (body too large).
+/// Counts every 413, and answers the one the body limit gives before a
+/// handler runs (a `Content-Length` over the limit) with the same GraphQL
+/// error as a body that streams past it (which the handler answers).
 async fn count_refusals(State(metrics): State<SharedMetrics>, response: Response) -> Response {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        metrics.refused("body_size");
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
     }
-    response
+    metrics.refused("body_size");
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json {
+        return response;
+    }
+    let body = json!({ "errors": [{
+        "message": "the request body is larger than this server accepts",
+        "extensions": { "code": "QUERY_TOO_LARGE", "limit": "body_size" },
+    }] });
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
 }
 
 async fn not_found() -> Response {
