@@ -16,7 +16,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use civgraph::api;
 use civgraph::graph::Graph;
 use civgraph::loader;
-use civgraph::model::{Direction, EntityId};
+use civgraph::model::{Direction, EntityId, EntityKind};
 
 /// The API's own bounds (`paths`: `first` 10, `maxDepth` 4, 200000 visits).
 const K: usize = 10;
@@ -24,6 +24,10 @@ const K_PATHS_DEPTH: usize = 4;
 const K_PATHS_BUDGET: usize = 200_000;
 /// `shortestPath`'s largest `maxDepth`.
 const PATH_DEPTH: usize = 10;
+
+/// The allocator of the `civgraph` binary, so that memory and times match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const HUNDRED: &str = "{ entities(first: 100) { totalCount edges { node { id name kind } } } }";
 
@@ -91,20 +95,37 @@ fn subject(name: &str, dir: PathBuf) -> Subject {
             (a.id.clone(), b.id.clone())
         })
         .collect();
-    // A full name, a word prefix and a typo, from the graph itself.
-    let person = graph
-        .entity(median.as_str())
-        .map_or("", |e| e.name.as_str());
+    // A person's full name, a word prefix and a typo, from the graph itself:
+    // the median-degree person.
+    let people: Vec<&EntityId> = by_degree
+        .iter()
+        .map(|(_, id)| *id)
+        .filter(|id| id.kind() == EntityKind::Person)
+        .collect();
+    let person = people
+        .get(people.len() / 2)
+        .and_then(|id| graph.entity(id.as_str()))
+        .map_or(String::new(), |e| e.name.to_lowercase());
     let searches = if name == "bundled" {
         vec!["digital public infrastructure".to_string()]
     } else {
-        let first = person.split(' ').next().unwrap_or("water").to_lowercase();
+        // The whole name, a prefix, a stray letter and two letters swapped.
+        let last: Vec<char> = person
+            .split(' ')
+            .next_back()
+            .unwrap_or("")
+            .chars()
+            .collect();
+        let mut swapped = last.clone();
+        swapped.swap(1, 2);
         vec![
-            person.to_lowercase(),
-            "thematic group on wat".to_string(),
-            format!("{first}x"),
+            person.clone(),
+            last[..3].iter().collect(),
+            format!("{person}x"),
+            swapped.into_iter().collect(),
         ]
     };
+    eprintln!("{name}: median entity {median}; searches {searches:?}");
     Subject {
         name: name.to_string(),
         dir,

@@ -19,166 +19,13 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-const FIRST: &[&str] = &[
-    "Amara", "Ben", "Chiara", "Dmitri", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kavya",
-    "Luis", "Mei", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma", "Viktor",
-    "Wen", "Ximena", "Yusuf", "Zoë", "Aiko", "Bruno", "Chloé", "Diego", "Esra", "Femi", "Gustavo",
-    "Hana", "Ivan", "Jana", "Kwame", "Lena", "Mateo", "Nour", "Olga", "Pablo", "Rania", "Sofia",
-    "Thabo", "Ulla", "Vera", "Wanjiru", "Yara", "Zeynep", "André", "Björn", "Céline", "Dalia",
-];
-const LAST: &[&str] = &[
-    "Okafor",
-    "Schmidt",
-    "Rossi",
-    "Ivanova",
-    "Yilmaz",
-    "Haddad",
-    "Nakamura",
-    "Silva",
-    "Berg",
-    "Patel",
-    "Garcia",
-    "Chen",
-    "Mansour",
-    "Dubois",
-    "Kowalski",
-    "Mensah",
-    "Novak",
-    "Moreau",
-    "Tanaka",
-    "Lindqvist",
-    "Rahman",
-    "Costa",
-    "Müller",
-    "Nguyen",
-    "Kariuki",
-    "Ortega",
-    "Sato",
-    "Hansen",
-    "Abdi",
-    "Popescu",
-    "Fischer",
-    "Kim",
-    "Singh",
-    "Öztürk",
-    "Petrov",
-    "Alvarez",
-    "Obi",
-    "Larsen",
-    "Ferreira",
-    "Zhang",
-    "Horvat",
-    "Mwangi",
-    "Jansen",
-    "Romero",
-    "Takahashi",
-    "Nieminen",
-    "Bakr",
-    "Castillo",
-    "Eriksen",
-    "Wójcik",
-    "Adeyemi",
-    "Leclerc",
-    "Suzuki",
-    "Varga",
-    "Santos",
-    "Kaya",
-    "Lehmann",
-    "Ibrahim",
-    "Moretti",
-    "Quispe",
-    "Aziz",
-    "Dahl",
-    "Boateng",
-    "Roux",
-];
-const PLACE: &[&str] = &[
-    "Northern",
-    "Coastal",
-    "Alpine",
-    "Central",
-    "Riverside",
-    "Eastern",
-    "Desert",
-    "Highland",
-    "Metropolitan",
-    "Atlantic",
-    "Pacific",
-    "Lakeside",
-    "Southern",
-    "Western",
-    "Island",
-    "Valley",
-];
-const TOPIC: &[&str] = &[
-    "Water",
-    "Energy",
-    "Mobility",
-    "Housing",
-    "Health",
-    "Data",
-    "Climate",
-    "Waste",
-    "Education",
-    "Finance",
-    "Safety",
-    "Culture",
-    "Food",
-    "Governance",
-    "Resilience",
-    "Innovation",
-    "Wellbeing",
-    "Circularity",
-    "Connectivity",
-    "Biodiversity",
-    "Heritage",
-    "Tourism",
-    "Logistics",
-    "Air",
-];
-const ORG_TYPE: &[(&str, &str)] = &[
-    ("Agency", "UN_ENTITY"),
-    ("Company", "COMPANY"),
-    ("University", "UNIVERSITY"),
-    ("Foundation", "FOUNDATION"),
-    ("City Council", "CITY"),
-    ("Ministry", "GOVERNMENT_BODY"),
-    ("Institute", "OTHER"),
-    ("Network", "OTHER"),
-];
-const UNIT_TYPE: &[&str] = &[
-    "Division",
-    "Bureau",
-    "Academy",
-    "Office",
-    "Department",
-    "Lab",
-];
-const TITLE: &[&str] = &[
-    "Director",
-    "Professor",
-    "Senior Officer",
-    "Researcher",
-    "Advisor",
-    "Head of Unit",
-    "Programme Manager",
-    "Chief Technology Officer",
-    "Policy Analyst",
-    "Counsellor",
-    "Engineer",
-];
-const DELIVERABLE: &[(&str, &str)] = &[
-    ("Publication", "PUBLICATION"),
-    ("Framework", "FRAMEWORK"),
-    ("Guide", "GUIDE"),
-    ("Policy Brief", "POLICY"),
-    ("Action Plan", "PLAN"),
-    ("Report", "REPORT"),
-    ("Case Study", "CASE_STUDY"),
-    ("Standard", "STANDARD"),
-];
-const DELIVERABLE_STATUS: &[&str] = &["PUBLISHED", "IN_DEVELOPMENT", "PLANNED", "APPROVED"];
-const GROUP_STATUS: &[&str] = &["ACTIVE", "ACTIVE", "ACTIVE", "NEW", "CONCLUDED"];
+mod relations;
+mod words;
+
+use words::{
+    DELIVERABLE, DELIVERABLE_STATUS, FIRST, GROUP_STATUS, LAST, ORG_TYPE, PLACE, TITLE, TOPIC,
+    UNIT_TYPE,
+};
 
 /// Records per data file, so that no file is huge.
 const CHUNK: usize = 20_000;
@@ -525,8 +372,6 @@ impl Gen {
         self.source(table, quote);
     }
 }
-
-mod relations;
 
 #[cfg(test)]
 mod tests {

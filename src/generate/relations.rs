@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io;
 
-use super::{q, Chunked, Counts, Gen, TITLE};
+use super::words::TITLE;
+use super::{q, Chunked, Counts, Gen};
 
 /// Where each kind starts among the entity indices.
 struct Offsets {

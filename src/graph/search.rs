@@ -7,8 +7,12 @@
 //! which counts a swap of two letters as one edit)
 //! of its names; descriptions are searched too, at a lower score. Exact name
 //! and alias matches rank first.
+//!
+//! Posting lists are sorted by entity position, so the words of a query are
+//! combined by merging sorted lists (no hashing, no per-entity allocation),
+//! and the typo scan stops comparing a word as soon as it cannot be close.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::model::Entity;
 
@@ -33,7 +37,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// How well one query word matched one indexed word.
-#[derive(Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Quality {
     Typo = 1,
     Prefix = 2,
@@ -133,11 +137,11 @@ impl SearchIndex {
 
         let in_names = all_words(&self.name_words, &words);
         let mut scored: Vec<ScoredEntity> = Vec::new();
-        for (&pos, qualities) in &in_names {
+        for &(pos, sum) in &in_names {
             if !keep(pos) {
                 continue;
             }
-            let mean = qualities.iter().map(|q| q.weight()).sum::<f64>() / words.len() as f64;
+            let mean = sum / words.len() as f64;
             let mut score = 0.4 + 0.4 * mean;
             for (i, (name, name_compact)) in self.fields[pos as usize].names.iter().enumerate() {
                 let bonus = if *name == folded || *name_compact == compact {
@@ -163,7 +167,7 @@ impl SearchIndex {
             let in_descriptions =
                 all_words_in_either(&self.name_words, &self.description_words, &words);
             for (pos, mean) in in_descriptions {
-                if in_names.contains_key(&pos) || !keep(pos) {
+                if in_names.binary_search_by_key(&pos, |h| h.0).is_ok() || !keep(pos) {
                     continue;
                 }
                 scored.push(ScoredEntity {
@@ -199,17 +203,9 @@ fn typo_budget(word: &str) -> usize {
 }
 
 /// For one query word: every entity position with the best quality with
-/// which one of its indexed words matches.
-fn matches(map: &BTreeMap<Box<str>, Vec<u32>>, word: &str) -> HashMap<u32, Quality> {
-    let mut best: HashMap<u32, Quality> = HashMap::new();
-    let note = |best: &mut HashMap<u32, Quality>, list: &Vec<u32>, q: Quality| {
-        for &pos in list {
-            let slot = best.entry(pos).or_insert(q);
-            if q > *slot {
-                *slot = q;
-            }
-        }
-    };
+/// which one of its indexed words matches, sorted by position.
+fn matches(map: &BTreeMap<Box<str>, Vec<u32>>, word: &str) -> Vec<(u32, Quality)> {
+    let mut hits: Vec<(u32, Quality)> = Vec::new();
     for (key, list) in
         map.range::<str, _>((std::ops::Bound::Included(word), std::ops::Bound::Unbounded))
     {
@@ -221,92 +217,128 @@ fn matches(map: &BTreeMap<Box<str>, Vec<u32>>, word: &str) -> HashMap<u32, Quali
         } else {
             Quality::Prefix
         };
-        note(&mut best, list, q);
+        hits.extend(list.iter().map(|&pos| (pos, q)));
     }
     // Typos are looked for only when the word matches nothing as typed.
     let budget = typo_budget(word);
-    if budget > 0 && best.is_empty() {
+    if budget > 0 && hits.is_empty() {
+        let w = word.as_bytes();
+        let mut rows = Vec::new();
         for (key, list) in map {
             if key.len() + budget < word.len() {
                 continue;
             }
             // A typo in the typed word against a whole word, or against the
-            // start of a longer word being typed.
-            let whole =
-                key.len() <= word.len() + budget && strsim::osa_distance(key, word) <= budget;
-            let prefix = !whole
-                && key.len() > word.len()
-                && key.is_char_boundary(word.len())
-                && strsim::osa_distance(&key[..word.len()], word) <= budget;
+            // start of a longer word being typed (folded text is ASCII).
+            let k = key.as_bytes();
+            let whole = k.len() <= w.len() + budget && osa_within(k, w, budget, &mut rows);
+            let prefix =
+                !whole && k.len() > w.len() && osa_within(&k[..w.len()], w, budget, &mut rows);
             if whole || prefix {
-                note(&mut best, list, Quality::Typo);
+                hits.extend(list.iter().map(|&pos| (pos, Quality::Typo)));
             }
         }
     }
-    best
+    best_per_position(hits)
+}
+
+/// `hits` sorted by position, each position once with its best quality.
+fn best_per_position(mut hits: Vec<(u32, Quality)>) -> Vec<(u32, Quality)> {
+    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    hits.dedup_by_key(|h| h.0);
+    hits
+}
+
+/// The positions in both sorted lists, with `sum` plus the weight of the
+/// quality in `found`.
+fn intersect(sums: Vec<(u32, f64)>, found: &[(u32, Quality)]) -> Vec<(u32, f64)> {
+    let mut out = Vec::with_capacity(sums.len().min(found.len()));
+    let mut rest = found;
+    for (pos, sum) in sums {
+        let skip = rest.partition_point(|h| h.0 < pos);
+        rest = &rest[skip..];
+        match rest.first() {
+            Some(&(p, q)) if p == pos => out.push((pos, sum + q.weight())),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    out
 }
 
 /// Entities all of whose `words` match one of their indexed words, with the
-/// quality of each word's match.
-fn all_words(map: &BTreeMap<Box<str>, Vec<u32>>, words: &[&str]) -> HashMap<u32, Vec<Quality>> {
-    let mut acc: Option<HashMap<u32, Vec<Quality>>> = None;
+/// sum of the weights of the matches, sorted by position.
+fn all_words(map: &BTreeMap<Box<str>, Vec<u32>>, words: &[&str]) -> Vec<(u32, f64)> {
+    let mut acc: Option<Vec<(u32, f64)>> = None;
     for word in words {
         let found = matches(map, word);
         acc = Some(match acc {
-            None => found.into_iter().map(|(p, q)| (p, vec![q])).collect(),
-            Some(mut prev) => {
-                prev.retain(|p, qs| match found.get(p) {
-                    Some(q) => {
-                        qs.push(*q);
-                        true
-                    }
-                    None => false,
-                });
-                prev
-            }
+            None => found.iter().map(|&(p, q)| (p, q.weight())).collect(),
+            Some(sums) => intersect(sums, &found),
         });
     }
     acc.unwrap_or_default()
 }
 
 /// Entities all of whose `words` match a word of their names or of their
-/// description, with the mean weight of the matches.
+/// description, with the mean weight of the matches, sorted by position.
 fn all_words_in_either(
     names: &BTreeMap<Box<str>, Vec<u32>>,
     descriptions: &BTreeMap<Box<str>, Vec<u32>>,
     words: &[&str],
 ) -> Vec<(u32, f64)> {
-    let mut acc: Option<HashMap<u32, f64>> = None;
+    let mut acc: Option<Vec<(u32, f64)>> = None;
     for word in words {
         let mut found = matches(descriptions, word);
-        for (pos, q) in matches(names, word) {
-            let slot = found.entry(pos).or_insert(q);
-            if q > *slot {
-                *slot = q;
-            }
-        }
+        found.extend(matches(names, word));
+        let found = best_per_position(found);
         acc = Some(match acc {
-            None => found.into_iter().map(|(p, q)| (p, q.weight())).collect(),
-            Some(mut prev) => {
-                prev.retain(|p, sum| match found.get(p) {
-                    Some(q) => {
-                        *sum += q.weight();
-                        true
-                    }
-                    None => false,
-                });
-                prev
-            }
+            None => found.iter().map(|&(p, q)| (p, q.weight())).collect(),
+            Some(sums) => intersect(sums, &found),
         });
     }
     let n = words.len() as f64;
-    let mut out: Vec<(u32, f64)> = acc
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(p, sum)| (p, sum / n))
-        .collect();
-    out.sort_by_key(|(p, _)| *p);
+    let mut out = acc.unwrap_or_default();
+    out.iter_mut().for_each(|(_, sum)| *sum /= n);
     out
+}
+
+/// Whether the optimal string alignment distance between `a` and `b` (a swap
+/// of two neighbouring bytes is one edit) is at most `k`. Stops as soon as a
+/// row of the table exceeds `k`: every later row is at least its minimum.
+/// `rows` is scratch space, reused between calls.
+fn osa_within(a: &[u8], b: &[u8], k: usize, rows: &mut Vec<usize>) -> bool {
+    if a.len().abs_diff(b.len()) > k {
+        return false;
+    }
+    let w = b.len() + 1;
+    rows.clear();
+    rows.resize(3 * w, 0);
+    // Offsets of rows i - 2, i - 1 and i.
+    let (mut before, mut last, mut cur) = (0, w, 2 * w);
+    for j in 0..w {
+        rows[last + j] = j;
+    }
+    for i in 1..=a.len() {
+        rows[cur] = i;
+        let mut row_min = i;
+        for j in 1..w {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[last + j] + 1)
+                .min(rows[cur + j - 1] + 1)
+                .min(rows[last + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[before + j - 2] + 1);
+            }
+            rows[cur + j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > k {
+            return false;
+        }
+        (before, last, cur) = (last, cur, before);
+    }
+    rows[last + w - 1] <= k
 }
 
 #[cfg(test)]
@@ -318,6 +350,41 @@ mod tests {
         assert_eq!(fold("  Ébru CANAN-Sokullu! "), "ebru canan sokullu");
         assert_eq!(fold("UN-Habitat"), "un habitat");
         assert_eq!(fold("--"), "");
+    }
+
+    #[test]
+    fn osa_within_agrees_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "geray",
+            "garey",
+            "gerya",
+            "okan",
+            "infrastructure",
+            "infrastrcuture",
+            "unhabitat",
+            "habitat",
+            "itu",
+            "tui",
+            "abcdef",
+            "badcfe",
+        ];
+        let mut rows = Vec::new();
+        for a in words {
+            for b in words {
+                let d = strsim::osa_distance(a, b);
+                for k in 0..4 {
+                    assert_eq!(
+                        osa_within(a.as_bytes(), b.as_bytes(), k, &mut rows),
+                        d <= k,
+                        "{a} {b} {k}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
