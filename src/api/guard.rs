@@ -1,12 +1,13 @@
-//! Two schema extensions that make async-graphql behave as the GraphQL spec
-//! and civgraph's limits require:
+//! One schema extension, [`Guard`], that makes async-graphql behave as the
+//! GraphQL spec and civgraph's limits require (one extension rather than
+//! several: async-graphql runs every extension's hooks around every field):
 //!
-//! - [`CostLimit`] checks that variables are used where their types allow,
-//!   and weighs every selection by the page sizes above it (a
-//!   field with `first: N` multiplies its selection by N), through
-//!   interfaces and fragments alike, and refuses a query over the limit
-//!   before it runs (`QUERY_TOO_COMPLEX`).
-//! - [`FieldErrorNulls`] puts `null` where a field failed and propagates it
+//! - before execution it refuses documents over the size limits, checks that
+//!   variables are used where their types allow, and weighs every selection
+//!   by the page sizes above it (a field with `first: N` multiplies its
+//!   selection by N), through interfaces and fragments alike
+//!   (`QUERY_TOO_COMPLEX`);
+//! - after execution it puts `null` where a field failed and propagates it
 //!   to the nearest nullable parent ("Handling Field Errors"); async-graphql
 //!   7 drops a failed field from `data` instead.
 
@@ -126,14 +127,14 @@ fn named(t: &Type) -> &str {
 
 /// Refuses documents over the size limits (tokens, aliases, directives),
 /// with variables used where their types do not allow, or whose estimated
-/// cost exceeds the limit.
+/// cost exceeds the limit; puts spec nulls where fields failed.
 #[derive(Clone)]
-pub struct CostLimit {
+pub struct Guard {
     pub facts: Arc<SchemaFacts>,
     pub limits: super::QueryLimits,
 }
 
-impl ExtensionFactory for CostLimit {
+impl ExtensionFactory for Guard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(self.clone())
     }
@@ -465,7 +466,7 @@ fn checked_cost(
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for CostLimit {
+impl Extension for Guard {
     /// Checks the document before async-graphql parses and validates it:
     /// its size and nesting (before parsing), then its aliases, directives,
     /// variable positions and cost (on a parse of our own, handed on, so
@@ -541,27 +542,7 @@ impl Extension for CostLimit {
         request.set_parsed_query(doc);
         next.run(ctx, request).await
     }
-}
 
-/// Puts `null` where a field failed, propagated as the spec says.
-pub struct FieldErrorNulls {
-    pub facts: Arc<SchemaFacts>,
-}
-
-impl ExtensionFactory for FieldErrorNulls {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldErrorNullsExtension {
-            facts: self.facts.clone(),
-        })
-    }
-}
-
-struct FieldErrorNullsExtension {
-    facts: Arc<SchemaFacts>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for FieldErrorNullsExtension {
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,

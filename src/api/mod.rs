@@ -80,12 +80,9 @@ fn limited(
     let facts = Arc::new(guard::SchemaFacts::from_sdl(&sdl()));
     builder
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(guard::CostLimit {
-            facts: facts.clone(),
-            limits,
-        })
-        .extension(guard::FieldErrorNulls { facts })
+        // The cost limit is the guard's (async-graphql's own complexity
+        // visitor does not weigh fields reached through interfaces).
+        .extension(guard::Guard { facts, limits })
 }
 
 /// `request`, reading `graph`.
