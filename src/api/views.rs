@@ -45,8 +45,7 @@ impl<'a> Node<'a> {
         after: Option<String>,
     ) -> ApiResult<RelationConnection<'a>> {
         let direction = direction.unwrap_or(Direction::Both);
-        let types: Option<Vec<model::RelationType>> =
-            types.map(|t| t.into_iter().map(Into::into).collect());
+        let types: Option<Vec<model::RelationType>> = super::query::to_model(&types);
         let edges = self.g.edges(&self.e.id, types.as_deref(), direction.into());
         let page = Page::cut(edges, first, after.as_deref())?;
         Ok(RelationConnection::from_page(page, self.g))
@@ -58,8 +57,7 @@ impl<'a> Node<'a> {
         direction: Option<Direction>,
     ) -> usize {
         let direction = direction.unwrap_or(Direction::Both);
-        let types: Option<Vec<model::RelationType>> =
-            types.map(|t| t.into_iter().map(Into::into).collect());
+        let types: Option<Vec<model::RelationType>> = super::query::to_model(&types);
         self.g
             .edges(&self.e.id, types.as_deref(), direction.into())
             .len()
