@@ -370,6 +370,37 @@ async fn cost_over_the_limit_is_query_too_complex_and_counted() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }
 
+/// A document is parsed and checked once, then kept: sent again with other
+/// variables, its cost is weighed anew each time, never carried over.
+#[tokio::test]
+async fn a_document_sent_again_is_weighed_with_its_new_variables() {
+    let server = Server::new();
+    let query = "query ($n: Int) { entities(first: $n) { edges { node {
+        relations(first: $n) { totalCount edges { node { id } } } } } } }";
+    for (n, refused) in [(5, false), (100, true), (5, false), (100, true)] {
+        let reply = server.query_with(query, json!({ "n": n })).await;
+        if refused {
+            server.assert_refused(&reply, "QUERY_TOO_COMPLEX", Some("cost"));
+        } else {
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+            let body = reply.json();
+            assert_eq!(
+                body["data"]["entities"]["edges"].as_array().unwrap().len(),
+                5
+            );
+        }
+    }
+    assert_eq!(server.refusals("cost").await, 2);
+    // A document refused for its shape stays refused when sent again.
+    let aliases: String = (0..40)
+        .map(|i| format!("a{i}: stats {{ entityCount }} "))
+        .collect();
+    for _ in 0..2 {
+        let reply = server.query(&format!("{{ {aliases} }}")).await;
+        server.assert_refused(&reply, "QUERY_TOO_LARGE", Some("aliases"));
+    }
+}
+
 /// Fragments that each spread the next one twice expand to 2^n fields:
 /// refused for cost at once, not walked (nor executed) 2^n times.
 #[tokio::test]

@@ -1,23 +1,25 @@
-//! One schema extension, [`Guard`], that makes async-graphql behave as the
-//! GraphQL spec and civgraph's limits require (one extension rather than
-//! several: async-graphql runs every extension's hooks around every field):
+//! The checks and repairs that make async-graphql behave as the GraphQL
+//! spec and civgraph's limits require. They run around the schema's
+//! execution ([`super::CivSchema::execute`]), not as an async-graphql
+//! extension: async-graphql runs every extension's hooks around every field
+//! it resolves, and with none it takes a shorter path.
 //!
-//! - before execution it refuses documents over the size limits, checks that
-//!   variables are used where their types allow, and weighs every selection
-//!   by the page sizes above it (a field with `first: N` multiplies its
-//!   selection by N), through interfaces and fragments alike
-//!   (`QUERY_TOO_COMPLEX`);
-//! - after execution it puts `null` where a field failed and propagates it
-//!   to the nearest nullable parent ("Handling Field Errors"); async-graphql
-//!   7 drops a failed field from `data` instead.
+//! - before execution, [`Guard::prepare`] refuses documents over the size
+//!   limits, checks that variables are used where their types allow, and
+//!   weighs every selection by the page sizes above it (a field with
+//!   `first: N` multiplies its selection by N), through interfaces and
+//!   fragments alike (`QUERY_TOO_COMPLEX`). Documents that pass are kept,
+//!   parsed, in a cache keyed by their text, so a query sent again is
+//!   neither counted nor parsed again (its cost, which depends on the
+//!   variables, is weighed every time);
+//! - after execution, [`Guard::finish`] puts `null` where a field failed and
+//!   propagates it to the nearest nullable parent ("Handling Field Errors");
+//!   async-graphql 7 drops a failed field from `data` instead.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
-};
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, Type, TypeKind,
     TypeSystemDefinition,
@@ -128,17 +130,28 @@ fn named(t: &Type) -> &str {
 /// Refuses documents over the size limits (tokens, aliases, directives),
 /// with variables used where their types do not allow, or whose estimated
 /// cost exceeds the limit; puts spec nulls where fields failed.
-#[derive(Clone)]
 pub struct Guard {
-    pub facts: Arc<SchemaFacts>,
-    pub limits: super::QueryLimits,
+    facts: SchemaFacts,
+    limits: super::QueryLimits,
+    /// Documents that passed the checks that do not depend on variables,
+    /// parsed, by their text.
+    documents: quick_cache::sync::Cache<Box<str>, Arc<ExecutableDocument>, QueryBytes>,
 }
 
-impl ExtensionFactory for Guard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
+/// How much of the document cache an entry takes: its query text's length
+/// (the parsed document grows with it).
+#[derive(Clone)]
+struct QueryBytes;
+
+impl quick_cache::Weighter<Box<str>, Arc<ExecutableDocument>> for QueryBytes {
+    fn weight(&self, key: &Box<str>, _: &Arc<ExecutableDocument>) -> u64 {
+        key.len() as u64 + 64
     }
 }
+
+/// The most query text the document cache holds (the parsed documents take
+/// a few times as much).
+const DOCUMENT_CACHE_BYTES: u64 = 4 << 20;
 
 /// A request error with `extensions.code` (and `extensions.limit` for a
 /// limit that refused it).
@@ -465,22 +478,64 @@ fn checked_cost(
     Ok(costliest)
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Guard {
-    /// Checks the document before async-graphql parses and validates it:
-    /// its size and nesting (before parsing), then its aliases, directives,
+impl Guard {
+    /// A guard for the schema `facts` describe, with `limits`.
+    pub fn new(facts: SchemaFacts, limits: super::QueryLimits) -> Guard {
+        Guard {
+            facts,
+            limits,
+            documents: quick_cache::sync::Cache::with_weighter(
+                1024,
+                DOCUMENT_CACHE_BYTES,
+                QueryBytes,
+            ),
+        }
+    }
+
+    /// Checks `request` before async-graphql validates and runs it: its
+    /// size and nesting (before parsing), then its aliases, directives,
     /// variable positions and cost (on a parse of our own, handed on, so
-    /// the document is parsed once). async-graphql's own checks expand
-    /// every fragment spread, so a document they would take exponential
-    /// time over is refused here first.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+    /// the document is parsed once, and once only while it stays in the
+    /// cache). async-graphql's own checks expand every fragment spread, so
+    /// a document they would take exponential time over is refused here
+    /// first.
+    pub fn prepare(&self, request: &mut Request) -> ServerResult<()> {
+        let doc = match self.documents.get(request.query.as_str()) {
+            Some(doc) => doc,
+            None => {
+                let doc = Arc::new(self.static_checks(&request.query)?);
+                self.documents
+                    .insert(request.query.as_str().into(), doc.clone());
+                doc
+            }
+        };
         let limits = &self.limits;
-        let tokens = count_tokens(&request.query, limits.max_tokens);
+        let Ok(cost) = checked_cost(&doc, &request.variables, &self.facts) else {
+            return Err(refusal(
+                format!(
+                    "Query is nested too deep: its selections and fragments nest more than {MAX_WALK_DEPTH} levels"
+                ),
+                "QUERY_TOO_DEEP",
+                Some("depth"),
+            ));
+        };
+        if cost > limits.max_complexity as u64 {
+            let message = format!(
+                "Query is too complex: its estimated cost is {cost}, the limit is {} (each field costs 1; a field with `first: N` multiplies its selection by N)",
+                limits.max_complexity
+            );
+            return Err(refusal(message, "QUERY_TOO_COMPLEX", Some("cost")));
+        }
+        request.set_parsed_query(ExecutableDocument::clone(&doc));
+        Ok(())
+    }
+
+    /// The checks that depend on the document alone: its size, nesting,
+    /// aliases, directives and variable positions. The parsed document, if
+    /// it passes.
+    fn static_checks(&self, query: &str) -> ServerResult<ExecutableDocument> {
+        let limits = &self.limits;
+        let tokens = count_tokens(query, limits.max_tokens);
         if tokens > limits.max_tokens {
             return Err(refusal(
                 format!("Query is too large: more than {} tokens", limits.max_tokens),
@@ -488,14 +543,14 @@ impl Extension for Guard {
                 Some("tokens"),
             ));
         }
-        if nesting_depth(&request.query, MAX_NESTING) > MAX_NESTING {
+        if nesting_depth(query, MAX_NESTING) > MAX_NESTING {
             return Err(refusal(
                 format!("Query is nested too deep: more than {MAX_NESTING} levels of brackets"),
                 "QUERY_TOO_DEEP",
                 Some("depth"),
             ));
         }
-        let doc = async_graphql::parser::parse_query(&request.query)?;
+        let doc = async_graphql::parser::parse_query(query)?;
         let (aliases, directives) = count_aliases_and_directives(&doc);
         if aliases > limits.max_aliases {
             return Err(refusal(
@@ -523,40 +578,18 @@ impl Extension for Guard {
         {
             return Err(refusal(message, "GRAPHQL_VALIDATION_FAILED", None));
         }
-        let Ok(cost) = checked_cost(&doc, &request.variables, &self.facts) else {
-            return Err(refusal(
-                format!(
-                    "Query is nested too deep: its selections and fragments nest more than {MAX_WALK_DEPTH} levels"
-                ),
-                "QUERY_TOO_DEEP",
-                Some("depth"),
-            ));
-        };
-        if cost > limits.max_complexity as u64 {
-            let message = format!(
-                "Query is too complex: its estimated cost is {cost}, the limit is {} (each field costs 1; a field with `first: N` multiplies its selection by N)",
-                limits.max_complexity
-            );
-            return Err(refusal(message, "QUERY_TOO_COMPLEX", Some("cost")));
-        }
-        request.set_parsed_query(doc);
-        next.run(ctx, request).await
+        Ok(doc)
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
+    /// Repairs `response` after execution: spec nulls where fields failed,
+    /// and `extensions.limit` on errors a bound raised.
+    pub fn finish(&self, response: &mut Response) {
         let mut errors = std::mem::take(&mut response.errors);
         for e in &mut errors {
             null_out(&mut response.data, &e.path, &self.facts);
             tag_bound(e);
         }
         response.errors = errors;
-        response
     }
 }
 

@@ -14,7 +14,7 @@ mod views;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, Response, Schema};
 
 use crate::graph::Graph;
 
@@ -22,8 +22,33 @@ pub use connection::MAX_PAGE;
 pub use error::ApiError;
 pub use query::{Query, MAX_PATH_DEPTH};
 
-/// The civgraph schema.
-pub type CivSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The civgraph schema: async-graphql's, with civgraph's limits checked
+/// before it runs and spec nulls put where fields failed after
+/// ([`guard`]). Cloning it is cheap (it is shared).
+#[derive(Clone)]
+pub struct CivSchema {
+    inner: Schema<Query, EmptyMutation, EmptySubscription>,
+    guard: Arc<guard::Guard>,
+}
+
+impl CivSchema {
+    /// Runs `request`: the limits first, then async-graphql's validation and
+    /// execution, then the spec's nulls for failed fields.
+    pub async fn execute(&self, request: impl Into<async_graphql::Request>) -> Response {
+        let mut request = request.into();
+        if let Err(refused) = self.guard.prepare(&mut request) {
+            return Response::from_errors(vec![refused]);
+        }
+        let mut response = self.inner.execute(request).await;
+        self.guard.finish(&mut response);
+        response
+    }
+
+    /// The schema in SDL.
+    pub fn sdl(&self) -> String {
+        self.inner.sdl()
+    }
+}
 
 /// Limits on what one query may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,15 +85,13 @@ fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscrip
 /// The schema with `limits`, serving no graph of its own: each request must
 /// carry an `Arc<Graph>` (see [`with_graph`]).
 pub fn schema(limits: QueryLimits) -> CivSchema {
-    limited(builder(), limits).finish()
+    limited(builder(), limits)
 }
 
 /// The schema with default limits, serving `graph` to every request that
 /// carries none of its own.
 pub fn schema_for(graph: Arc<Graph>) -> CivSchema {
-    limited(builder(), QueryLimits::default())
-        .data(graph)
-        .finish()
+    limited(builder().data(graph), QueryLimits::default())
 }
 
 /// Adds the depth limit, the cost limit (weighted by page sizes, through
@@ -76,13 +99,14 @@ pub fn schema_for(graph: Arc<Graph>) -> CivSchema {
 fn limited(
     builder: async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
     limits: QueryLimits,
-) -> async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    let facts = Arc::new(guard::SchemaFacts::from_sdl(&sdl()));
-    builder
-        .limit_depth(limits.max_depth)
+) -> CivSchema {
+    let facts = guard::SchemaFacts::from_sdl(&sdl());
+    CivSchema {
         // The cost limit is the guard's (async-graphql's own complexity
         // visitor does not weigh fields reached through interfaces).
-        .extension(guard::Guard { facts, limits })
+        inner: builder.limit_depth(limits.max_depth).finish(),
+        guard: Arc::new(guard::Guard::new(facts, limits)),
+    }
 }
 
 /// `request`, reading `graph`.
