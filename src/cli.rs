@@ -134,6 +134,17 @@ pub struct ServeArgs {
     )]
     pub timeout_ms: u64,
 
+    /// The most memory kept for responses to queries asked again, in MiB
+    /// (0 turns the cache off). A response is kept only if it has no error,
+    /// and only for the snapshot it was computed from.
+    #[arg(
+        long,
+        env = "CIVGRAPH_RESPONSE_CACHE_MB",
+        default_value_t = 64,
+        value_name = "MIB"
+    )]
+    pub response_cache_mb: usize,
+
     /// The most aliases one query may use.
     #[arg(
         long,

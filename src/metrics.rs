@@ -1,6 +1,7 @@
 //! What operators see at `GET /metrics` (Prometheus text format, through
 //! the `prometheus-client` crate): requests by operation and outcome,
-//! latencies, refusals by limit, graph size, reloads.
+//! latencies, refusals by limit, response-cache look-ups, graph size,
+//! reloads.
 
 use std::sync::{Arc, Mutex};
 
@@ -68,6 +69,29 @@ pub struct LimitLabels {
 }
 
 /// Labels of a reload.
+/// What a look-up in the response cache found: the label values `hit`
+/// and `miss`.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum CacheResult {
+    Hit,
+    Miss,
+}
+
+impl EncodeLabelValue for CacheResult {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        let value = match self {
+            CacheResult::Hit => "hit",
+            CacheResult::Miss => "miss",
+        };
+        EncodeLabelValue::encode(&value, encoder)
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    pub result: CacheResult,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReloadLabels {
     /// `ok` or `failed`.
@@ -88,6 +112,8 @@ pub struct Metrics {
     pub refusals: Family<LimitLabels, Counter>,
     /// Reloads of the data by outcome.
     pub reloads: Family<ReloadLabels, Counter>,
+    /// Look-ups in the response cache, by result (hit, miss).
+    pub response_cache: Family<CacheLabels, Counter>,
     /// Entities in the graph being served.
     pub entities: Gauge,
     /// Relations in the graph being served.
@@ -118,6 +144,7 @@ impl Metrics {
         });
         let refusals = Family::<LimitLabels, Counter>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
+        let response_cache = Family::<CacheLabels, Counter>::default();
         let entities = Gauge::default();
         let relations = Gauge::default();
         registry.register(
@@ -137,6 +164,11 @@ impl Metrics {
             reloads.clone(),
         );
         registry.register(
+            "response_cache_lookups",
+            "Look-ups of GraphQL responses kept for queries asked again, by result",
+            response_cache.clone(),
+        );
+        registry.register(
             "graph_entities",
             "Entities in the graph served",
             entities.clone(),
@@ -146,11 +178,15 @@ impl Metrics {
             "Relations in the graph served",
             relations.clone(),
         );
-        // Both reload outcomes are exported from the start, at 0.
+        // Both reload outcomes are exported from the start, at 0, and both
+        // cache results.
         for outcome in ["ok", "failed"] {
             let _ = reloads.get_or_create(&ReloadLabels {
                 outcome: outcome.to_string(),
             });
+        }
+        for result in [CacheResult::Hit, CacheResult::Miss] {
+            let _ = response_cache.get_or_create(&CacheLabels { result });
         }
         Metrics {
             registry,
@@ -158,6 +194,7 @@ impl Metrics {
             latency,
             refusals,
             reloads,
+            response_cache,
             entities,
             relations,
             operations: Mutex::new(Vec::new()),

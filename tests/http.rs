@@ -943,3 +943,92 @@ async fn a_huge_cursor_is_bad_user_input_not_a_crash() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.error_codes(), ["BAD_USER_INPUT"]);
 }
+
+// ---------------------------------------------------------------------------
+// The response cache
+// ---------------------------------------------------------------------------
+
+/// `civgraph_response_cache_lookups_total{result="<result>"}` of `state`.
+async fn cache_lookups(state: &AppState, result: &str) -> u64 {
+    let reply = send_to(
+        app(state.clone()),
+        Request::get("/metrics").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let prefix = format!("civgraph_response_cache_lookups_total{{result=\"{result}\"}} ");
+    reply
+        .text()
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map_or(0, |v| v.trim().parse().expect("a counter value"))
+}
+
+fn state_with(config: HttpConfig) -> AppState {
+    AppState::new(graph(), api::schema(QueryLimits::default()), config)
+}
+
+#[tokio::test]
+async fn a_query_asked_again_is_answered_from_the_response_cache() {
+    let state = state_with(HttpConfig::default());
+    let query = "query ($id: ID!) { entity(id: $id) { id name relations(first: 3) {
+        totalCount edges { node { id name } } } } }";
+    let ask = |id: &str, accept: &'static str| {
+        post(
+            json!({ "query": query, "variables": { "id": id } }).to_string(),
+            Some(accept),
+        )
+    };
+    let first = send_to(
+        app(state.clone()),
+        ask("person:zoe-muller", APPLICATION_JSON),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.json()["data"]["entity"]["id"], "person:zoe-muller");
+    assert_eq!(cache_lookups(&state, "hit").await, 0);
+    // The same bytes again, in the media type this request negotiates.
+    let again = send_to(
+        app(state.clone()),
+        ask("person:zoe-muller", GRAPHQL_RESPONSE_JSON),
+    )
+    .await;
+    assert_eq!(again.body, first.body);
+    assert!(again.content_type().starts_with(GRAPHQL_RESPONSE_JSON));
+    assert!(first.content_type().starts_with(APPLICATION_JSON));
+    assert_eq!(cache_lookups(&state, "hit").await, 1);
+    // Other variables are another question.
+    let other = send_to(
+        app(state.clone()),
+        ask("person:jose-garcia", APPLICATION_JSON),
+    )
+    .await;
+    assert_eq!(other.json()["data"]["entity"]["id"], "person:jose-garcia");
+    assert_eq!(cache_lookups(&state, "hit").await, 1);
+    assert_eq!(cache_lookups(&state, "miss").await, 2);
+}
+
+#[tokio::test]
+async fn responses_with_errors_are_not_kept() {
+    let state = state_with(HttpConfig::default());
+    let query = "{ entities(first: 101) { totalCount } }";
+    for _ in 0..2 {
+        let reply = send_to(app(state.clone()), post_query(query, None)).await;
+        assert_eq!(reply.error_codes(), ["BAD_USER_INPUT"]);
+    }
+    assert_eq!(cache_lookups(&state, "hit").await, 0);
+    assert_eq!(cache_lookups(&state, "miss").await, 2);
+}
+
+#[tokio::test]
+async fn the_response_cache_can_be_turned_off() {
+    let state = state_with(HttpConfig {
+        response_cache_bytes: 0,
+        ..HttpConfig::default()
+    });
+    let query = "{ stats { entityCount } }";
+    let first = send_to(app(state.clone()), post_query(query, None)).await;
+    let again = send_to(app(state.clone()), post_query(query, None)).await;
+    assert_eq!(first.body, again.body);
+    assert_eq!(cache_lookups(&state, "hit").await, 0);
+    assert_eq!(cache_lookups(&state, "miss").await, 0);
+}

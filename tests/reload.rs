@@ -169,11 +169,20 @@ async fn a_valid_change_is_served_by_the_next_request() {
     assert!(health["lastReload"].is_null());
     assert_eq!(health["entities"], bundled_entities());
     assert_eq!(okan_name(&state).await, "Okan Geray");
+    // Asked again, the answer comes from the response cache...
+    assert_eq!(okan_name(&state).await, "Okan Geray");
+    let metrics = get_text(&state, "/metrics").await;
+    let hits = "civgraph_response_cache_lookups_total{result=\"hit\"} ";
+    assert_eq!(metric(&metrics, hits), 1);
 
     make_valid_change(dir.path());
     reloader.reload().await.expect("the valid change reloads");
 
+    // ...but never one computed from the data before the reload.
     assert_eq!(okan_name(&state).await, RENAMED);
+    assert_eq!(okan_name(&state).await, RENAMED);
+    let metrics = get_text(&state, "/metrics").await;
+    assert_eq!(metric(&metrics, hits), 2);
     let health = get_json(&state, "/health").await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["generation"], 2);

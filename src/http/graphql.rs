@@ -9,8 +9,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{AppState, GRAPHQL_RESPONSE_JSON};
-use crate::metrics::{OperationLabels, Outcome, RequestLabels};
+use super::{cache, AppState, GRAPHQL_RESPONSE_JSON};
+use crate::metrics::{CacheLabels, CacheResult, OperationLabels, Outcome, RequestLabels};
 
 /// The response media type a client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,8 +351,36 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         record(Outcome::RequestError);
         return request_error(media, status, "GRAPHQL_VALIDATION_FAILED", &message);
     }
+    let graph = state.graph.load_full();
+    let key = if state.responses.enabled() {
+        cache::Key::of(&request)
+    } else {
+        None
+    };
+    if let Some(key) = &key {
+        let found = state.responses.get(key, &graph);
+        let result = if found.is_some() {
+            CacheResult::Hit
+        } else {
+            CacheResult::Miss
+        };
+        state
+            .metrics
+            .response_cache
+            .get_or_create(&CacheLabels { result })
+            .inc();
+        if let Some(body) = found {
+            record(Outcome::Ok);
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, media.content_type())],
+                body,
+            )
+                .into_response();
+        }
+    }
     let query = request.query.clone();
-    let request = request.data(state.graph.load_full());
+    let request = request.data(graph.clone());
     // Run on a task of its own: resolvers compute without awaiting, so a
     // timeout around the execution itself would only be looked at once it
     // finished. Awaited from here, the deadline answers the client on time;
@@ -447,10 +475,21 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         errors: &errors,
         extensions: &response.extensions,
     };
-    let body = serde_json::to_string(&body).unwrap_or_else(|err| {
-        json!({ "errors": [{ "message": format!("cannot write the response: {err}") }] })
-            .to_string()
-    });
+    let body = match serde_json::to_vec(&body) {
+        Ok(body) => Bytes::from(body),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot write a GraphQL response");
+            return request_error(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "the server could not write the response",
+            );
+        }
+    };
+    if let Some(key) = key.filter(|_| errors.is_empty() && !request_failed) {
+        state.responses.insert(key, &graph, body.clone());
+    }
     let status = if request_failed && media == Media::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {

@@ -19,8 +19,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+mod cache;
 mod downloads;
 mod graphql;
+
+pub use cache::ResponseCache;
 
 use downloads::{export_leadership, export_route};
 use graphql::{graphql_get, graphql_post};
@@ -64,6 +67,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// The longest a GraphQL request may run.
     pub timeout: Duration,
+    /// The most bytes of responses kept for queries asked again (0: none).
+    pub response_cache_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -72,6 +77,7 @@ impl Default for HttpConfig {
             cors_origins: None,
             max_body_bytes: 64 * 1024,
             timeout: Duration::from_secs(10),
+            response_cache_bytes: 64 << 20,
         }
     }
 }
@@ -89,6 +95,8 @@ pub struct AppState {
     pub status: Arc<ArcSwap<ReloadStatus>>,
     /// What `/metrics` exports.
     pub metrics: SharedMetrics,
+    /// Responses kept for queries asked again, per snapshot.
+    pub responses: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -99,6 +107,7 @@ impl AppState {
         AppState {
             graph: Arc::new(ArcSwap::new(graph)),
             schema,
+            responses: Arc::new(ResponseCache::new(config.response_cache_bytes)),
             config: Arc::new(config),
             status: Arc::new(ArcSwap::new(Arc::new(ReloadStatus::default()))),
             metrics,
