@@ -3,6 +3,9 @@
 //!
 //! `cargo build --release --example profile_request`
 //! `valgrind --tool=callgrind target/release/examples/profile_request 2000`
+//!
+//! A second argument `executed` turns the response cache off, so that every
+//! request is executed (the default answers all but the first from it).
 
 use std::sync::Arc;
 
@@ -23,7 +26,12 @@ async fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data");
     let graph = Arc::new(civgraph::loader::load_dir(&dir).expect("the bundled graph loads"));
     let schema = civgraph::api::schema(civgraph::api::QueryLimits::default());
-    let router = app(AppState::new(graph, schema, HttpConfig::default()));
+    let executed = std::env::args().nth(2).is_some_and(|a| a == "executed");
+    let config = HttpConfig {
+        response_cache_bytes: if executed { 0 } else { 64 << 20 },
+        ..HttpConfig::default()
+    };
+    let router = app(AppState::new(graph, schema, config));
     let started = std::time::Instant::now();
     let mut bytes = 0;
     for _ in 0..n {

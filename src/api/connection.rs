@@ -50,8 +50,18 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Checks `first` and `after` and cuts the page out of `all`.
     pub fn cut(all: Vec<T>, first: Option<i32>, after: Option<&str>) -> Result<Page<T>, ApiError> {
+        Page::cut_from(all.len(), all, first, after)
+    }
+
+    /// Checks `first` and `after` and cuts the page out of `all`, which
+    /// holds `total` items: only the items up to the page's end are read.
+    pub fn cut_from(
+        total: usize,
+        all: impl IntoIterator<Item = T>,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> Result<Page<T>, ApiError> {
         let first = check_first(first.unwrap_or(DEFAULT_PAGE))?;
-        let total = all.len();
         let offset = match after {
             None => 0,
             Some(c) => match decode(c) {

@@ -81,7 +81,19 @@ macro_rules! typed_connection {
                 first: Option<i32>,
                 after: Option<String>,
             ) -> ApiResult<Self> {
-                let page = Page::cut(items, first, after.as_deref())?;
+                Self::build_from(items.len(), items, g, first, after)
+            }
+
+            /// Cuts a page out of `items`, which hold `total` items; only
+            /// those up to the page's end are read.
+            pub fn build_from(
+                total: usize,
+                items: impl IntoIterator<Item = Linked<'a>>,
+                g: &'a Graph,
+                first: Option<i32>,
+                after: Option<String>,
+            ) -> ApiResult<Self> {
+                let page = Page::cut_from(total, items, first, after.as_deref())?;
                 let page_info = page.page_info();
                 let total_count = page.total;
                 let edges = page
