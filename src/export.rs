@@ -414,9 +414,9 @@ pub fn export(
         Format::EntitiesCsv => entities_csv(&sub)?,
         Format::RelationsCsv => relations_csv(&sub)?,
         Format::LeadershipCsv => {
-            let kept: HashSet<&str> = sub.relations.iter().map(|r| r.id.as_str()).collect();
+            let kept: HashSet<_> = sub.relations.iter().map(|r| r.display_id().key()).collect();
             let mut rows = graph.leaderships(leadership);
-            rows.retain(|row| kept.contains(row.relation.id.as_str()));
+            rows.retain(|row| kept.contains(&row.relation.display_id().key()));
             leadership_csv(&rows)?
         }
     };

@@ -341,10 +341,11 @@ pub struct Document {
 pub struct Source {
     /// The document, shared by every source that cites it.
     pub document: Arc<Document>,
-    /// The heading of the part of the document that holds the quote.
-    pub section: Option<String>,
+    /// The heading of the part of the document that holds the quote
+    /// (headings repeat: the loader shares each distinct one).
+    pub section: Option<Arc<str>>,
     /// A verbatim passage that states the fact.
-    pub quote: String,
+    pub quote: Box<str>,
 }
 
 /// The fields that only one kind of entity has.
@@ -395,36 +396,150 @@ impl Entity {
 }
 
 /// An edge of the graph, `from -> to`.
+///
+/// Its id, `relation:<type>/<from>/<to>`, is not stored: [`Relation::id`]
+/// writes it from the type and the ends, and [`Relation::cmp_by_id`] orders
+/// relations by it without writing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Relation {
-    /// `relation:<type>/<from>/<to>`, stable for the same data.
-    pub id: String,
     pub rel_type: RelationType,
     pub from: EntityId,
     pub to: EntityId,
-    /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED.
-    pub role: Option<String>,
+    /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED
+    /// (roles repeat: the loader shares each distinct one).
+    pub role: Option<Arc<str>>,
     /// A curator's remark, e.g. where the sources disagree.
-    pub note: Option<String>,
-    pub sources: Vec<Source>,
+    pub note: Option<Box<str>>,
+    pub sources: Box<[Source]>,
 }
 
 impl Relation {
     /// The stable id of the relation of `rel_type` from `from` to `to`.
     pub fn make_id(rel_type: RelationType, from: &EntityId, to: &EntityId) -> String {
-        let ty = rel_type.as_str();
-        let mut id = String::with_capacity(11 + ty.len() + from.0.len() + to.0.len());
-        id.push_str("relation:");
-        id.extend(ty.chars().map(|c| match c {
-            '_' => '-',
-            c => c.to_ascii_lowercase(),
-        }));
-        for end in [from, to] {
-            id.push('/');
-            id.push_str(&end.0);
-        }
-        id
+        RelationId { rel_type, from, to }.to_string()
     }
+
+    /// `relation:<type>/<from>/<to>`, stable for the same data.
+    pub fn id(&self) -> String {
+        self.display_id().to_string()
+    }
+
+    /// The id, to be written without building a `String` first.
+    pub fn display_id(&self) -> RelationId<'_> {
+        RelationId {
+            rel_type: self.rel_type,
+            from: &self.from,
+            to: &self.to,
+        }
+    }
+
+    /// Orders relations as their ids' text, without writing the ids.
+    pub fn cmp_by_id(&self, other: &Relation) -> std::cmp::Ordering {
+        cmp_id_parts(
+            (self.rel_type, self.from.as_str(), self.to.as_str()),
+            (other.rel_type, other.from.as_str(), other.to.as_str()),
+        )
+    }
+
+    /// How this relation's id compares with the id written `text` (ids are
+    /// compared as text; a string that is no relation id compares
+    /// consistently, and equals no relation).
+    pub fn cmp_with_id(&self, text: &str) -> std::cmp::Ordering {
+        let mine = (self.rel_type, self.from.as_str(), self.to.as_str());
+        match split_relation_id(text) {
+            Some(theirs) => cmp_id_parts(mine, theirs),
+            // Not of the shape of any relation id: compare the full texts.
+            None => self.id().as_str().cmp(text),
+        }
+    }
+}
+
+/// A relation id, `relation:<type>/<from>/<to>`, written on demand.
+#[derive(Clone, Copy, Debug)]
+pub struct RelationId<'a> {
+    pub rel_type: RelationType,
+    pub from: &'a EntityId,
+    pub to: &'a EntityId,
+}
+
+impl<'a> RelationId<'a> {
+    /// What identifies the relation, to hash or compare (the id's text
+    /// without writing it).
+    pub fn key(self) -> (RelationType, &'a EntityId, &'a EntityId) {
+        (self.rel_type, self.from, self.to)
+    }
+}
+
+impl fmt::Display for RelationId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("relation:")?;
+        f.write_str(self.rel_type.id_segment())?;
+        f.write_str("/")?;
+        f.write_str(self.from.as_str())?;
+        f.write_str("/")?;
+        f.write_str(self.to.as_str())
+    }
+}
+
+impl RelationType {
+    /// The type as written in relation ids: `spoke-at` for `SPOKE_AT`.
+    pub fn id_segment(self) -> &'static str {
+        match self {
+            RelationType::AffiliatedWith => "affiliated-with",
+            RelationType::Leads => "leads",
+            RelationType::MemberOf => "member-of",
+            RelationType::PartOf => "part-of",
+            RelationType::Coordinates => "coordinates",
+            RelationType::Supports => "supports",
+            RelationType::Produced => "produced",
+            RelationType::Developed => "developed",
+            RelationType::Authored => "authored",
+            RelationType::Features => "features",
+            RelationType::Presented => "presented",
+            RelationType::Moderated => "moderated",
+            RelationType::SpokeAt => "spoke-at",
+        }
+    }
+
+    /// The type whose id segment is `segment`.
+    pub fn from_id_segment(segment: &str) -> Option<RelationType> {
+        RelationType::ALL
+            .iter()
+            .copied()
+            .find(|t| t.id_segment() == segment)
+    }
+}
+
+/// `relation:<type>/<from>/<to>` split into its parts, when the type is
+/// known and `from` is followed by a `/` (the ends are not checked).
+fn split_relation_id(text: &str) -> Option<(RelationType, &str, &str)> {
+    let rest = text.strip_prefix("relation:")?;
+    let (ty, rest) = rest.split_once('/')?;
+    let (from, to) = rest.split_once('/')?;
+    Some((RelationType::from_id_segment(ty)?, from, to))
+}
+
+/// Compares two ids given as parts, as their texts compare. Neither a type
+/// segment nor `from` holds a `/`, so each part is compared as itself
+/// followed by `/`.
+fn cmp_id_parts(
+    a: (RelationType, &str, &str),
+    b: (RelationType, &str, &str),
+) -> std::cmp::Ordering {
+    let (ta, tb) = (a.0.id_segment(), b.0.id_segment());
+    cmp_before_slash(ta.as_bytes(), tb.as_bytes())
+        .then_with(|| cmp_before_slash(a.1.as_bytes(), b.1.as_bytes()))
+        .then_with(|| a.2.cmp(b.2))
+}
+
+/// Compares `a/` with `b/` where neither `a` nor `b` holds a `/`, as far as
+/// the `/` (enough to order texts that continue after it).
+fn cmp_before_slash(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n]).then_with(|| {
+        let next = |s: &[u8]| s.get(n).copied().unwrap_or(b'/');
+        next(a).cmp(&next(b))
+    })
 }
 
 /// Checks the shape of a relation id, `relation:<type>/<from>/<to>`.
@@ -435,10 +550,7 @@ pub fn check_relation_id(id: &str) -> Result<(), IdError> {
     let (Some(ty), Some(from), Some(to)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(shape());
     };
-    let known = RelationType::ALL
-        .iter()
-        .any(|t| t.as_str().to_ascii_lowercase().replace('_', "-") == ty);
-    if !known {
+    if RelationType::from_id_segment(ty).is_none() {
         return Err(shape());
     }
     EntityId::parse(from)?;
@@ -474,6 +586,64 @@ mod tests {
         assert!(check_relation_id("relation:garbage").is_err());
         assert!(check_relation_id("relation:").is_err());
         assert!(check_relation_id("relation:leads/person:a/Group:b").is_err());
+    }
+
+    #[test]
+    fn relation_ids_order_as_their_text() {
+        for t in RelationType::ALL {
+            let kebab = t.as_str().to_ascii_lowercase().replace('_', "-");
+            assert_eq!(t.id_segment(), kebab);
+            assert_eq!(RelationType::from_id_segment(&kebab), Some(*t));
+        }
+        let ids = [
+            "person:a",
+            "person:a-b",
+            "person:a0",
+            "person:ab",
+            "person:a-",
+            "group:a",
+            "group:a-b-c",
+            "organisation:x",
+        ];
+        let id = |s: &str| EntityId::parse(s).unwrap();
+        let mut relations = Vec::new();
+        for t in RelationType::ALL {
+            for from in ids {
+                for to in ids {
+                    relations.push(Relation {
+                        rel_type: *t,
+                        from: id(from),
+                        to: id(to),
+                        role: None,
+                        note: None,
+                        sources: Box::new([]),
+                    });
+                }
+            }
+        }
+        for a in &relations {
+            assert_eq!(a.id(), Relation::make_id(a.rel_type, &a.from, &a.to));
+            for b in &relations {
+                assert_eq!(a.cmp_by_id(b), a.id().cmp(&b.id()), "{} {}", a.id(), b.id());
+            }
+            for text in [
+                "relation:leads/person:a/group:a",
+                "relation:leads/person:a-b/group:a",
+                "relation:leads/person:a/group:a/x",
+                "relation:leads",
+                "relation:lead/person:a/group:a",
+                "relation:",
+                "z",
+                "",
+            ] {
+                assert_eq!(
+                    a.cmp_with_id(text),
+                    a.id().as_str().cmp(text),
+                    "{} {text}",
+                    a.id()
+                );
+            }
+        }
     }
 
     #[test]

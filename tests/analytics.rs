@@ -250,13 +250,12 @@ impl Model {
             .rels
             .iter()
             .map(|r| Relation {
-                id: r.id.clone(),
                 rel_type: r.rel_type,
                 from: self.ids[r.from].clone(),
                 to: self.ids[r.to].clone(),
                 role: None,
                 note: None,
-                sources: vec![source(&doc)],
+                sources: Box::new([source(&doc)]),
             })
             .collect();
         Graph::new(vec![doc], entities, relations).expect("generated graphs are valid")
@@ -374,8 +373,8 @@ fn check_walk(
     let nodes: Vec<usize> = path.entities.iter().map(|e| model.idx(e)).collect();
     let mut rels = Vec::new();
     for (i, r) in path.relations.iter().enumerate() {
-        let Some(&ri) = model.rel_index.get(&r.id) else {
-            return Err(TestCaseError::fail(format!("unknown relation {}", r.id)));
+        let Some(&ri) = model.rel_index.get(&r.id()) else {
+            return Err(TestCaseError::fail(format!("unknown relation {}", r.id())));
         };
         let m = &model.rels[ri];
         prop_assert!(
@@ -1027,7 +1026,7 @@ proptest! {
             v.sort_unstable();
             v
         };
-        let got_rels: Vec<&str> = sub.relations.iter().map(|r| r.id.as_str()).collect();
+        let got_rels: Vec<String> = sub.relations.iter().map(|r| r.id()).collect();
         prop_assert_eq!(got_rels, want_rels);
     }
 
@@ -1065,8 +1064,8 @@ proptest! {
             .collect();
         let mut have: BTreeMap<usize, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for (e, ra, rb) in &got {
-            let mut ra: Vec<String> = ra.iter().map(|r| r.id.clone()).collect();
-            let mut rb: Vec<String> = rb.iter().map(|r| r.id.clone()).collect();
+            let mut ra: Vec<String> = ra.iter().map(|r| r.id()).collect();
+            let mut rb: Vec<String> = rb.iter().map(|r| r.id()).collect();
             ra.sort();
             rb.sort();
             prop_assert!(have.insert(model.idx(e), (ra, rb)).is_none(), "{} listed twice", e.id);
@@ -1185,9 +1184,9 @@ fn k_shortest_paths_parallel_relations_regression() {
     let (paths, truncated) =
         graph.k_shortest_paths(&model.ids[0], &model.ids[2], None, 5, 10, usize::MAX);
     assert!(!truncated);
-    let got: BTreeSet<Vec<&str>> = paths
+    let got: BTreeSet<Vec<String>> = paths
         .iter()
-        .map(|p| p.relations.iter().map(|r| r.id.as_str()).collect())
+        .map(|p| p.relations.iter().map(|r| r.id()).collect())
         .collect();
     assert_eq!(
         got.len(),

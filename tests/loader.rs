@@ -100,7 +100,7 @@ fn bundled_graph_data_loads() {
         assert!(
             !relation.sources.is_empty(),
             "{} has no source",
-            relation.id
+            relation.display_id()
         );
     }
 }
@@ -536,7 +536,7 @@ fn quote_present_with_different_white_space_passes() {
     let graph = loader::load_dir_with(&data, &with_sources(sources))
         .unwrap_or_else(|err| panic!("the quote is in the text:\n{err}"));
     assert_eq!(
-        graph.entity("person:ann-lee").unwrap().sources[0].quote,
+        &*graph.entity("person:ann-lee").unwrap().sources[0].quote,
         "Ann Lee, Chair of the Working Group, opened the meeting."
     );
 }

@@ -561,7 +561,7 @@ impl AnalyticsQuery {
         let mut by_deliverable_kind = BTreeMap::new();
         let mut by_deliverable_status = BTreeMap::new();
         let mut by_category = BTreeMap::new();
-        let mut touching: HashSet<&str> = HashSet::new();
+        let mut touching: HashSet<_> = HashSet::new();
         let mut by_relation_type = BTreeMap::new();
         for e in &selected {
             *by_kind.entry(e.kind()).or_insert(0) += 1;
@@ -586,7 +586,7 @@ impl AnalyticsQuery {
                 _ => {}
             }
             for edge in g.edges(&e.id, None, model::Direction::Both) {
-                if touching.insert(&edge.relation.id) {
+                if touching.insert(edge.relation.display_id().key()) {
                     *by_relation_type.entry(edge.relation.rel_type).or_insert(0) += 1;
                 }
             }

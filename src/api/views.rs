@@ -380,7 +380,7 @@ impl<'a> RelationView<'a> {
 impl<'a> RelationView<'a> {
     /// The stable id, `relation:<type>/<from>/<to>`.
     pub async fn id(&self) -> ID {
-        ID(self.r.id.clone())
+        ID(self.r.id())
     }
 
     /// The relation's type.

@@ -31,7 +31,7 @@ pub fn cytoscape(sub: &Subgraph<'_>) -> Value {
         .iter()
         .map(|r| {
             let mut data = Map::new();
-            data.insert("id".into(), json!(r.id));
+            data.insert("id".into(), json!(r.id()));
             data.insert("source".into(), json!(r.from.as_str()));
             data.insert("target".into(), json!(r.to.as_str()));
             for (name, value) in relation_attributes(r) {

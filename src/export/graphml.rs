@@ -60,7 +60,7 @@ fn write(sub: &Subgraph<'_>) -> std::io::Result<Vec<u8>> {
                     }
                     for r in &sub.relations {
                         w.create_element("edge")
-                            .with_attribute(("id", r.id.as_str()))
+                            .with_attribute(("id", r.id().as_str()))
                             .with_attribute(("source", r.from.as_str()))
                             .with_attribute(("target", r.to.as_str()))
                             .write_inner_content(|w| {

@@ -177,7 +177,7 @@ fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, r: &Relation) {
         T::AffiliatedWith => {
             push(n, "affiliation", reference(&r.to));
             push(n, "worksFor", role_or_reference("worksFor"));
-            if let Some(title) = &r.role {
+            if let Some(title) = r.role.as_deref() {
                 push(n, "jobTitle", json!(title));
             }
         }

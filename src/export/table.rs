@@ -117,7 +117,7 @@ pub fn relations_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
     let rows = sub.relations.iter().map(|r| {
         let source = r.sources.first();
         vec![
-            Cow::Borrowed(r.id.as_str()),
+            Cow::Owned(r.id()),
             Cow::Borrowed(r.rel_type.as_str()),
             Cow::Borrowed(r.from.as_str()),
             name(&r.from),
@@ -126,7 +126,7 @@ pub fn relations_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
             Cow::Borrowed(r.role.as_deref().unwrap_or("")),
             Cow::Borrowed(r.note.as_deref().unwrap_or("")),
             Cow::Borrowed(source.map_or("", |s| s.document.title.as_str())),
-            Cow::Borrowed(source.map_or("", |s| s.quote.as_str())),
+            Cow::Borrowed(source.map_or("", |s| &*s.quote)),
         ]
     });
     write(&RELATION_COLUMNS, rows)
@@ -167,12 +167,7 @@ pub fn leadership_csv(rows: &[LeadershipRow<'_>]) -> Result<Vec<u8>, ExportError
             Cow::Borrowed(group_kind),
             Cow::Owned(parents.join(" > ")),
             Cow::Owned(affiliations.join("; ")),
-            Cow::Borrowed(
-                row.relation
-                    .sources
-                    .first()
-                    .map_or("", |s| s.quote.as_str()),
-            ),
+            Cow::Borrowed(row.relation.sources.first().map_or("", |s| &*s.quote)),
         ]
     });
     write(&LEADERSHIP_COLUMNS, rows)

@@ -105,8 +105,8 @@ impl Graph {
     /// The relations at `at` of `mask`, followed in `direction`.
     fn adj(&self, at: u32, mask: u16, direction: Direction) -> impl Iterator<Item = &Adj> + '_ {
         self.adjacency(at).iter().filter(move |a| {
-            direction_matches(direction, a.outgoing)
-                && mask & (1 << (self.relations[a.relation as usize].rel_type as u16)) != 0
+            direction_matches(direction, a.outgoing())
+                && mask & (1 << (self.relations[a.relation() as usize].rel_type as u16)) != 0
         })
     }
 
@@ -172,7 +172,7 @@ impl Graph {
         for &at in order {
             for a in self.adj(at, mask, Direction::Out) {
                 if members.contains(&a.other) {
-                    rels.insert(a.relation);
+                    rels.insert(a.relation());
                 }
             }
         }
@@ -211,13 +211,13 @@ impl Graph {
             for a in self.adj(at, mask, Direction::Both) {
                 *visits += 1;
                 if banned_nodes.contains(&a.other)
-                    || banned_relations.contains(&a.relation)
+                    || banned_relations.contains(&a.relation())
                     || depth.contains_key(&a.other)
                 {
                     continue;
                 }
                 depth.insert(a.other, d + 1);
-                parent.insert(a.other, (at, a.relation));
+                parent.insert(a.other, (at, a.relation()));
                 if a.other == goal {
                     let (mut nodes, mut rels) = (vec![goal], Vec::new());
                     let mut cur = goal;
@@ -368,7 +368,7 @@ impl Graph {
                             continue;
                         }
                         hops.insert(a.other, h + 1);
-                        parent.insert(a.other, (at, a.relation));
+                        parent.insert(a.other, (at, a.relation()));
                         queue.push_back(a.other);
                         let kind_ok = step
                             .kinds
@@ -454,7 +454,7 @@ impl Graph {
             via_a
                 .entry(adj.other)
                 .or_default()
-                .push(&self.relations[adj.relation as usize]);
+                .push(&self.relations[adj.relation() as usize]);
         }
         let mut out: HashMap<u32, (Vec<&Relation>, Vec<&Relation>)> = HashMap::new();
         for adj in self.adj(pb, mask, Direction::Both) {
@@ -465,7 +465,7 @@ impl Graph {
                 let slot = out
                     .entry(adj.other)
                     .or_insert_with(|| (ra.clone(), Vec::new()));
-                slot.1.push(&self.relations[adj.relation as usize]);
+                slot.1.push(&self.relations[adj.relation() as usize]);
             }
         }
         let mut list: Vec<_> = out

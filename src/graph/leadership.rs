@@ -119,12 +119,9 @@ impl Graph {
             })
             .collect();
         rows.sort_by(|a, b| {
-            (a.led.kind(), &a.led.name, &a.leader.name, &a.relation.id).cmp(&(
-                b.led.kind(),
-                &b.led.name,
-                &b.leader.name,
-                &b.relation.id,
-            ))
+            (a.led.kind(), &a.led.name, &a.leader.name)
+                .cmp(&(b.led.kind(), &b.led.name, &b.leader.name))
+                .then_with(|| a.relation.cmp_by_id(b.relation))
         });
         rows
     }

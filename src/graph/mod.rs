@@ -50,12 +50,39 @@ pub struct EdgeRef<'g> {
     pub direction: Direction,
 }
 
-/// One relation at an entity, in [`Graph::adjacency`].
+/// One relation at an entity, in [`Graph::adjacency`]: 8 bytes, the
+/// direction in the top bit of the relation's position.
 #[derive(Debug, Clone, Copy)]
 struct Adj {
-    relation: u32,
+    /// The relation's position, with [`Adj::OUTGOING`] set when the entity
+    /// is its `from`.
+    packed: u32,
+    /// The entity at the other end.
     other: u32,
-    outgoing: bool,
+}
+
+impl Adj {
+    const OUTGOING: u32 = 1 << 31;
+
+    /// Graphs hold fewer than 2^31 relations (checked when built).
+    fn new(relation: u32, other: u32, outgoing: bool) -> Adj {
+        debug_assert!(relation < Adj::OUTGOING);
+        let flag = if outgoing { Adj::OUTGOING } else { 0 };
+        Adj {
+            packed: relation | flag,
+            other,
+        }
+    }
+
+    /// The relation's position in [`Graph::relations`].
+    fn relation(&self) -> u32 {
+        self.packed & !Adj::OUTGOING
+    }
+
+    /// Whether the entity is the relation's `from`.
+    fn outgoing(&self) -> bool {
+        self.packed & Adj::OUTGOING != 0
+    }
 }
 
 /// Counts of the graph's contents.
@@ -113,7 +140,7 @@ impl Graph {
     pub fn relation(&self, id: &str) -> Option<&Relation> {
         // Relations are sorted by id.
         self.relations
-            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .binary_search_by(|r| r.cmp_with_id(id))
             .ok()
             .map(|i| &self.relations[i])
     }
@@ -158,9 +185,9 @@ impl Graph {
         };
         self.adjacency(idx.index() as u32)
             .iter()
-            .filter(|a| direction_matches(direction, a.outgoing))
+            .filter(|a| direction_matches(direction, a.outgoing()))
             .filter(|a| {
-                types.is_none_or(|t| t.contains(&self.relations[a.relation as usize].rel_type))
+                types.is_none_or(|t| t.contains(&self.relations[a.relation() as usize].rel_type))
             })
             .map(|a| self.edge_ref(a))
             .collect()
@@ -180,17 +207,17 @@ impl Graph {
             .map_or(&[][..], |idx| self.adjacency(idx.index() as u32));
         list.iter()
             .filter(move |a| {
-                direction_matches(direction, a.outgoing)
-                    && self.relations[a.relation as usize].rel_type == rel_type
+                direction_matches(direction, a.outgoing())
+                    && self.relations[a.relation() as usize].rel_type == rel_type
             })
             .map(|a| self.edge_ref(a))
     }
 
     fn edge_ref(&self, a: &Adj) -> EdgeRef<'_> {
         EdgeRef {
-            relation: &self.relations[a.relation as usize],
+            relation: &self.relations[a.relation() as usize],
             other: &self.entities[a.other as usize],
-            direction: if a.outgoing {
+            direction: if a.outgoing() {
                 Direction::Out
             } else {
                 Direction::In

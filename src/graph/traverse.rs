@@ -63,12 +63,13 @@ impl Graph {
             let mut next = Vec::new();
             for &at in &frontiers[side] {
                 for a in self.adjacency(at) {
-                    let allowed = types
-                        .is_none_or(|t| t.contains(&self.relations[a.relation as usize].rel_type));
+                    let allowed = types.is_none_or(|t| {
+                        t.contains(&self.relations[a.relation() as usize].rel_type)
+                    });
                     if !allowed || sides[side].contains_key(&a.other) {
                         continue;
                     }
-                    sides[side].insert(a.other, (at, a.relation));
+                    sides[side].insert(a.other, (at, a.relation()));
                     if sides[1 - side].contains_key(&a.other) {
                         return Some(self.join(a.other, &sides[0], &sides[1]));
                     }

@@ -47,11 +47,24 @@ struct Checker<'a> {
     /// are checked.
     documents: HashMap<String, (Arc<Document>, Option<Arc<str>>)>,
     options: &'a LoadOptions,
+    /// Every distinct role and section heading, shared by the records that
+    /// repeat it.
+    strings: foldhash::HashSet<Arc<str>>,
 }
 
 impl Checker<'_> {
     fn report(&mut self, file: &FileCtx, offset: usize, message: impl Into<String>) {
         self.problems.push(file.problem(offset, message));
+    }
+
+    /// `text`, shared with every earlier record that holds the same text.
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.strings.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.strings.insert(shared.clone());
+        shared
     }
 }
 
@@ -68,6 +81,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         problems: Vec::new(),
         documents: HashMap::new(),
         options,
+        strings: Default::default(),
     };
     let mut parsed = Vec::with_capacity(paths.len());
     for file in parse::parse_all(paths)? {
@@ -170,6 +184,8 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     }
     drop(relation_seen);
     drop(declared);
+    // The files' line starts are no longer needed.
+    drop(parsed);
 
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
@@ -303,10 +319,11 @@ fn check_sources(
                 checker.report(file, quote_at, message);
             }
         }
+        let section = raw.section.map(|s| checker.intern(&s));
         out.push(Source {
             document,
-            section: raw.section,
-            quote: q,
+            section,
+            quote: q.into_boxed_str(),
         });
     }
     out
@@ -527,13 +544,12 @@ fn check_relation(
         return None;
     }
     let relation = Relation {
-        id: Relation::make_id(rel_type, &from, &to),
         rel_type,
         from,
         to,
-        role: raw.role.map(trimmed),
-        note: raw.note,
-        sources,
+        role: raw.role.map(|role| checker.intern(role.trim())),
+        note: raw.note.map(String::into_boxed_str),
+        sources: sources.into_boxed_slice(),
     };
     Some((relation, (rel_type, from_pos, to_pos)))
 }
