@@ -2,19 +2,58 @@
 //!
 //! Text is folded before it is compared: accents are transliterated
 //! (`deunicode`), case is ignored, and punctuation separates words. A query
-//! matches an entity when every query word is a word, a word prefix, or (for
-//! longer words) a word one or two edits away (`strsim`'s optimal string alignment distance,
-//! which counts a swap of two letters as one edit)
-//! of its names; descriptions are searched too, at a lower score. Exact name
-//! and alias matches rank first.
+//! matches an entity when each query word (the first 16 count) is a word of
+//! its names or starts one. A query word of five letters or more that is no
+//! indexed word and starts none matches instead the words within one edit of
+//! it (two from nine letters on), and the words whose start, as long as the
+//! query word, is that close: optimal string alignment distance, so a swap of
+//! two neighbouring letters is one edit. Each name is also indexed with its
+//! spaces removed (`un habitat` -> `unhabitat`), so a name typed as one word
+//! matches.
 //!
-//! Posting lists are sorted by entity position, so the words of a query are
-//! combined by merging sorted lists (no hashing, no per-entity allocation),
-//! and the typo scan stops comparing a word as soon as it cannot be close.
+//! Scores are in `(0, 1]`, ties broken by entity position:
+//!
+//! * an entity whose names hold every query word scores `0.4 + 0.4 * mean`,
+//!   `mean` being the mean weight of the word matches (exact 1, prefix 0.75,
+//!   typo 0.5), unless one of its names earns more: 1.0 for the name equal
+//!   to the query (with or without its spaces), 0.95 for such an alias or
+//!   acronym, 0.85 for a name or alias that starts with the query;
+//! * when that gives fewer hits than asked for, the entities whose
+//!   description and names together hold every query word follow, at
+//!   `0.1 + 0.25 * mean` (the words of descriptions are indexed apart, so a
+//!   word is looked for with typos in descriptions when it is no word and
+//!   starts none there).
+//!
+//! The distinct words are the keys of a finite state transducer (`fst`) whose
+//! values locate each word's posting list (entity positions, sorted) in one
+//! flat array. Prefixes are a range of keys; typos are found by walking the
+//! transducer with an automaton that keeps a band of the edit-distance table
+//! and leaves every branch that can no longer come close, instead of
+//! comparing the query word with every indexed word.
+//!
+//! The posting lists a query word matches are merged (sorted, or into bitmaps
+//! when they are dense); the entities of the word that matches fewest are
+//! walked and looked up in the other words' sets. Only the entities that may
+//! earn a name bonus have their names compared with the query: every bonus
+//! beats every word-match score (at most 0.8), and only an entity one of
+//! whose names, its spaces removed, starts with the query with its spaces
+//! removed can earn one. Such whole names are flagged in the posting lists.
+//! The other entities are ranked by their word matches alone, and ranking
+//! stops as soon as the best `limit` hits are settled.
 
 use std::collections::BTreeMap;
 
+use fst::{IntoStreamer, Streamer};
+
 use crate::model::Entity;
+
+/// Query words beyond this many are ignored: each costs a pass over the index.
+const MAX_WORDS: usize = 16;
+
+/// Posting-list entries are an entity position shifted left by one, with
+/// this bit set when the word is a whole name of the entity with its spaces
+/// removed.
+const WHOLE_NAME: u32 = 1;
 
 /// Folds text for comparison: ASCII transliteration, lower case, every run
 /// of non-alphanumeric characters turned into one space, trimmed.
@@ -37,7 +76,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// How well one query word matched one indexed word.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Quality {
     Typo = 1,
     Prefix = 2,
@@ -45,29 +84,147 @@ enum Quality {
 }
 
 impl Quality {
-    fn weight(self) -> f64 {
+    /// The weight of the match (exact 1, prefix 0.75, typo 0.5) in quarters,
+    /// so that the weights of a query's words add up exactly.
+    fn quarters(self) -> u8 {
         match self {
-            Quality::Exact => 1.0,
-            Quality::Prefix => 0.75,
-            Quality::Typo => 0.5,
+            Quality::Exact => 4,
+            Quality::Prefix => 3,
+            Quality::Typo => 2,
         }
     }
 }
 
-/// The searchable text of one entity, folded.
-struct Fields {
-    /// Folded name, then aliases and acronym, each with its words joined by
-    /// nothing (`un habitat` -> `unhabitat`), for whole-phrase matches.
-    names: Vec<(String, String)>,
+// Sums of quarters index bits of a `u128` (`best_first`).
+const _: () = assert!(4 * MAX_WORDS < 128);
+
+/// The mean weight of a query's word matches, from their sum in quarters.
+fn mean(quarters: u8, words: usize) -> f64 {
+    f64::from(quarters) / 4.0 / words as f64
+}
+
+/// Distinct words and their posting lists.
+struct WordIndex {
+    /// word -> `start << 32 | len`, its posting list in `entries`.
+    words: fst::Map<Vec<u8>>,
+    /// The posting lists one after the other, each sorted by position.
+    entries: Vec<u32>,
+}
+
+/// The posting lists of the indexed words one query word matches, each with
+/// the quality of the match.
+type Lists<'a> = Vec<(&'a [u32], Quality)>;
+
+impl WordIndex {
+    fn build(map: BTreeMap<Box<str>, Vec<u32>>) -> WordIndex {
+        let total = map.values().map(Vec::len).sum();
+        let mut entries = Vec::with_capacity(total);
+        let mut words = fst::MapBuilder::memory();
+        for (word, list) in map {
+            let start = u32::try_from(entries.len()).expect("fewer than 2^32 word occurrences");
+            let len = u32::try_from(list.len()).expect("fewer than 2^32 word occurrences");
+            entries.extend_from_slice(&list);
+            words
+                .insert(word.as_bytes(), u64::from(start) << 32 | u64::from(len))
+                .expect("a BTreeMap yields its keys sorted and once each");
+        }
+        WordIndex {
+            words: words.into_map(),
+            entries,
+        }
+    }
+
+    fn list(&self, value: u64) -> &[u32] {
+        let start = (value >> 32) as usize;
+        let len = (value & u64::from(u32::MAX)) as usize;
+        &self.entries[start..start + len]
+    }
+
+    /// Appends the posting lists of `word` and of the longer words it starts.
+    fn starting<'a>(&'a self, word: &str, out: &mut Lists<'a>) {
+        let mut keys = self.words.range().ge(word).into_stream();
+        while let Some((key, value)) = keys.next() {
+            if !key.starts_with(word.as_bytes()) {
+                break;
+            }
+            let quality = if key == word.as_bytes() {
+                Quality::Exact
+            } else {
+                Quality::Prefix
+            };
+            out.push((self.list(value), quality));
+        }
+    }
+
+    /// The posting lists of the words `word` matches: itself and the longer
+    /// words it starts, or, when there are none and the word is long enough,
+    /// the words and word starts within its typo budget.
+    fn matching(&self, word: &str) -> Lists<'_> {
+        let mut out = Vec::new();
+        self.starting(word, &mut out);
+        let budget = typo_budget(word);
+        if budget > 0 && out.is_empty() {
+            let mut keys = self
+                .words
+                .search(Typos::new(word.as_bytes(), budget))
+                .into_stream();
+            while let Some((_, value)) = keys.next() {
+                out.push((self.list(value), Quality::Typo));
+            }
+        }
+        out
+    }
+}
+
+/// From the posting lists of a word and of the longer words it starts: the
+/// entities one of whose names, its spaces removed, is that word, and those
+/// with one that is longer and starts with it; both sorted.
+fn whole_names(lists: &Lists) -> (Vec<u32>, Vec<u32>) {
+    let mut equal = Vec::new();
+    let mut longer = Vec::new();
+    for &(list, quality) in lists {
+        match quality {
+            Quality::Exact => {
+                equal = list
+                    .iter()
+                    .filter(|&&e| e & WHOLE_NAME != 0)
+                    .map(|&e| e >> 1)
+                    .collect();
+            }
+            Quality::Prefix => longer.push((list, quality)),
+            Quality::Typo => {}
+        }
+    }
+    let mut positions = Vec::new();
+    Matched::merge(&longer, true).for_each(|pos, _| positions.push(pos));
+    (equal, positions)
+}
+
+/// Adds `pos` to the posting list of `word`.
+fn add(map: &mut BTreeMap<Box<str>, Vec<u32>>, word: &str, pos: u32, whole_name: bool) {
+    let entry = pos << 1 | if whole_name { WHOLE_NAME } else { 0 };
+    let list = match map.get_mut(word) {
+        Some(list) => list,
+        None => map.entry(word.into()).or_default(),
+    };
+    match list.last_mut() {
+        Some(last) if *last >> 1 == pos => *last |= entry,
+        _ => list.push(entry),
+    }
 }
 
 /// An index over every entity's folded names and descriptions.
 pub struct SearchIndex {
-    fields: Vec<Fields>,
-    /// word -> entities (by position) whose name, aliases or acronym hold it.
-    name_words: BTreeMap<Box<str>, Vec<u32>>,
-    /// word -> entities whose description holds it.
-    description_words: BTreeMap<Box<str>, Vec<u32>>,
+    /// Every entity's folded names (name, then aliases and acronym), each
+    /// followed by a newline, entity after entity.
+    names: String,
+    /// Where each entity's names end in `names`.
+    name_ends: Vec<u32>,
+    /// The words of names, aliases and acronyms, and each of those whole
+    /// with its spaces removed.
+    name_words: WordIndex,
+    /// The words of descriptions.
+    description_words: WordIndex,
 }
 
 /// One search result: an entity position and its score in `(0, 1]`.
@@ -79,13 +236,18 @@ pub struct ScoredEntity {
 
 impl SearchIndex {
     /// Indexes `entities`; positions in results are indices into that slice.
+    /// Panics past 2^31 entities (or 4 GiB of names).
     pub fn build(entities: &[Entity]) -> SearchIndex {
+        assert!(
+            entities.len() <= (u32::MAX >> 1) as usize,
+            "the search index holds at most 2^31 entities"
+        );
         let mut name_words: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
         let mut description_words: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
-        let mut fields = Vec::with_capacity(entities.len());
+        let mut names = String::new();
+        let mut name_ends = Vec::with_capacity(entities.len());
         for (i, e) in entities.iter().enumerate() {
             let pos = i as u32;
-            let mut names = Vec::new();
             let acronym = match &e.details {
                 crate::model::Details::Organisation { acronym, .. } => acronym.as_deref(),
                 _ => None,
@@ -98,23 +260,27 @@ impl SearchIndex {
                 if folded.is_empty() {
                     continue;
                 }
-                let compact: String = folded.split(' ').collect();
-                for word in folded.split(' ').chain(std::iter::once(compact.as_str())) {
-                    add(&mut name_words, word, pos);
+                for word in folded.split(' ') {
+                    add(&mut name_words, word, pos, false);
                 }
-                names.push((folded, compact));
+                let compact: String = folded.split(' ').collect();
+                add(&mut name_words, &compact, pos, true);
+                names.push_str(&folded);
+                names.push('\n');
             }
             if let Some(d) = &e.description {
                 for word in fold(d).split(' ').filter(|w| !w.is_empty()) {
-                    add(&mut description_words, word, pos);
+                    add(&mut description_words, word, pos, false);
                 }
             }
-            fields.push(Fields { names });
+            name_ends.push(u32::try_from(names.len()).expect("less than 4 GiB of names"));
         }
+        names.shrink_to_fit();
         SearchIndex {
-            fields,
-            name_words,
-            description_words,
+            names,
+            name_ends,
+            name_words: WordIndex::build(name_words),
+            description_words: WordIndex::build(description_words),
         }
     }
 
@@ -131,66 +297,169 @@ impl SearchIndex {
         if folded.is_empty() || limit == 0 {
             return Vec::new();
         }
-        // Long queries cost a pass over the index per word: the first 16 count.
-        let words: Vec<&str> = folded.split(' ').take(16).collect();
-        let compact: String = words.concat();
+        let all: Vec<&str> = folded.split(' ').collect();
+        let words = &all[..all.len().min(MAX_WORDS)];
+        let compact = words.concat();
 
-        let in_names = all_words(&self.name_words, &words);
-        let mut scored: Vec<ScoredEntity> = Vec::new();
-        for &(pos, sum) in &in_names {
-            if !keep(pos) {
-                continue;
+        let in_names: Vec<Lists> = words
+            .iter()
+            .map(|word| self.name_words.matching(word))
+            .collect();
+        let candidates = all_words(in_names.iter().map(|lists| Matched::merge(lists, false)));
+        // The words the query starts as one word, its spaces removed.
+        let starting = match words {
+            [_] => in_names[0].clone(),
+            _ => {
+                let mut lists = Vec::new();
+                self.name_words.starting(&compact, &mut lists);
+                lists
             }
-            let mean = sum / words.len() as f64;
-            let mut score = 0.4 + 0.4 * mean;
-            for (i, (name, name_compact)) in self.fields[pos as usize].names.iter().enumerate() {
-                let bonus = if *name == folded || *name_compact == compact {
-                    if i == 0 {
-                        1.0
-                    } else {
-                        0.95
-                    }
-                } else if name.starts_with(&folded) {
-                    0.85
-                } else {
-                    0.0
-                };
-                score = score.max(bonus);
-            }
-            scored.push(ScoredEntity {
-                position: pos,
-                score,
-            });
-        }
+        };
+        let query = Query {
+            folded: &folded,
+            compact: &compact,
+            words: words.len(),
+            whole: all.len() == words.len(),
+        };
+        let mut hits = self.name_hits(&candidates, &starting, &query, limit, &keep);
         // Entities found only with the help of their description.
-        if scored.len() < limit {
-            let in_descriptions =
-                all_words_in_either(&self.name_words, &self.description_words, &words);
-            for (pos, mean) in in_descriptions {
-                if in_names.binary_search_by_key(&pos, |h| h.0).is_ok() || !keep(pos) {
-                    continue;
+        if hits.len() < limit {
+            let in_either = all_words(words.iter().zip(&in_names).map(|(word, lists)| {
+                let mut lists = lists.clone();
+                lists.extend(self.description_words.matching(word));
+                Matched::merge(&lists, false)
+            }));
+            let more = best_first(&in_either, limit - hits.len(), |pos| {
+                candidates.binary_search_by_key(&pos, |h| h.0).is_err() && keep(pos)
+            });
+            hits.extend(more.into_iter().map(|(pos, sum)| ScoredEntity {
+                position: pos,
+                score: 0.1 + 0.25 * mean(sum, words.len()),
+            }));
+        }
+        hits
+    }
+
+    /// The best `limit` of `candidates` (entities whose names hold every
+    /// query word, with the sum of their match weights in quarters) that
+    /// `keep` keeps, best first; fewer only when fewer are kept. `starting`
+    /// holds the posting lists of the words that start with the query
+    /// written as one word.
+    fn name_hits(
+        &self,
+        candidates: &[(u32, u8)],
+        starting: &Lists,
+        query: &Query,
+        limit: usize,
+        keep: &impl Fn(u32) -> bool,
+    ) -> Vec<ScoredEntity> {
+        let mut hits = Vec::new();
+        if candidates.is_empty() {
+            return hits;
+        }
+        let is_candidate = |pos: u32| candidates.binary_search_by_key(&pos, |c| c.0).is_ok();
+        // Only these can earn a name bonus: one of their names, its spaces
+        // removed, is the query with its spaces removed (1.0 or 0.95), or
+        // starts with it (0.85).
+        let (equal, longer) = whole_names(starting);
+        for &pos in &equal {
+            if is_candidate(pos) && keep(pos) {
+                let score = self.bonus(pos, query);
+                if score > 0.0 {
+                    hits.push(ScoredEntity {
+                        position: pos,
+                        score,
+                    });
                 }
-                scored.push(ScoredEntity {
-                    position: pos,
-                    score: 0.1 + 0.25 * mean,
-                });
             }
         }
-        scored.sort_by(|a, b| {
+        for &pos in &longer {
+            // A name with a longer compact form is not equal to the query,
+            // so earns 0.85 at most: later positions cannot get in. (Unless
+            // words past the 16th were ignored: the full query may equal it.)
+            if query.whole && hits.len() >= limit {
+                break;
+            }
+            if equal.binary_search(&pos).is_err() && is_candidate(pos) && keep(pos) {
+                let score = self.bonus(pos, query);
+                if score > 0.0 {
+                    hits.push(ScoredEntity {
+                        position: pos,
+                        score,
+                    });
+                }
+            }
+        }
+        hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then(a.position.cmp(&b.position))
         });
-        scored.truncate(limit);
-        scored
+        if hits.len() >= limit {
+            hits.truncate(limit);
+            return hits;
+        }
+        // Every entity with a bonus is in `hits`; the others score by their
+        // word matches alone, all below any bonus.
+        let mut with_bonus: Vec<u32> = hits.iter().map(|h| h.position).collect();
+        with_bonus.sort_unstable();
+        let rest = best_first(candidates, limit - hits.len(), |pos| {
+            with_bonus.binary_search(&pos).is_err() && keep(pos)
+        });
+        hits.extend(rest.into_iter().map(|(pos, sum)| ScoredEntity {
+            position: pos,
+            score: 0.4 + 0.4 * mean(sum, query.words),
+        }));
+        hits
+    }
+
+    /// The folded names of the entity at `pos`, its name first.
+    fn names_of(&self, pos: u32) -> std::str::SplitTerminator<'_, char> {
+        let end = self.name_ends[pos as usize] as usize;
+        let start = match pos.checked_sub(1) {
+            Some(before) => self.name_ends[before as usize] as usize,
+            None => 0,
+        };
+        self.names[start..end].split_terminator('\n')
+    }
+
+    /// The name bonus of the entity at `pos`: 1.0 when its name is the query,
+    /// 0.95 when an alias or acronym is (either with its spaces removed),
+    /// 0.85 when one of them starts with the query, otherwise 0.
+    fn bonus(&self, pos: u32, query: &Query) -> f64 {
+        let mut best: f64 = 0.0;
+        for (i, name) in self.names_of(pos).enumerate() {
+            let bonus = if name == query.folded
+                || name
+                    .bytes()
+                    .filter(|&b| b != b' ')
+                    .eq(query.compact.bytes())
+            {
+                if i == 0 {
+                    1.0
+                } else {
+                    0.95
+                }
+            } else if name.starts_with(query.folded) {
+                0.85
+            } else {
+                0.0
+            };
+            best = best.max(bonus);
+        }
+        best
     }
 }
 
-fn add(map: &mut BTreeMap<Box<str>, Vec<u32>>, word: &str, pos: u32) {
-    let list = map.entry(word.into()).or_default();
-    if list.last() != Some(&pos) {
-        list.push(pos);
-    }
+/// A folded query.
+struct Query<'a> {
+    folded: &'a str,
+    /// The words that count, joined.
+    compact: &'a str,
+    /// How many words count.
+    words: usize,
+    /// Whether every word of `folded` counts.
+    whole: bool,
 }
 
 /// How many edits a word of this length may be away and still match.
@@ -202,148 +471,372 @@ fn typo_budget(word: &str) -> usize {
     }
 }
 
-/// For one query word: every entity position with the best quality with
-/// which one of its indexed words matches, sorted by position.
-fn matches(map: &BTreeMap<Box<str>, Vec<u32>>, word: &str) -> Vec<(u32, Quality)> {
-    let mut hits: Vec<(u32, Quality)> = Vec::new();
-    for (key, list) in
-        map.range::<str, _>((std::ops::Bound::Included(word), std::ops::Bound::Unbounded))
-    {
-        if !key.starts_with(word) {
-            break;
+/// The entities every query word matches (`matched`, one set per word),
+/// with the sum of the weights of their matches in quarters, sorted by
+/// position: the smallest set is walked, the others probed.
+fn all_words<'a>(matched: impl Iterator<Item = Matched<'a>>) -> Vec<(u32, u8)> {
+    let mut sets = Vec::new();
+    for set in matched {
+        if set.is_empty() {
+            return Vec::new();
         }
-        let q = if &**key == word {
-            Quality::Exact
-        } else {
-            Quality::Prefix
-        };
-        hits.extend(list.iter().map(|&pos| (pos, q)));
+        sets.push(set);
     }
-    // Typos are looked for only when the word matches nothing as typed.
-    let budget = typo_budget(word);
-    if budget > 0 && hits.is_empty() {
-        let w = word.as_bytes();
-        let mut rows = Vec::new();
-        for (key, list) in map {
-            if key.len() + budget < word.len() {
+    let Some(smallest) = (0..sets.len()).min_by_key(|&i| sets[i].size()) else {
+        return Vec::new();
+    };
+    let mut others: Vec<Probe> = sets
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != smallest)
+        .map(|(_, set)| Probe { set, at: 0 })
+        .collect();
+    let mut out = Vec::new();
+    sets[smallest].for_each(|pos, quality| {
+        let mut sum = quality.quarters();
+        for other in &mut others {
+            match other.quality(pos) {
+                Some(q) => sum += q.quarters(),
+                None => return,
+            }
+        }
+        out.push((pos, sum));
+    });
+    out
+}
+
+/// The entities one query word matches, each with the best quality it
+/// matches with.
+enum Matched<'a> {
+    /// One posting list (entries, not positions), all of one quality.
+    List(&'a [u32], Quality),
+    /// Few, sorted by position.
+    Sorted(Vec<(u32, Quality)>),
+    /// Many: a bitmap of positions from `base` for each quality, the best
+    /// first; `len` is at least how many entities they hold.
+    Bitmaps {
+        base: usize,
+        planes: Vec<(Quality, Vec<u64>)>,
+        len: usize,
+    },
+}
+
+impl<'a> Matched<'a> {
+    /// The union of posting lists (or of their whole-name entries), by
+    /// sorting when they are sparse, else through bitmaps.
+    fn merge(lists: &[(&'a [u32], Quality)], whole_names: bool) -> Matched<'a> {
+        let wanted = |e: u32| !whole_names || e & WHOLE_NAME != 0;
+        match lists {
+            [] => return Matched::Sorted(Vec::new()),
+            &[(list, quality)] if !whole_names => return Matched::List(list, quality),
+            &[(list, quality)] => {
+                return Matched::Sorted(
+                    list.iter()
+                        .filter(|&&e| wanted(e))
+                        .map(|&e| (e >> 1, quality))
+                        .collect(),
+                )
+            }
+            _ => {}
+        }
+        let total: usize = lists.iter().map(|(list, _)| list.len()).sum();
+        let ends = lists
+            .iter()
+            .filter_map(|(list, _)| list.first().zip(list.last()));
+        let (low, high) = ends.fold((u32::MAX, 0), |(low, high), (first, last)| {
+            (low.min(first >> 1), high.max(last >> 1))
+        });
+        if low > high {
+            return Matched::Sorted(Vec::new());
+        }
+        let base = low as usize & !63;
+        let span = (high as usize - base) / 64 + 1;
+        if total < span {
+            let mut all: Vec<(u32, Quality)> = lists
+                .iter()
+                .flat_map(|&(list, q)| {
+                    list.iter()
+                        .filter(move |&&e| wanted(e))
+                        .map(move |&e| (e >> 1, q))
+                })
+                .collect();
+            all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            all.dedup_by_key(|h| h.0);
+            return Matched::Sorted(all);
+        }
+        let mut planes: Vec<(Quality, Vec<u64>)> = Vec::new();
+        let mut len = 0;
+        for &(list, quality) in lists {
+            let plane = match planes.iter().position(|p| p.0 == quality) {
+                Some(plane) => plane,
+                None => {
+                    planes.push((quality, vec![0; span]));
+                    planes.len() - 1
+                }
+            };
+            let bits = &mut planes[plane].1;
+            for &e in list {
+                if wanted(e) {
+                    let i = (e >> 1) as usize - base;
+                    bits[i / 64] |= 1 << (i % 64);
+                    len += 1;
+                }
+            }
+        }
+        planes.sort_unstable_by_key(|p| std::cmp::Reverse(p.0));
+        Matched::Bitmaps { base, planes, len }
+    }
+
+    /// At least how many entities there are (exactly, unless bitmaps).
+    fn size(&self) -> usize {
+        match self {
+            Matched::List(list, _) => list.len(),
+            Matched::Sorted(hits) => hits.len(),
+            Matched::Bitmaps { len, .. } => *len,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.size() == 0
+    }
+
+    /// Calls `f` with every entity and its quality, by position.
+    fn for_each(&self, mut f: impl FnMut(u32, Quality)) {
+        match self {
+            Matched::List(list, quality) => list.iter().for_each(|&e| f(e >> 1, *quality)),
+            Matched::Sorted(hits) => hits.iter().for_each(|&(pos, q)| f(pos, q)),
+            Matched::Bitmaps { base, planes, .. } => {
+                let span = planes.first().map_or(0, |p| p.1.len());
+                for w in 0..span {
+                    let mut any = planes.iter().fold(0, |bits, p| bits | p.1[w]);
+                    while any != 0 {
+                        let bit = any.trailing_zeros();
+                        let quality = planes
+                            .iter()
+                            .find(|p| p.1[w] >> bit & 1 != 0)
+                            .map_or(Quality::Typo, |p| p.0);
+                        f((base + w * 64) as u32 + bit, quality);
+                        any &= any - 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Looks entities up in a [`Matched`], in increasing position order.
+struct Probe<'m, 'a> {
+    set: &'m Matched<'a>,
+    /// How far into a list or sorted set the positions asked so far are.
+    at: usize,
+}
+
+impl Probe<'_, '_> {
+    /// The quality `pos` matches with, if it does; `pos` is past the last
+    /// position asked.
+    fn quality(&mut self, pos: u32) -> Option<Quality> {
+        match self.set {
+            Matched::List(list, quality) => {
+                self.at += gallop(&list[self.at..], |&e| e >> 1 < pos);
+                list.get(self.at)
+                    .filter(|&&e| e >> 1 == pos)
+                    .map(|_| *quality)
+            }
+            Matched::Sorted(hits) => {
+                self.at += gallop(&hits[self.at..], |h| h.0 < pos);
+                hits.get(self.at).filter(|h| h.0 == pos).map(|h| h.1)
+            }
+            Matched::Bitmaps { base, planes, .. } => {
+                let i = (pos as usize).checked_sub(*base)?;
+                planes
+                    .iter()
+                    .find(|p| {
+                        p.1.get(i / 64)
+                            .is_some_and(|bits| bits >> (i % 64) & 1 != 0)
+                    })
+                    .map(|p| p.0)
+            }
+        }
+    }
+}
+
+/// The number of leading entries of `sorted` that are `before` the sought
+/// one, found in doubling steps from the start: cheap when it is near.
+fn gallop<T>(sorted: &[T], before: impl Fn(&T) -> bool) -> usize {
+    let mut bound = 1;
+    while bound < sorted.len() && before(&sorted[bound]) {
+        bound *= 2;
+    }
+    let low = bound / 2;
+    let high = bound.min(sorted.len());
+    low + sorted[low..high].partition_point(before)
+}
+
+/// The first `n` entries of `candidates` (sorted by position) that `take`
+/// takes, the largest sums first, ties by position.
+fn best_first(candidates: &[(u32, u8)], n: usize, take: impl Fn(u32) -> bool) -> Vec<(u32, u8)> {
+    let mut sums = candidates.iter().fold(0u128, |set, c| set | 1 << c.1);
+    let mut out = Vec::new();
+    while sums != 0 && out.len() < n {
+        let sum = (127 - sums.leading_zeros()) as u8;
+        sums &= !(1 << sum);
+        for &(pos, s) in candidates {
+            if s == sum && take(pos) {
+                out.push((pos, s));
+                if out.len() == n {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Half the width of the band of the edit-distance table that [`Typos`]
+/// keeps: the largest typo budget. Cells further from the diagonal hold a
+/// distance above any budget.
+const BAND_HALF: usize = 2;
+const BAND: usize = 2 * BAND_HALF + 1;
+
+/// An automaton over the bytes of indexed words that accepts those within
+/// `budget` edits of `word` (optimal string alignment distance: a swap of
+/// two neighbouring bytes is one edit), and those whose first `word.len()`
+/// bytes are (a typo in the start of a longer word being typed).
+struct Typos<'w> {
+    word: &'w [u8],
+    budget: u8,
+}
+
+/// Where [`Typos`] is in an indexed word.
+#[derive(Clone, Copy)]
+enum TypoState {
+    /// `depth` bytes read. `row[t]` is the distance between them and the
+    /// first `depth + t - BAND_HALF` bytes of the word, `above` the same a
+    /// byte earlier; both are capped at `budget + 1`, which is also what a
+    /// cell past either end of the word holds. `last` is the byte read last.
+    Row {
+        depth: usize,
+        last: Option<u8>,
+        row: [u8; BAND],
+        above: [u8; BAND],
+    },
+    /// The first `word.len()` bytes read are within the budget: so is every
+    /// word that starts with them.
+    Always,
+}
+
+impl Typos<'_> {
+    fn new(word: &[u8], budget: usize) -> Typos<'_> {
+        assert!(budget <= BAND_HALF, "typo budgets are at most {BAND_HALF}");
+        Typos {
+            word,
+            budget: budget as u8,
+        }
+    }
+
+    fn state(
+        &self,
+        depth: usize,
+        last: Option<u8>,
+        row: [u8; BAND],
+        above: [u8; BAND],
+    ) -> TypoState {
+        if depth == self.word.len() && row[BAND_HALF] <= self.budget {
+            TypoState::Always
+        } else {
+            TypoState::Row {
+                depth,
+                last,
+                row,
+                above,
+            }
+        }
+    }
+}
+
+impl fst::Automaton for Typos<'_> {
+    type State = TypoState;
+
+    fn start(&self) -> TypoState {
+        let cap = self.budget + 1;
+        let mut row = [cap; BAND];
+        for (j, cell) in row[BAND_HALF..].iter_mut().enumerate() {
+            if j <= self.word.len() {
+                *cell = (j as u8).min(cap);
+            }
+        }
+        self.state(0, None, row, [cap; BAND])
+    }
+
+    fn is_match(&self, state: &TypoState) -> bool {
+        match *state {
+            TypoState::Always => true,
+            // The cell of the whole word, when in the band.
+            TypoState::Row { depth, row, .. } => (self.word.len() + BAND_HALF)
+                .checked_sub(depth)
+                .and_then(|t| row.get(t))
+                .is_some_and(|&d| d <= self.budget),
+        }
+    }
+
+    fn can_match(&self, state: &TypoState) -> bool {
+        // No row of the table is below the one before it.
+        match state {
+            TypoState::Always => true,
+            TypoState::Row { row, .. } => row.iter().any(|&d| d <= self.budget),
+        }
+    }
+
+    fn will_always_match(&self, state: &TypoState) -> bool {
+        matches!(state, TypoState::Always)
+    }
+
+    fn accept(&self, state: &TypoState, byte: u8) -> TypoState {
+        let TypoState::Row {
+            depth,
+            last,
+            row,
+            above,
+        } = *state
+        else {
+            return TypoState::Always;
+        };
+        let cap = self.budget + 1;
+        let depth = depth + 1;
+        let mut next = [cap; BAND];
+        for t in 0..BAND {
+            // Column `j` of row `depth`: `row` holds it at `t + 1`, column
+            // `j - 1` at `t`, and `above` column `j - 2` at `t`.
+            let Some(j) = (depth + t).checked_sub(BAND_HALF) else {
+                continue;
+            };
+            if j > self.word.len() {
+                break;
+            }
+            if j == 0 {
+                next[t] = depth.min(usize::from(cap)) as u8;
                 continue;
             }
-            // A typo in the typed word against a whole word, or against the
-            // start of a longer word being typed (folded text is ASCII).
-            let k = key.as_bytes();
-            let whole = k.len() <= w.len() + budget && osa_within(k, w, budget, &mut rows);
-            let prefix =
-                !whole && k.len() > w.len() && osa_within(&k[..w.len()], w, budget, &mut rows);
-            if whole || prefix {
-                hits.extend(list.iter().map(|&pos| (pos, Quality::Typo)));
+            let up = row.get(t + 1).copied().unwrap_or(cap);
+            let left = t.checked_sub(1).map_or(cap, |l| next[l]);
+            let mut d = (up + 1)
+                .min(left + 1)
+                .min(row[t] + u8::from(byte != self.word[j - 1]));
+            if let Some(last) = last {
+                if j >= 2 && byte == self.word[j - 2] && last == self.word[j - 1] {
+                    d = d.min(above[t] + 1);
+                }
             }
+            next[t] = d.min(cap);
         }
+        self.state(depth, Some(byte), next, row)
     }
-    best_per_position(hits)
-}
-
-/// `hits` sorted by position, each position once with its best quality.
-fn best_per_position(mut hits: Vec<(u32, Quality)>) -> Vec<(u32, Quality)> {
-    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    hits.dedup_by_key(|h| h.0);
-    hits
-}
-
-/// The positions in both sorted lists, with `sum` plus the weight of the
-/// quality in `found`.
-fn intersect(sums: Vec<(u32, f64)>, found: &[(u32, Quality)]) -> Vec<(u32, f64)> {
-    let mut out = Vec::with_capacity(sums.len().min(found.len()));
-    let mut rest = found;
-    for (pos, sum) in sums {
-        let skip = rest.partition_point(|h| h.0 < pos);
-        rest = &rest[skip..];
-        match rest.first() {
-            Some(&(p, q)) if p == pos => out.push((pos, sum + q.weight())),
-            Some(_) => {}
-            None => break,
-        }
-    }
-    out
-}
-
-/// Entities all of whose `words` match one of their indexed words, with the
-/// sum of the weights of the matches, sorted by position.
-fn all_words(map: &BTreeMap<Box<str>, Vec<u32>>, words: &[&str]) -> Vec<(u32, f64)> {
-    let mut acc: Option<Vec<(u32, f64)>> = None;
-    for word in words {
-        let found = matches(map, word);
-        acc = Some(match acc {
-            None => found.iter().map(|&(p, q)| (p, q.weight())).collect(),
-            Some(sums) => intersect(sums, &found),
-        });
-    }
-    acc.unwrap_or_default()
-}
-
-/// Entities all of whose `words` match a word of their names or of their
-/// description, with the mean weight of the matches, sorted by position.
-fn all_words_in_either(
-    names: &BTreeMap<Box<str>, Vec<u32>>,
-    descriptions: &BTreeMap<Box<str>, Vec<u32>>,
-    words: &[&str],
-) -> Vec<(u32, f64)> {
-    let mut acc: Option<Vec<(u32, f64)>> = None;
-    for word in words {
-        let mut found = matches(descriptions, word);
-        found.extend(matches(names, word));
-        let found = best_per_position(found);
-        acc = Some(match acc {
-            None => found.iter().map(|&(p, q)| (p, q.weight())).collect(),
-            Some(sums) => intersect(sums, &found),
-        });
-    }
-    let n = words.len() as f64;
-    let mut out = acc.unwrap_or_default();
-    out.iter_mut().for_each(|(_, sum)| *sum /= n);
-    out
-}
-
-/// Whether the optimal string alignment distance between `a` and `b` (a swap
-/// of two neighbouring bytes is one edit) is at most `k`. Stops as soon as a
-/// row of the table exceeds `k`: every later row is at least its minimum.
-/// `rows` is scratch space, reused between calls.
-fn osa_within(a: &[u8], b: &[u8], k: usize, rows: &mut Vec<usize>) -> bool {
-    if a.len().abs_diff(b.len()) > k {
-        return false;
-    }
-    let w = b.len() + 1;
-    rows.clear();
-    rows.resize(3 * w, 0);
-    // Offsets of rows i - 2, i - 1 and i.
-    let (mut before, mut last, mut cur) = (0, w, 2 * w);
-    for j in 0..w {
-        rows[last + j] = j;
-    }
-    for i in 1..=a.len() {
-        rows[cur] = i;
-        let mut row_min = i;
-        for j in 1..w {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[last + j] + 1)
-                .min(rows[cur + j - 1] + 1)
-                .min(rows[last + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(rows[before + j - 2] + 1);
-            }
-            rows[cur + j] = d;
-            row_min = row_min.min(d);
-        }
-        if row_min > k {
-            return false;
-        }
-        (before, last, cur) = (last, cur, before);
-    }
-    rows[last + w - 1] <= k
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fst::Automaton;
 
     #[test]
     fn fold_ignores_case_accents_and_punctuation() {
@@ -353,7 +846,36 @@ mod tests {
     }
 
     #[test]
-    fn osa_within_agrees_with_strsim() {
+    fn typo_budget_grows_with_length() {
+        assert_eq!(typo_budget("itu"), 0);
+        assert_eq!(typo_budget("geray"), 1);
+        assert_eq!(typo_budget("infrastructure"), 2);
+    }
+
+    /// What the typo automaton must accept, from `strsim`'s optimal string
+    /// alignment distance: `key` within `budget` of `word`, or its start
+    /// as long as `word` is.
+    fn close(key: &str, word: &str, budget: usize) -> bool {
+        strsim::osa_distance(key, word) <= budget
+            || (key.len() > word.len() && strsim::osa_distance(&key[..word.len()], word) <= budget)
+    }
+
+    /// Runs the automaton over `key`, checking on the way that it gives up
+    /// only on keys it rejects.
+    fn accepts(typos: &Typos, key: &str) -> bool {
+        let mut state = typos.start();
+        let mut gave_up = false;
+        for &b in key.as_bytes() {
+            gave_up |= !typos.can_match(&state);
+            state = typos.accept(&state, b);
+        }
+        let accepted = typos.is_match(&state);
+        assert!(!(gave_up && accepted), "{key:?} gave up on, then accepted");
+        accepted
+    }
+
+    #[test]
+    fn typo_automaton_agrees_with_strsim() {
         let words = [
             "",
             "a",
@@ -372,25 +894,416 @@ mod tests {
             "abcdef",
             "badcfe",
         ];
-        let mut rows = Vec::new();
-        for a in words {
-            for b in words {
-                let d = strsim::osa_distance(a, b);
-                for k in 0..4 {
+        for key in words {
+            for word in words {
+                for budget in 0..=BAND_HALF {
+                    let typos = Typos::new(word.as_bytes(), budget);
                     assert_eq!(
-                        osa_within(a.as_bytes(), b.as_bytes(), k, &mut rows),
-                        d <= k,
-                        "{a} {b} {k}"
+                        accepts(&typos, key),
+                        close(key, word, budget),
+                        "{key} {word} {budget}"
                     );
                 }
             }
         }
     }
 
+    fn random_word(rng: &mut fastrand::Rng, letters: &[u8], max: usize) -> String {
+        let len = rng.usize(0..=max);
+        (0..len)
+            .map(|_| char::from(letters[rng.usize(..letters.len())]))
+            .collect()
+    }
+
     #[test]
-    fn typo_budget_grows_with_length() {
-        assert_eq!(typo_budget("itu"), 0);
-        assert_eq!(typo_budget("geray"), 1);
-        assert_eq!(typo_budget("infrastructure"), 2);
+    fn typo_automaton_agrees_with_strsim_on_random_words() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..20_000 {
+            let key = random_word(&mut rng, b"abc", 10);
+            let word = random_word(&mut rng, b"abc", 10);
+            let budget = rng.usize(0..=BAND_HALF);
+            let typos = Typos::new(word.as_bytes(), budget);
+            assert_eq!(
+                accepts(&typos, &key),
+                close(&key, &word, budget),
+                "{key} {word} {budget}"
+            );
+        }
+    }
+
+    #[test]
+    fn typo_walk_of_the_index_finds_what_a_scan_finds() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut map: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
+        for pos in 0..3000 {
+            let word = random_word(&mut rng, b"abcde", 9);
+            if !word.is_empty() {
+                add(&mut map, &word, pos, false);
+            }
+        }
+        let keys: Vec<String> = map.keys().map(|k| k.to_string()).collect();
+        let index = WordIndex::build(map);
+        for _ in 0..300 {
+            let word = random_word(&mut rng, b"abcdef", 10);
+            let budget = rng.usize(0..=BAND_HALF);
+            let mut walked = Vec::new();
+            let mut stream = index
+                .words
+                .search(Typos::new(word.as_bytes(), budget))
+                .into_stream();
+            while let Some((key, _)) = stream.next() {
+                walked.push(String::from_utf8(key.to_vec()).expect("ASCII"));
+            }
+            let scanned: Vec<&String> = keys.iter().filter(|k| close(k, &word, budget)).collect();
+            assert_eq!(
+                walked.iter().collect::<Vec<_>>(),
+                scanned,
+                "{word} {budget}"
+            );
+        }
+    }
+
+    #[test]
+    fn merged_lists_hold_each_position_once_with_its_best_quality() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        for round in 0..400 {
+            // Dense rounds go through the bitmaps, sparse ones are sorted.
+            let range = if round % 2 == 0 { 200 } else { 100_000 };
+            let qualities = [Quality::Typo, Quality::Prefix, Quality::Exact];
+            let lists: Vec<(Vec<u32>, Quality)> = (0..rng.usize(1..6))
+                .map(|_| {
+                    let mut list: Vec<u32> = (0..rng.usize(1..80))
+                        .map(|_| rng.u32(0..range) << 1 | rng.u32(0..2))
+                        .collect();
+                    list.sort_unstable();
+                    list.dedup_by_key(|e| *e >> 1);
+                    (list, qualities[rng.usize(..3)])
+                })
+                .collect();
+            let borrowed: Vec<(&[u32], Quality)> =
+                lists.iter().map(|(l, q)| (l.as_slice(), *q)).collect();
+            for whole_names in [false, true] {
+                let mut best: BTreeMap<u32, Quality> = BTreeMap::new();
+                for (list, q) in &lists {
+                    for &e in list {
+                        if !whole_names || e & WHOLE_NAME != 0 {
+                            let b = best.entry(e >> 1).or_insert(*q);
+                            *b = (*b).max(*q);
+                        }
+                    }
+                }
+                let merged = Matched::merge(&borrowed, whole_names);
+                let mut walked = Vec::new();
+                merged.for_each(|pos, q| walked.push((pos, q)));
+                let expected: Vec<(u32, Quality)> = best.clone().into_iter().collect();
+                assert_eq!(walked, expected);
+                assert!(merged.size() >= expected.len());
+                // Probed in increasing order, skipping some.
+                let mut probe = Probe {
+                    set: &merged,
+                    at: 0,
+                };
+                let mut pos = rng.u32(0..4);
+                while pos < range + 4 {
+                    assert_eq!(probe.quality(pos), best.get(&pos).copied(), "{pos}");
+                    pos += rng.u32(1..4);
+                }
+            }
+        }
+    }
+
+    /// The search as it was first written: every word of every entity in
+    /// a map, every match scored, all of them sorted.
+    mod reference {
+        use std::collections::BTreeMap;
+
+        use super::super::{fold, typo_budget, Quality};
+        use crate::model::Entity;
+
+        type Map = BTreeMap<String, Vec<u32>>;
+
+        pub struct Index {
+            names: Vec<Vec<(String, String)>>,
+            name_words: Map,
+            description_words: Map,
+        }
+
+        fn add(map: &mut Map, word: &str, pos: u32) {
+            let list = map.entry(word.to_string()).or_default();
+            if list.last() != Some(&pos) {
+                list.push(pos);
+            }
+        }
+
+        fn weight(q: Quality) -> f64 {
+            match q {
+                Quality::Exact => 1.0,
+                Quality::Prefix => 0.75,
+                Quality::Typo => 0.5,
+            }
+        }
+
+        pub fn build(entities: &[Entity]) -> Index {
+            let mut index = Index {
+                names: Vec::new(),
+                name_words: Map::new(),
+                description_words: Map::new(),
+            };
+            for (i, e) in entities.iter().enumerate() {
+                let pos = i as u32;
+                let mut names = Vec::new();
+                let acronym = match &e.details {
+                    crate::model::Details::Organisation { acronym, .. } => acronym.as_deref(),
+                    _ => None,
+                };
+                for text in std::iter::once(e.name.as_str())
+                    .chain(e.aliases.iter().map(String::as_str))
+                    .chain(acronym)
+                {
+                    let folded = fold(text);
+                    if folded.is_empty() {
+                        continue;
+                    }
+                    let compact: String = folded.split(' ').collect();
+                    for word in folded.split(' ').chain(std::iter::once(compact.as_str())) {
+                        add(&mut index.name_words, word, pos);
+                    }
+                    names.push((folded, compact));
+                }
+                if let Some(d) = &e.description {
+                    for word in fold(d).split(' ').filter(|w| !w.is_empty()) {
+                        add(&mut index.description_words, word, pos);
+                    }
+                }
+                index.names.push(names);
+            }
+            index
+        }
+
+        fn matches(map: &Map, word: &str) -> BTreeMap<u32, Quality> {
+            let mut hits: BTreeMap<u32, Quality> = BTreeMap::new();
+            let mut put = |list: &[u32], q: Quality| {
+                for &pos in list {
+                    let best = hits.entry(pos).or_insert(q);
+                    *best = (*best).max(q);
+                }
+            };
+            let mut any = false;
+            for (key, list) in map {
+                if key.starts_with(word) {
+                    any = true;
+                    let q = if key == word {
+                        Quality::Exact
+                    } else {
+                        Quality::Prefix
+                    };
+                    put(list, q);
+                }
+            }
+            let budget = typo_budget(word);
+            if budget > 0 && !any {
+                for (key, list) in map {
+                    let whole = strsim::osa_distance(key, word) <= budget;
+                    let prefix = key.len() > word.len()
+                        && strsim::osa_distance(&key[..word.len()], word) <= budget;
+                    if whole || prefix {
+                        put(list, Quality::Typo);
+                    }
+                }
+            }
+            hits
+        }
+
+        /// Position -> sum of weights, for the entities every word matches.
+        fn all_words(maps: &[&Map], words: &[&str]) -> BTreeMap<u32, f64> {
+            let mut acc: Option<BTreeMap<u32, f64>> = None;
+            for word in words {
+                let mut found: BTreeMap<u32, Quality> = BTreeMap::new();
+                for map in maps {
+                    for (pos, q) in matches(map, word) {
+                        let best = found.entry(pos).or_insert(q);
+                        *best = (*best).max(q);
+                    }
+                }
+                acc = Some(match acc {
+                    None => found.iter().map(|(&p, &q)| (p, weight(q))).collect(),
+                    Some(sums) => sums
+                        .into_iter()
+                        .filter_map(|(p, s)| found.get(&p).map(|&q| (p, s + weight(q))))
+                        .collect(),
+                });
+            }
+            acc.unwrap_or_default()
+        }
+
+        pub fn search(
+            index: &Index,
+            query: &str,
+            limit: usize,
+            keep: impl Fn(u32) -> bool,
+        ) -> Vec<(u32, f64)> {
+            let folded = fold(query);
+            if folded.is_empty() || limit == 0 {
+                return Vec::new();
+            }
+            let words: Vec<&str> = folded.split(' ').take(16).collect();
+            let compact: String = words.concat();
+            let n = words.len() as f64;
+            let in_names = all_words(&[&index.name_words], &words);
+            let mut scored = Vec::new();
+            for (&pos, &sum) in &in_names {
+                if !keep(pos) {
+                    continue;
+                }
+                let mut score = 0.4 + 0.4 * (sum / n);
+                for (i, (name, name_compact)) in index.names[pos as usize].iter().enumerate() {
+                    let bonus = if *name == folded || *name_compact == compact {
+                        if i == 0 {
+                            1.0
+                        } else {
+                            0.95
+                        }
+                    } else if name.starts_with(&folded) {
+                        0.85
+                    } else {
+                        0.0
+                    };
+                    score = score.max(bonus);
+                }
+                scored.push((pos, score));
+            }
+            if scored.len() < limit {
+                let in_either = all_words(&[&index.description_words, &index.name_words], &words);
+                for (pos, sum) in in_either {
+                    if in_names.contains_key(&pos) || !keep(pos) {
+                        continue;
+                    }
+                    scored.push((pos, 0.1 + 0.25 * (sum / n)));
+                }
+            }
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            scored.truncate(limit);
+            scored
+        }
+    }
+
+    fn entity(i: usize, name: String, aliases: Vec<String>, acronym: Option<String>) -> Entity {
+        use crate::model::{Details, EntityId, OrganisationCategory};
+        let description = (i % 3 == 0).then(|| format!("works on {} in cities", name));
+        Entity {
+            id: EntityId::parse(&format!("organisation:e-{i}")).expect("a valid id"),
+            name,
+            aliases,
+            description,
+            note: None,
+            sources: Vec::new(),
+            details: Details::Organisation {
+                acronym,
+                category: OrganisationCategory::Unit,
+            },
+        }
+    }
+
+    /// A query word made from `word`: as it is, a prefix, or with a typo.
+    fn mangle(rng: &mut fastrand::Rng, word: &str) -> String {
+        let mut w: Vec<u8> = word.bytes().collect();
+        match rng.usize(0..6) {
+            0 | 1 => {}
+            2 => w.truncate(rng.usize(1..=w.len())),
+            3 if w.len() > 2 => {
+                let i = rng.usize(0..w.len() - 1);
+                w.swap(i, i + 1);
+            }
+            4 => w.insert(rng.usize(0..=w.len()), b'x'),
+            _ => {
+                w.remove(rng.usize(0..w.len()));
+            }
+        }
+        String::from_utf8(w).expect("ASCII")
+    }
+
+    #[test]
+    fn search_ranks_as_a_full_scan_does() {
+        const VOCABULARY: [&str; 14] = [
+            "rosa",
+            "rossi",
+            "rossini",
+            "garcia",
+            "garcias",
+            "santos",
+            "sanchez",
+            "urban",
+            "urbanisation",
+            "habitat",
+            "un",
+            "health",
+            "mobility",
+            "infrastructure",
+        ];
+        let mut rng = fastrand::Rng::with_seed(5);
+        for round in 0..24 {
+            let n = if round % 4 == 0 { 1000 } else { 150 };
+            let pick = |rng: &mut fastrand::Rng| VOCABULARY[rng.usize(..VOCABULARY.len())];
+            let phrase = |rng: &mut fastrand::Rng| {
+                let len = rng.usize(1..4);
+                (0..len).map(|_| pick(rng)).collect::<Vec<_>>().join(" ")
+            };
+            let entities: Vec<Entity> = (0..n)
+                .map(|i| {
+                    let name = if i % 17 == 5 {
+                        "--".to_string()
+                    } else {
+                        phrase(&mut rng)
+                    };
+                    let aliases = (0..rng.usize(0..3)).map(|_| phrase(&mut rng)).collect();
+                    let acronym = (i % 5 == 0).then(|| "UN-Habitat".to_string());
+                    entity(i, name, aliases, acronym)
+                })
+                .collect();
+            let index = SearchIndex::build(&entities);
+            let expected = reference::build(&entities);
+            for _ in 0..60 {
+                let words: Vec<String> = (0..rng.usize(1..4))
+                    .map(|_| {
+                        let word = pick(&mut rng);
+                        mangle(&mut rng, word)
+                    })
+                    .collect();
+                let query = if rng.bool() {
+                    words.join(" ")
+                } else {
+                    words.concat()
+                };
+                let limit = rng.usize(0..25);
+                let modulo = rng.u32(1..4);
+                let keep = |pos: u32| pos % modulo != 1;
+                let got: Vec<(u32, f64)> = index
+                    .search(&query, limit, keep)
+                    .into_iter()
+                    .map(|h| (h.position, h.score))
+                    .collect();
+                let want = reference::search(&expected, &query, limit, keep);
+                assert_eq!(got, want, "{query:?} limit {limit} modulo {modulo}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_queries_count_their_first_sixteen_words() {
+        let long = vec!["a"; 17].join(" ");
+        let entities = vec![
+            entity(0, long.clone(), Vec::new(), None),
+            entity(1, vec!["a"; 16].join(" "), Vec::new(), None),
+        ];
+        let index = SearchIndex::build(&entities);
+        let expected = reference::build(&entities);
+        for query in [long.clone(), format!("{long} b"), vec!["a"; 16].join(" ")] {
+            let got: Vec<(u32, f64)> = index
+                .search(&query, 10, |_| true)
+                .into_iter()
+                .map(|h| (h.position, h.score))
+                .collect();
+            assert_eq!(got, reference::search(&expected, &query, 10, |_| true));
+        }
     }
 }
