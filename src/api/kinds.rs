@@ -452,11 +452,7 @@ pub struct Leadership<'a> {
 
 impl<'a> Leadership<'a> {
     fn view(&self, id: &model::EntityId) -> EntityView<'a> {
-        let e = self
-            .g
-            .entity(id.as_str())
-            .expect("relations link existing entities");
-        EntityView::of(e, self.g)
+        EntityView::of(self.g.end(id), self.g)
     }
 }
 
@@ -520,20 +516,18 @@ pub struct Affiliation<'a> {
 impl<'a> Affiliation<'a> {
     /// The person.
     async fn person(&self) -> PersonView<'a> {
-        let e = self
-            .g
-            .entity(self.r.from.as_str())
-            .expect("relations link existing entities");
-        PersonView(Node { e, g: self.g })
+        PersonView(Node {
+            e: self.g.end(&self.r.from),
+            g: self.g,
+        })
     }
 
     /// The organisation.
     async fn organisation(&self) -> OrganisationView<'a> {
-        let e = self
-            .g
-            .entity(self.r.to.as_str())
-            .expect("relations link existing entities");
-        OrganisationView(Node { e, g: self.g })
+        OrganisationView(Node {
+            e: self.g.end(&self.r.to),
+            g: self.g,
+        })
     }
 
     /// The job title, e.g. "Director".

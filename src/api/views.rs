@@ -367,11 +367,7 @@ pub struct RelationView<'a> {
 
 impl<'a> RelationView<'a> {
     fn end(&self, id: &model::EntityId) -> EntityView<'a> {
-        let e = self
-            .g
-            .entity(id.as_str())
-            .expect("relations link existing entities (checked at load)");
-        EntityView::of(e, self.g)
+        EntityView::of(self.g.end(id), self.g)
     }
 }
 

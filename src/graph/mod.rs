@@ -136,6 +136,13 @@ impl Graph {
         self.by_id.get(id).map(|idx| &self.entities[idx.index()])
     }
 
+    /// The entity at one end of a relation of this graph (the loader never
+    /// builds a graph with a relation to an undeclared entity).
+    pub fn end(&self, id: &EntityId) -> &Entity {
+        self.entity(id.as_str())
+            .expect("relations link existing entities (checked at load)")
+    }
+
     /// The relation with this id, if any.
     pub fn relation(&self, id: &str) -> Option<&Relation> {
         // Relations are sorted by id.
