@@ -142,16 +142,10 @@ impl Graph {
     }
 
     fn leadership_row<'g>(&'g self, r: &'g Relation) -> LeadershipRow<'g> {
-        let leader = self
-            .entity(r.from.as_str())
-            .expect("relations link existing entities");
-        let led = self
-            .entity(r.to.as_str())
-            .expect("relations link existing entities");
         LeadershipRow {
             relation: r,
-            leader,
-            led,
+            leader: self.end(&r.from),
+            led: self.end(&r.to),
             led_parents: self.parent_chain(&r.to),
             leader_affiliations: self
                 .neighbours(&r.from, RelationType::AffiliatedWith, Direction::Out)
