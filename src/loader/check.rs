@@ -1,19 +1,28 @@
 //! Turns parsed files into checked model records, collecting every problem.
+//!
+//! Each file is converted by the thread that parsed it, as soon as it is
+//! parsed: records with no problem of their own become compact records (ids
+//! and document keys as numbers, lines instead of spans); the others are
+//! kept as written. Then, in path order: documents, entities (duplicates
+//! named at their first place), relations (each file on any core, every
+//! entity being known), and the problems in the order the checks find them.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use foldhash::HashMap as FastMap;
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use toml::Spanned;
 
-use super::parse::{self, FileCtx};
+use super::parse::{self, FileCtx, ParsedFile};
 use super::raw::{RawDocument, RawEntity, RawRelation, RawSource};
 use super::{LoadError, LoadOptions, Problem};
-use crate::graph::Graph;
+use crate::graph::{Graph, GraphError};
 use crate::model::{
     DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind, EventKind,
     GroupKind, GroupStatus, OrganisationCategory, Relation, RelationType, Source,
@@ -41,11 +50,14 @@ fn trimmed(s: String) -> String {
     }
 }
 
+/// A document, with its text without white space when quotes are checked.
+type DocumentEntry = (Arc<Document>, Option<Arc<str>>);
+
 struct Checker<'a> {
     problems: Vec<Problem>,
     /// Documents by key, with their text without white space when quotes
     /// are checked.
-    documents: HashMap<String, (Arc<Document>, Option<Arc<str>>)>,
+    documents: HashMap<String, DocumentEntry>,
     options: &'a LoadOptions,
     /// Every distinct role and section heading, shared by the records that
     /// repeat it.
@@ -72,135 +84,769 @@ impl Checker<'_> {
 struct Declared {
     file: u32,
     line: u32,
+    /// The id, its text shared by the entity and the relations naming it.
+    id: EntityId,
     /// Its kind and position in the entity list, when it had no problem.
     entity: Option<(EntityKind, u32)>,
 }
 
+/// Texts (entity ids, document keys) numbered densely as the threads that
+/// parse meet them, so that a relation's ends are numbers before any entity
+/// is known, and each distinct id is stored once.
+struct Interner {
+    shards: Vec<Mutex<FastMap<Arc<str>, u32>>>,
+    next: AtomicU32,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Interner {
+    const SHARDS: usize = 64;
+
+    fn new() -> Interner {
+        Interner {
+            shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
+            next: AtomicU32::new(0),
+            hasher: foldhash::fast::FixedState::with_seed(0x5eed),
+        }
+    }
+
+    fn shard(&self, text: &str) -> MutexGuard<'_, FastMap<Arc<str>, u32>> {
+        let hash = self.hasher.hash_one(text);
+        let shard = &self.shards[(hash >> 32) as usize % Self::SHARDS];
+        // A thread that panicked left the map whole: it only inserts.
+        shard.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The number of `text`, given it if it has none yet.
+    fn intern(&self, text: &str) -> u32 {
+        let mut shard = self.shard(text);
+        if let Some(&number) = shard.get(text) {
+            return number;
+        }
+        let number = self.next.fetch_add(1, Ordering::Relaxed);
+        shard.insert(Arc::from(text), number);
+        number
+    }
+
+    /// The number of `text`, if it has one.
+    fn get(&self, text: &str) -> Option<u32> {
+        self.shard(text).get(text).copied()
+    }
+
+    /// Every text, by number.
+    fn texts(&self) -> Vec<Arc<str>> {
+        let mut texts: Vec<Arc<str>> =
+            vec![Arc::from(""); self.next.load(Ordering::Relaxed) as usize];
+        for shard in &self.shards {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            for (text, &number) in shard.iter() {
+                texts[number as usize] = text.clone();
+            }
+        }
+        texts
+    }
+}
+
+/// What the parsing threads share.
+struct Shared {
+    /// Entity ids, declared or referred to.
+    ids: Interner,
+    /// Document keys, declared or cited.
+    docs: Interner,
+}
+
+/// A parsing thread's own state.
+struct Worker<'a> {
+    /// Collects the problems of one record while it is looked at (they are
+    /// found again, in order, once every file is parsed), and shares roles
+    /// and section headings.
+    checker: Checker<'a>,
+    /// Document keys already numbered by this thread.
+    doc_keys: FastMap<Box<str>, u32>,
+}
+
+impl Worker<'_> {
+    fn doc_number(&mut self, shared: &Shared, key: &str) -> u32 {
+        if let Some(&number) = self.doc_keys.get(key) {
+            return number;
+        }
+        let number = shared.docs.intern(key);
+        self.doc_keys.insert(key.into(), number);
+        number
+    }
+}
+
+/// A source with no problem of its own; its document is looked up once
+/// every document is known.
+struct PendingSource {
+    doc: u32,
+    doc_line: u32,
+    quote_line: u32,
+    section: Option<Arc<str>>,
+    quote: Box<str>,
+}
+
+/// An entity entry as kept between parsing and checking.
+enum PendingEntity {
+    /// With no problem of its own: converted while its file was parsed.
+    Checked(Box<CheckedEntity>),
+    /// Anything else, checked as written once every file is parsed.
+    Raw {
+        kind: EntityKind,
+        /// The number of its id, when the id is well formed.
+        id: Option<u32>,
+        entry: Box<Spanned<RawEntity>>,
+    },
+}
+
+struct CheckedEntity {
+    /// Without its sources, which are `sources`.
+    entity: Entity,
+    id: u32,
+    line: u32,
+    sources: Vec<PendingSource>,
+}
+
+/// A relation entry as kept between parsing and checking.
+enum PendingRelation {
+    /// With no problem found in the relation alone: its ends are numbers.
+    Checked(CheckedRelation),
+    /// Anything else, checked as written once every file is parsed.
+    Raw(Box<Spanned<RawRelation>>),
+}
+
+struct CheckedRelation {
+    rel_type: RelationType,
+    from: u32,
+    to: u32,
+    line: u32,
+    from_line: u32,
+    to_line: u32,
+    role: Option<Arc<str>>,
+    note: Option<Box<str>>,
+    sources: Box<[PendingSource]>,
+}
+
+/// What identifies a checked relation (its type and its ends' id numbers),
+/// and where it is: its line and its position among its file's relations.
+struct RelationKey {
+    rel_type: RelationType,
+    from: u32,
+    to: u32,
+    line: u32,
+    ordinal: u32,
+}
+
+/// One file's relations, checked, with their keys in the same order; the
+/// problems found, by the position of their relation in the file.
+struct CheckedRelations {
+    relations: Vec<Relation>,
+    keys: Vec<RelationKey>,
+    problems: Vec<(u32, Problem)>,
+}
+
+/// Where a problem about relations was found: its file's position in the
+/// list of files, and the relation's position in the file.
+type RelationProblems = Vec<(usize, Vec<RelationKey>, Vec<(u32, Problem)>)>;
+
+/// Appends each file's problems about relations to `problems`, with a
+/// problem for every relation that repeats (type, from, to) of an earlier
+/// one (in path order), after that relation's own problems.
+fn relation_problems(
+    files: RelationProblems,
+    file_paths: &[PathBuf],
+    id_texts: &[Arc<str>],
+    problems: &mut Vec<Problem>,
+) {
+    let total = files.iter().map(|(_, keys, _)| keys.len()).sum();
+    // (type, from, to) -> where it was first declared.
+    let mut seen: FastMap<(RelationType, u32, u32), (u32, u32)> =
+        FastMap::with_capacity_and_hasher(total, Default::default());
+    for (file_index, keys, mut found) in files {
+        let before = found.len();
+        for key in keys {
+            let first = match seen.entry((key.rel_type, key.from, key.to)) {
+                Entry::Occupied(first) => *first.get(),
+                Entry::Vacant(slot) => {
+                    slot.insert((file_index as u32, key.line));
+                    continue;
+                }
+            };
+            let message = format!(
+                "duplicate relation: {} from `{}` to `{}` is already declared at {}:{} (give both roles in one relation)",
+                key.rel_type,
+                id_texts[key.from as usize],
+                id_texts[key.to as usize],
+                file_paths[first.0 as usize].display(),
+                first.1
+            );
+            let problem = Problem {
+                file: file_paths[file_index].clone(),
+                line: key.line as usize,
+                message,
+            };
+            found.push((key.ordinal, problem));
+        }
+        if found.len() > before && before > 0 {
+            found.sort_by_key(|(ordinal, _)| *ordinal); // stable
+        }
+        problems.extend(found.into_iter().map(|(_, p)| p));
+    }
+}
+
+/// A data file as kept between parsing and checking.
+struct PreparedFile {
+    /// Its line starts are kept only when records are kept as written.
+    file: FileCtx,
+    /// Found while parsing.
+    problems: Vec<Problem>,
+    documents: Vec<Spanned<RawDocument>>,
+    /// In the order they are checked: by table, then as written.
+    entities: Vec<PendingEntity>,
+    relations: Vec<PendingRelation>,
+}
+
 pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, LoadError> {
+    let shared = Shared {
+        ids: Interner::new(),
+        docs: Interner::new(),
+    };
+    // Each file is converted by the thread that parsed it, as soon as it is
+    // parsed: only the compact records are kept, not every file's entries.
+    let new_worker = || Worker {
+        checker: Checker {
+            problems: Vec::new(),
+            documents: HashMap::new(),
+            options,
+            strings: Default::default(),
+        },
+        doc_keys: FastMap::default(),
+    };
+    let mut files = parse::parse_all(paths, new_worker, |worker, parsed| {
+        prepare(worker, &shared, parsed)
+    })?;
+
     let mut checker = Checker {
         problems: Vec::new(),
         documents: HashMap::new(),
         options,
         strings: Default::default(),
     };
-    let mut parsed = Vec::with_capacity(paths.len());
-    for file in parse::parse_all(paths)? {
-        checker.problems.extend(file.problems);
-        if let Some(raw) = file.raw {
-            parsed.push((file.file, raw));
-        }
+    for file in &mut files {
+        checker.problems.append(&mut file.problems);
     }
-
-    let file_paths: Vec<PathBuf> = parsed.iter().map(|(f, _)| f.path.clone()).collect();
+    let file_paths: Vec<PathBuf> = files.iter().map(|f| f.file.path.clone()).collect();
 
     // Documents first: sources in any file may cite them.
-    for (file, raw) in &mut parsed {
-        for doc in std::mem::take(&mut raw.document) {
-            check_document(&mut checker, file, doc);
+    for file in &mut files {
+        for doc in std::mem::take(&mut file.documents) {
+            check_document(&mut checker, &file.file, doc);
         }
     }
+    let doc_keys = shared.docs.texts();
+    let docs: Vec<Option<DocumentEntry>> = doc_keys
+        .iter()
+        .map(|key| checker.documents.get(&**key).cloned())
+        .collect();
+    let docs = Docs {
+        by_number: &docs,
+        keys: &doc_keys,
+    };
 
+    let id_texts = shared.ids.texts();
     let mut entities: Vec<Entity> = Vec::new();
-    let mut declared: FastMap<EntityId, Declared> = FastMap::default();
-    for (file_index, (file, raw)) in parsed.iter_mut().enumerate() {
-        let tables = [
-            (
-                EntityKind::Organisation,
-                std::mem::take(&mut raw.organisation),
-            ),
-            (EntityKind::Person, std::mem::take(&mut raw.person)),
-            (EntityKind::Group, std::mem::take(&mut raw.group)),
-            (
-                EntityKind::Deliverable,
-                std::mem::take(&mut raw.deliverable),
-            ),
-            (EntityKind::Event, std::mem::take(&mut raw.event)),
-        ];
-        for (kind, list) in tables {
-            for entry in list {
-                let line = file.line_of(entry.span().start);
-                let declared_id = entry
-                    .get_ref()
-                    .id
-                    .as_ref()
-                    .and_then(|id| EntityId::parse(id.get_ref()).ok());
-                if let Some(id) = &declared_id {
-                    if let Some(first) = declared.get(id) {
-                        let message = format!(
-                            "duplicate id `{id}`: already declared at {}:{}",
-                            file_paths[first.file as usize].display(),
-                            first.line
-                        );
-                        checker.report(file, entry.span().start, message);
+    // By id number.
+    let mut declared: Vec<Option<Declared>> = Vec::new();
+    declared.resize_with(id_texts.len(), || None);
+    let duplicate = |id: &EntityId, first: &Declared| {
+        format!(
+            "duplicate id `{id}`: already declared at {}:{}",
+            file_paths[first.file as usize].display(),
+            first.line
+        )
+    };
+    for (file_index, file) in files.iter_mut().enumerate() {
+        let ctx = &file.file;
+        for pending in std::mem::take(&mut file.entities) {
+            match pending {
+                PendingEntity::Checked(checked) => {
+                    let CheckedEntity {
+                        mut entity,
+                        id,
+                        line,
+                        sources,
+                    } = *checked;
+                    if let Some(first) = &declared[id as usize] {
+                        let message = duplicate(&entity.id, first);
+                        checker.problems.push(ctx.problem_at_line(line, message));
                         continue;
                     }
-                }
-                let entity = check_entity(&mut checker, file, kind, entry);
-                let Some(id) = declared_id else { continue };
-                let position = entity.map(|mut entity| {
-                    entity.id = id.clone(); // one shared id text
+                    entity.sources = resolve_sources(&mut checker, ctx, &docs, sources);
+                    declared[id as usize] = Some(Declared {
+                        file: file_index as u32,
+                        line,
+                        id: entity.id.clone(),
+                        entity: Some((entity.kind(), entities.len() as u32)),
+                    });
                     entities.push(entity);
-                    (kind, entities.len() as u32 - 1)
-                });
-                let first = Declared {
-                    file: file_index as u32,
-                    line: line as u32,
-                    entity: position,
-                };
-                declared.insert(id, first);
-            }
-        }
-    }
-
-    let mut relations: Vec<Relation> = Vec::new();
-    // (type, from, to) -> where it was first declared.
-    let mut relation_seen: FastMap<(RelationType, u32, u32), (u32, u32)> = FastMap::default();
-    for (file_index, (file, raw)) in parsed.iter_mut().enumerate() {
-        for entry in std::mem::take(&mut raw.relation) {
-            let at = entry.span().start;
-            let Some((relation, key)) = check_relation(&mut checker, file, &declared, entry) else {
-                continue;
-            };
-            let first = match relation_seen.entry(key) {
-                Entry::Occupied(first) => *first.get(),
-                Entry::Vacant(slot) => {
-                    slot.insert((file_index as u32, file.line_of(at) as u32));
-                    relations.push(relation);
-                    continue;
                 }
-            };
-            {
-                let message = format!(
-                    "duplicate relation: {} from `{}` to `{}` is already declared at {}:{} (give both roles in one relation)",
-                    relation.rel_type,
-                    relation.from,
-                    relation.to,
-                    file_paths[first.0 as usize].display(),
-                    first.1
-                );
-                checker.report(file, at, message);
+                PendingEntity::Raw { kind, id, entry } => {
+                    let line = ctx.line_of(entry.span().start);
+                    if let Some(first) = id.and_then(|id| declared[id as usize].as_ref()) {
+                        let message = duplicate(&first.id, first);
+                        checker.report(ctx, entry.span().start, message);
+                        continue;
+                    }
+                    let entity = check_entity(&mut checker, ctx, kind, *entry);
+                    let Some(id) = id else { continue };
+                    let Ok(declared_id) = EntityId::parse(&id_texts[id as usize]) else {
+                        continue; // numbered only when well formed
+                    };
+                    let position = entity.map(|mut entity| {
+                        entity.id = declared_id.clone(); // one shared id text
+                        entities.push(entity);
+                        (kind, entities.len() as u32 - 1)
+                    });
+                    declared[id as usize] = Some(Declared {
+                        file: file_index as u32,
+                        line: line as u32,
+                        id: declared_id,
+                        entity: position,
+                    });
+                }
             }
         }
     }
-    drop(relation_seen);
-    drop(declared);
-    // The files' line starts are no longer needed.
-    drop(parsed);
 
-    if !checker.problems.is_empty() {
-        let mut problems = checker.problems;
-        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        return Err(LoadError::Invalid(problems));
+    let ends = Ends {
+        declared: &declared,
+        texts: &id_texts,
+    };
+    let by_text = |text: &str| {
+        shared
+            .ids
+            .get(text)
+            .and_then(|id| declared[id as usize].as_ref())
+    };
+    // Every entity is known: each file's relations are checked on any core,
+    // then duplicates across files are found in path order.
+    let total: usize = files.iter().map(|f| f.relations.len()).sum();
+    let pending: Vec<Mutex<Vec<PendingRelation>>> = files
+        .iter_mut()
+        .map(|f| Mutex::new(std::mem::take(&mut f.relations)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let check_some = || {
+        let mut checker = Checker {
+            problems: Vec::new(),
+            documents: checker.documents.clone(),
+            options,
+            strings: Default::default(),
+        };
+        let mut out = Vec::new();
+        loop {
+            let file_index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = pending.get(file_index) else {
+                break;
+            };
+            let list = std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
+            let ctx = &files[file_index].file;
+            let mut checked_file = CheckedRelations {
+                relations: Vec::with_capacity(list.len()),
+                keys: Vec::with_capacity(list.len()),
+                problems: Vec::new(),
+            };
+            for (ordinal, pending) in list.into_iter().enumerate() {
+                let ordinal = ordinal as u32;
+                let checked = match pending {
+                    PendingRelation::Checked(relation) => {
+                        check_prepared_relation(&mut checker, ctx, &ends, &docs, relation)
+                    }
+                    PendingRelation::Raw(entry) => {
+                        let line = ctx.line_of(entry.span().start) as u32;
+                        let checked = check_relation(&mut checker, ctx, &by_text, *entry);
+                        checked.map(|(relation, (rel_type, _, _))| {
+                            // Both ends are declared, hence numbered.
+                            let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
+                            let key = RelationKey {
+                                rel_type,
+                                from: number(&relation.from),
+                                to: number(&relation.to),
+                                line,
+                                ordinal: 0,
+                            };
+                            (relation, key)
+                        })
+                    }
+                };
+                let found = checker.problems.drain(..).map(|p| (ordinal, p));
+                checked_file.problems.extend(found);
+                if let Some((relation, key)) = checked {
+                    checked_file.relations.push(relation);
+                    checked_file.keys.push(RelationKey { ordinal, ..key });
+                }
+            }
+            out.push((file_index, checked_file));
+        }
+        out
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, files.len().max(1));
+    let mut checked: Vec<(usize, CheckedRelations)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(check_some)).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    checked.sort_unstable_by_key(|(file_index, _)| *file_index);
+    drop(pending);
+
+    let mut relations: Vec<Relation> = Vec::with_capacity(total);
+    let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
+    for (file_index, checked_file) in checked {
+        relations.extend(checked_file.relations);
+        relation_keys.push((file_index, checked_file.keys, checked_file.problems));
     }
-    let documents = checker.documents.into_values().map(|(d, _)| d).collect();
-    // The checks above establish every invariant Graph::new asserts.
-    Graph::new(documents, entities, relations).map_err(|err| {
-        LoadError::Invalid(vec![Problem {
-            file: PathBuf::new(),
-            line: 0,
-            message: err.to_string(),
-        }])
+    drop(declared);
+    drop(files);
+    drop(shared);
+
+    // Duplicate relations are looked for only when there are problems
+    // already, or when the graph finds two relations with one id (the
+    // graph sorts relations by id: repeats are then side by side).
+    let any_relation_problem = relation_keys.iter().any(|(_, _, p)| !p.is_empty());
+    let mut problems = checker.problems;
+    if problems.is_empty() && !any_relation_problem {
+        let documents = checker.documents.into_values().map(|(d, _)| d).collect();
+        match Graph::new(documents, entities, relations) {
+            Ok(graph) => return Ok(graph),
+            Err(GraphError::DuplicateRelation(_)) => {}
+            // The checks above establish every other invariant Graph::new
+            // asserts.
+            Err(err) => {
+                return Err(LoadError::Invalid(vec![Problem {
+                    file: PathBuf::new(),
+                    line: 0,
+                    message: err.to_string(),
+                }]))
+            }
+        }
+    }
+    relation_problems(relation_keys, &file_paths, &id_texts, &mut problems);
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Err(LoadError::Invalid(problems))
+}
+
+/// Converts what can be converted of a file on the thread that parsed it:
+/// every record with no problem of its own; the others are kept as written.
+fn prepare(worker: &mut Worker<'_>, shared: &Shared, parsed: ParsedFile) -> PreparedFile {
+    let ParsedFile {
+        mut file,
+        raw,
+        problems,
+    } = parsed;
+    let mut documents = Vec::new();
+    let mut entities = Vec::new();
+    let mut relations = Vec::new();
+    let mut keep_lines = false;
+    if let Some(mut raw) = raw {
+        documents = std::mem::take(&mut raw.document);
+        keep_lines |= !documents.is_empty();
+        let tables = [
+            (EntityKind::Organisation, &mut raw.organisation),
+            (EntityKind::Person, &mut raw.person),
+            (EntityKind::Group, &mut raw.group),
+            (EntityKind::Deliverable, &mut raw.deliverable),
+            (EntityKind::Event, &mut raw.event),
+        ];
+        for (kind, list) in tables {
+            for entry in std::mem::take(list) {
+                let pending = prepare_entity(worker, shared, &file, kind, entry);
+                keep_lines |= matches!(pending, PendingEntity::Raw { .. });
+                entities.push(pending);
+            }
+        }
+        relations.reserve_exact(raw.relation.len());
+        for entry in std::mem::take(&mut raw.relation) {
+            let pending = prepare_relation(worker, shared, &file, entry);
+            keep_lines |= matches!(pending, PendingRelation::Raw(_));
+            relations.push(pending);
+        }
+    }
+    if !keep_lines {
+        file.forget_lines();
+    }
+    PreparedFile {
+        file,
+        problems,
+        documents,
+        entities,
+        relations,
+    }
+}
+
+/// Whether a source has no problem of its own (its document aside).
+fn source_is_clean(source: &RawSource) -> bool {
+    let doc_ok = source
+        .doc
+        .as_ref()
+        .is_some_and(|d| !d.get_ref().trim().is_empty());
+    doc_ok
+        && source.quote.as_ref().is_some_and(|q| {
+            let q = q.get_ref().trim();
+            !q.is_empty() && (q.len() <= MAX_QUOTE_CHARS || q.chars().count() <= MAX_QUOTE_CHARS)
+        })
+}
+
+fn sources_are_clean(sources: &[Spanned<RawSource>]) -> bool {
+    !sources.is_empty() && sources.iter().all(|s| source_is_clean(s.get_ref()))
+}
+
+/// A clean source (see [`source_is_clean`]), its document numbered.
+fn prepare_source(
+    worker: &mut Worker<'_>,
+    shared: &Shared,
+    file: &FileCtx,
+    entry: Spanned<RawSource>,
+) -> PendingSource {
+    let raw = entry.into_inner();
+    let (Some(doc), Some(quote)) = (raw.doc, raw.quote) else {
+        unreachable!("a clean source has a document and a quote");
+    };
+    PendingSource {
+        doc: worker.doc_number(shared, doc.get_ref()),
+        doc_line: file.line_of(doc.span().start) as u32,
+        quote_line: file.line_of(quote.span().start) as u32,
+        section: raw.section.map(|s| worker.checker.intern(&s)),
+        quote: trimmed(quote.into_inner()).into_boxed_str(),
+    }
+}
+
+fn prepare_entity(
+    worker: &mut Worker<'_>,
+    shared: &Shared,
+    file: &FileCtx,
+    kind: EntityKind,
+    entry: Spanned<RawEntity>,
+) -> PendingEntity {
+    let at = entry.span().start;
+    let raw = entry.get_ref();
+    // Well formed, hence not blank.
+    let id = raw
+        .id
+        .as_ref()
+        .and_then(|id| EntityId::parse(id.get_ref()).ok());
+    let number = id.as_ref().map(|id| shared.ids.intern(id.as_str()));
+    let clean = id.as_ref().is_some_and(|id| id.kind() == kind)
+        && raw.name.as_ref().is_some_and(|n| !n.trim().is_empty())
+        && sources_are_clean(&raw.source)
+        && raw.aliases.iter().all(|a| !a.trim().is_empty());
+    let details = if clean {
+        worker.checker.problems.clear();
+        let details = check_details(&mut worker.checker, file, kind, at, raw);
+        details.filter(|_| worker.checker.problems.is_empty())
+    } else {
+        None
+    };
+    let (Some(details), Some(id), Some(number)) = (details, id, number) else {
+        return PendingEntity::Raw {
+            kind,
+            id: number,
+            entry: Box::new(entry),
+        };
+    };
+    let raw = entry.into_inner();
+    let sources = raw
+        .source
+        .into_iter()
+        .map(|s| prepare_source(worker, shared, file, s))
+        .collect();
+    let entity = Entity {
+        id,
+        name: trimmed(raw.name.unwrap_or_default()),
+        aliases: raw.aliases.into_iter().map(trimmed).collect(),
+        description: raw.description,
+        note: raw.note,
+        sources: Vec::new(),
+        details,
+    };
+    PendingEntity::Checked(Box::new(CheckedEntity {
+        entity,
+        id: number,
+        line: file.line_of(at) as u32,
+        sources,
+    }))
+}
+
+fn prepare_relation(
+    worker: &mut Worker<'_>,
+    shared: &Shared,
+    file: &FileCtx,
+    entry: Spanned<RawRelation>,
+) -> PendingRelation {
+    let raw = entry.get_ref();
+    let rel_type = raw
+        .rel_type
+        .as_ref()
+        .and_then(|t| t.get_ref().parse::<RelationType>().ok());
+    let end_ok =
+        |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.get_ref().trim().is_empty());
+    let clean = end_ok(&raw.from) && end_ok(&raw.to) && sources_are_clean(&raw.source);
+    let Some(rel_type) = rel_type.filter(|_| clean) else {
+        return PendingRelation::Raw(Box::new(entry));
+    };
+    let at = entry.span().start;
+    let raw = entry.into_inner();
+    let (Some(from), Some(to)) = (raw.from, raw.to) else {
+        unreachable!("a clean relation has both ends");
+    };
+    let sources = raw
+        .source
+        .into_iter()
+        .map(|s| prepare_source(worker, shared, file, s))
+        .collect();
+    PendingRelation::Checked(CheckedRelation {
+        rel_type,
+        from: shared.ids.intern(from.get_ref()),
+        to: shared.ids.intern(to.get_ref()),
+        line: file.line_of(at) as u32,
+        from_line: file.line_of(from.span().start) as u32,
+        to_line: file.line_of(to.span().start) as u32,
+        role: raw.role.map(|role| worker.checker.intern(role.trim())),
+        note: raw.note.map(String::into_boxed_str),
+        sources,
     })
+}
+
+/// The documents, by number, and their keys.
+struct Docs<'a> {
+    by_number: &'a [Option<DocumentEntry>],
+    keys: &'a [Arc<str>],
+}
+
+/// Pending sources, their documents looked up (as [`check_sources`] does,
+/// in the same order).
+fn resolve_sources(
+    checker: &mut Checker<'_>,
+    file: &FileCtx,
+    docs: &Docs<'_>,
+    pending: impl IntoIterator<Item = PendingSource>,
+) -> Vec<Source> {
+    let pending = pending.into_iter();
+    let mut out = Vec::with_capacity(pending.size_hint().0);
+    for source in pending {
+        let Some((document, text)) = &docs.by_number[source.doc as usize] else {
+            let message = format!(
+                "unknown document `{}`: declare it in a [[document]] with that key",
+                docs.keys[source.doc as usize]
+            );
+            checker
+                .problems
+                .push(file.problem_at_line(source.doc_line, message));
+            continue;
+        };
+        if let Some(text) = text {
+            if !quote_is_in(&source.quote, text) {
+                let message = format!(
+                    "quote not found in `{}`: \"{}\"",
+                    document.text_file.as_deref().unwrap_or(&document.key),
+                    source.quote
+                );
+                checker
+                    .problems
+                    .push(file.problem_at_line(source.quote_line, message));
+            }
+        }
+        out.push(Source {
+            document: document.clone(),
+            section: source.section,
+            quote: source.quote,
+        });
+    }
+    out
+}
+
+/// Entity ids by number: where each was declared, and its text.
+struct Ends<'a> {
+    declared: &'a [Option<Declared>],
+    texts: &'a [Arc<str>],
+}
+
+impl Ends<'_> {
+    /// The declared entity numbered `id` (as [`check_relation`] finds it).
+    fn get(
+        &self,
+        checker: &mut Checker<'_>,
+        file: &FileCtx,
+        field: &str,
+        id: u32,
+        line: u32,
+    ) -> Option<(EntityId, EntityKind, u32)> {
+        if let Some(first) = &self.declared[id as usize] {
+            // Declared, but with problems of its own, reported there.
+            let (kind, position) = first.entity?;
+            return Some((first.id.clone(), kind, position));
+        }
+        let message = match EntityId::parse(&self.texts[id as usize]) {
+            Err(err) => err.to_string(),
+            Ok(id) => format!("unknown reference `{field} = \"{id}\"`: no entity has this id"),
+        };
+        checker.problems.push(file.problem_at_line(line, message));
+        None
+    }
+}
+
+/// Finishes checking a relation converted while parsing, with the problems
+/// [`check_relation`] would find, in the same order; with its key.
+fn check_prepared_relation(
+    checker: &mut Checker<'_>,
+    file: &FileCtx,
+    ends: &Ends<'_>,
+    docs: &Docs<'_>,
+    relation: CheckedRelation,
+) -> Option<(Relation, RelationKey)> {
+    let rel_type = relation.rel_type;
+    let from = ends.get(checker, file, "from", relation.from, relation.from_line);
+    let to = ends.get(checker, file, "to", relation.to, relation.to_line);
+    let sources = resolve_sources(checker, file, docs, relation.sources);
+    let ((from, from_kind, _), (to, to_kind, _)) = (from?, to?);
+    if from == to {
+        let message = format!("{rel_type} from `{from}` to `{to}` links an entity to itself");
+        checker
+            .problems
+            .push(file.problem_at_line(relation.to_line, message));
+        return None;
+    }
+    if !rel_type.allows(from_kind, to_kind) {
+        let message = format!(
+            "{rel_type} cannot go from a {} to a {}: it links {}",
+            from_kind.prefix(),
+            to_kind.prefix(),
+            rel_type.rule()
+        );
+        checker
+            .problems
+            .push(file.problem_at_line(relation.line, message));
+        return None;
+    }
+    let checked = Relation {
+        rel_type,
+        from,
+        to,
+        role: relation.role,
+        note: relation.note,
+        sources: sources.into_boxed_slice(),
+    };
+    let key = RelationKey {
+        rel_type,
+        from: relation.from,
+        to: relation.to,
+        line: relation.line,
+        ordinal: 0,
+    };
+    Some((checked, key))
 }
 
 fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawDocument>) {
@@ -491,10 +1137,10 @@ fn span<T>(field: &Option<Spanned<T>>) -> Option<usize> {
 
 /// A checked relation, and its key for duplicate detection: the type and
 /// the positions of its ends in the entity list.
-fn check_relation(
+fn check_relation<'d>(
     checker: &mut Checker<'_>,
     file: &FileCtx,
-    declared: &FastMap<EntityId, Declared>,
+    declared: &dyn Fn(&str) -> Option<&'d Declared>,
     entry: Spanned<RawRelation>,
 ) -> Option<(Relation, (RelationType, u32, u32))> {
     let at = entry.span().start;
@@ -504,10 +1150,10 @@ fn check_relation(
         let value = required_str(checker, file, at, "relation", field, value.as_ref())?;
         let text = value.get_ref().as_str();
         // A declared id is well formed: share its text.
-        if let Some((id, first)) = declared.get_key_value(text) {
+        if let Some(first) = declared(text) {
             // Declared, but with problems of its own, reported there.
             let (kind, position) = first.entity?;
-            return Some((id.clone(), kind, position, value.span().start));
+            return Some((first.id.clone(), kind, position, value.span().start));
         }
         match EntityId::parse(text) {
             Err(err) => checker.report(file, value.span().start, err.to_string()),

@@ -5,6 +5,7 @@
 //! [`RawFile`]; its text is dropped as soon as it is parsed, keeping only
 //! the line starts for `FILE:LINE` messages.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -18,6 +19,22 @@ use super::{LoadError, Problem};
 pub(super) struct FileCtx {
     pub path: PathBuf,
     line_starts: Vec<u32>,
+}
+
+impl FileCtx {
+    /// Forgets where lines start, once every line has been computed.
+    pub fn forget_lines(&mut self) {
+        self.line_starts = Vec::new();
+    }
+
+    /// A problem at a known line.
+    pub fn problem_at_line(&self, line: u32, message: impl Into<String>) -> Problem {
+        Problem {
+            file: self.path.clone(),
+            line: line as usize,
+            message: message.into(),
+        }
+    }
 }
 
 impl FileCtx {
@@ -47,21 +64,36 @@ pub(super) struct ParsedFile {
     pub problems: Vec<Problem>,
 }
 
-/// Reads and parses `paths` on every core, in path order in the result.
-/// The first file that cannot be read (in path order) is the error.
-pub(super) fn parse_all(paths: &[PathBuf]) -> Result<Vec<ParsedFile>, LoadError> {
+/// Reads and parses `paths` on every core, each file handed to `convert`
+/// (with its thread's `state`) as soon as it is parsed, so that only the
+/// converted files are kept. The results are in path order; the first file
+/// that cannot be read (in path order) is the error.
+pub(super) fn parse_all<S, T: Send>(
+    paths: &[PathBuf],
+    state: impl Fn() -> S + Sync,
+    convert: impl Fn(&mut S, ParsedFile) -> T + Sync,
+) -> Result<Vec<T>, LoadError> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, paths.len().max(1));
     let next = AtomicUsize::new(0);
     let parse_some = || {
+        let mut state = state();
+        // One buffer per thread for the files' text, reused (a fresh one
+        // per file costs the kernel a page fault per 4 KiB).
+        let mut text = String::new();
         let mut out = Vec::new();
-        while let Some(path) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
-            out.push(parse_file(path));
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = paths.get(index) else {
+                break;
+            };
+            let converted = parse_file(path, &mut text).map(|parsed| convert(&mut state, parsed));
+            out.push((index, converted));
         }
         out
     };
-    let mut results: Vec<Result<ParsedFile, (PathBuf, LoadError)>> = if workers == 1 {
+    let mut results: Vec<(usize, Result<T, LoadError>)> = if workers == 1 {
         parse_some()
     } else {
         std::thread::scope(|s| {
@@ -72,26 +104,21 @@ pub(super) fn parse_all(paths: &[PathBuf]) -> Result<Vec<ParsedFile>, LoadError>
                 .collect()
         })
     };
-    let path_of = |r: &Result<ParsedFile, (PathBuf, LoadError)>| match r {
-        Ok(p) => p.file.path.clone(),
-        Err((path, _)) => path.clone(),
-    };
-    results.sort_by_key(path_of);
-    results
-        .into_iter()
-        .map(|r| r.map_err(|(_, err)| err))
-        .collect()
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
-fn parse_file(path: &Path) -> Result<ParsedFile, (PathBuf, LoadError)> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        let err = LoadError::Io {
+/// Reads and parses the file at `path`, its text read into `text`.
+fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
+    text.clear();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_string(text))
+        .map_err(|source| LoadError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        (path.to_path_buf(), err)
-    })?;
-    let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        })?;
+    let text = text.as_str();
+    let newlines = text.match_indices('\n');
     let line_starts = std::iter::once(0)
         .chain(newlines.map(|(i, _)| i as u32 + 1))
         .collect();
@@ -100,7 +127,7 @@ fn parse_file(path: &Path) -> Result<ParsedFile, (PathBuf, LoadError)> {
         line_starts,
     };
     let mut problems = Vec::new();
-    let parsed = DeTable::parse(&text).and_then(|root| {
+    let parsed = DeTable::parse(text).and_then(|root| {
         unknown_keys(&file, root.get_ref(), &mut problems);
         RawFile::deserialize(toml::de::Deserializer::from(root))
     });
@@ -150,13 +177,25 @@ fn unknown_keys(file: &FileCtx, root: &DeTable<'_>, problems: &mut Vec<Problem>)
             _ => continue,
         };
         for entry in entries.iter().filter_map(|e| e.get_ref().as_table()) {
-            unknown_in(file, entry, &format!("this [[{table}]]"), known, problems);
+            unknown_in(
+                file,
+                entry,
+                &|| format!("this [[{table}]]"),
+                known,
+                problems,
+            );
             let sources = entry.get("source").map(|s| s.get_ref());
             let Some(DeValue::Array(sources)) = sources else {
                 continue;
             };
             for source in sources.iter().filter_map(|s| s.get_ref().as_table()) {
-                unknown_in(file, source, "this source", SOURCE_KEYS, problems);
+                unknown_in(
+                    file,
+                    source,
+                    &|| "this source".into(),
+                    SOURCE_KEYS,
+                    problems,
+                );
             }
         }
     }
@@ -165,7 +204,7 @@ fn unknown_keys(file: &FileCtx, root: &DeTable<'_>, problems: &mut Vec<Problem>)
 fn unknown_in(
     file: &FileCtx,
     table: &DeTable<'_>,
-    what: &str,
+    what: &dyn Fn() -> String,
     known: &[&str],
     problems: &mut Vec<Problem>,
 ) {
@@ -173,7 +212,8 @@ fn unknown_in(
         let name = key.get_ref().as_ref();
         if !known.contains(&name) {
             let message = format!(
-                "unknown field `{name}` in {what}{}: expected one of {}",
+                "unknown field `{name}` in {}{}: expected one of {}",
+                what(),
                 suggest(name, known),
                 known.join(", ")
             );
