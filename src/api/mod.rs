@@ -24,7 +24,7 @@ pub use query::{Query, MAX_PATH_DEPTH};
 
 /// The civgraph schema: async-graphql's, with civgraph's limits checked
 /// before it runs and spec nulls put where fields failed after
-/// ([`guard`]). Cloning it is cheap (it is shared).
+/// (the `guard` module). Cloning it is cheap (it is shared).
 #[derive(Clone)]
 pub struct CivSchema {
     inner: Schema<Query, EmptyMutation, EmptySubscription>,

@@ -38,7 +38,7 @@ use crate::reload::{ReloadStatus, Reloader};
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// The response header that says an export was cut at the neighbourhood
-/// budget ([`export::EXPORT_BUDGET`] entities).
+/// budget ([`crate::export::EXPORT_BUDGET`] entities).
 pub const TRUNCATED_HEADER: &str = "x-civgraph-truncated";
 
 /// Every route, as the 404 answer lists them.

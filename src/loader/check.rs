@@ -975,6 +975,13 @@ fn check_sources(
     out
 }
 
+/// Checks an entity that [`prepare_entity`] could not take as clean.
+///
+/// A record is only checked here when its own fields fail the clean test of
+/// `prepare_entity` (or `source_is_clean`): a new check of an entity's own
+/// fields must be added to that test as well, or a record that breaks only
+/// the new rule would be taken as clean. Every such rule has a fixture in
+/// `tests/fixtures/invalid/`, which catches a rule added here alone.
 fn check_entity(
     checker: &mut Checker<'_>,
     file: &FileCtx,
@@ -1137,6 +1144,9 @@ fn span<T>(field: &Option<Spanned<T>>) -> Option<usize> {
 
 /// A checked relation, and its key for duplicate detection: the type and
 /// the positions of its ends in the entity list.
+///
+/// As with [`check_entity`]: a new rule on a relation's own fields must be
+/// added to the clean test of [`prepare_relation`] too.
 fn check_relation<'d>(
     checker: &mut Checker<'_>,
     file: &FileCtx,
