@@ -377,6 +377,27 @@ fn toml_syntax_error() {
 }
 
 #[test]
+fn text_that_is_not_utf8_is_reported_at_its_line() {
+    // A Latin-1 "ü" (one byte, 0xFC) in a name on line 4; the other file is fine.
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = fixture("toml-syntax-error");
+    fs::copy(
+        fixture.join("documents.toml"),
+        dir.path().join("documents.toml"),
+    )
+    .unwrap();
+    let mut people =
+        b"[[person]]\nid = \"person:zoe-muller\"\n# Z\xc3\xbc is fine\nname = \"Zoe M".to_vec();
+    people.extend_from_slice(b"\xfcller\"\n");
+    fs::write(dir.path().join("people.toml"), people).unwrap();
+    assert_problems_in(
+        dir.path(),
+        &LoadOptions::default(),
+        &[("people.toml", 4, &["not UTF-8", "byte 63"])],
+    );
+}
+
+#[test]
 fn empty_data_folder() {
     let dir = tempfile::tempdir().unwrap();
     // Only `*.toml` files count, in sub-folders too.

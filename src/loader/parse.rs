@@ -110,21 +110,44 @@ pub(super) fn parse_all<S, T: Send>(
 
 /// Reads and parses the file at `path`, its text read into `text`.
 fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
-    text.clear();
+    // Read as bytes into the reused buffer, so that text that is not UTF-8
+    // is reported at its line like any other problem.
+    let mut bytes = std::mem::take(text).into_bytes();
+    bytes.clear();
     std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_string(text))
+        .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|source| LoadError::Io {
             path: path.to_path_buf(),
             source,
         })?;
+    let line_starts = |b: &[u8]| {
+        std::iter::once(0)
+            .chain(newline_offsets(b).map(|i| i as u32 + 1))
+            .collect()
+    };
+    match String::from_utf8(bytes) {
+        Ok(read) => *text = read,
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let file = FileCtx {
+                path: path.to_path_buf(),
+                line_starts: line_starts(err.as_bytes()),
+            };
+            let problem = file.problem(
+                valid,
+                format!("the file is not UTF-8 text (byte {valid} is not): save it as UTF-8"),
+            );
+            return Ok(ParsedFile {
+                file,
+                raw: None,
+                problems: vec![problem],
+            });
+        }
+    }
     let text = text.as_str();
-    let newlines = text.match_indices('\n');
-    let line_starts = std::iter::once(0)
-        .chain(newlines.map(|(i, _)| i as u32 + 1))
-        .collect();
     let file = FileCtx {
         path: path.to_path_buf(),
-        line_starts,
+        line_starts: line_starts(text.as_bytes()),
     };
     let mut problems = Vec::new();
     let parsed = DeTable::parse(text).and_then(|root| {
@@ -151,6 +174,15 @@ fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
         raw,
         problems,
     })
+}
+
+/// The offsets of the newlines in `bytes`.
+fn newline_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
 }
 
 /// Reports every key serde ignores: unknown tables, and unknown fields of
