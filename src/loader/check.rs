@@ -812,23 +812,12 @@ fn check_prepared_relation(
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
     let sources = resolve_sources(checker, file, docs, relation.sources);
     let ((from, from_kind, _), (to, to_kind, _)) = (from?, to?);
-    if from == to {
-        let message = format!("{rel_type} from `{from}` to `{to}` links an entity to itself");
-        checker
-            .problems
-            .push(file.problem_at_line(relation.to_line, message));
-        return None;
-    }
-    if !rel_type.allows(from_kind, to_kind) {
-        let message = format!(
-            "{rel_type} cannot go from a {} to a {}: it links {}",
-            from_kind.prefix(),
-            to_kind.prefix(),
-            rel_type.rule()
-        );
-        checker
-            .problems
-            .push(file.problem_at_line(relation.line, message));
+    if let Some((at, message)) = shape_problem(rel_type, (&from, from_kind), (&to, to_kind)) {
+        let line = match at {
+            ShapeAt::To => relation.to_line,
+            ShapeAt::Relation => relation.line,
+        };
+        checker.problems.push(file.problem_at_line(line, message));
         return None;
     }
     let checked = Relation {
@@ -1142,6 +1131,37 @@ fn span<T>(field: &Option<Spanned<T>>) -> Option<usize> {
     field.as_ref().map(|f| f.span().start)
 }
 
+/// Where a relation's shape problem is reported.
+enum ShapeAt {
+    /// At its `to` field.
+    To,
+    /// At the relation itself.
+    Relation,
+}
+
+/// What is wrong with a relation between two existing entities, if
+/// anything: an entity linked to itself, or kinds its type does not link.
+fn shape_problem(
+    rel_type: RelationType,
+    (from, from_kind): (&EntityId, EntityKind),
+    (to, to_kind): (&EntityId, EntityKind),
+) -> Option<(ShapeAt, String)> {
+    if from == to {
+        let message = format!("{rel_type} from `{from}` to `{to}` links an entity to itself");
+        return Some((ShapeAt::To, message));
+    }
+    if !rel_type.allows(from_kind, to_kind) {
+        let message = format!(
+            "{rel_type} cannot go from a {} to a {}: it links {}",
+            from_kind.prefix(),
+            to_kind.prefix(),
+            rel_type.rule()
+        );
+        return Some((ShapeAt::Relation, message));
+    }
+    None
+}
+
 /// A checked relation, and its key for duplicate detection: the type and
 /// the positions of its ends in the entity list.
 ///
@@ -1184,19 +1204,12 @@ fn check_relation<'d>(
     let sources = check_sources(checker, file, at, &what, std::mem::take(&mut raw.source));
     let (rel_type, (from, from_kind, from_pos, _), (to, to_kind, to_pos, to_at)) =
         (rel_type?, from?, to?);
-    if from == to {
-        let message = format!("{rel_type} from `{from}` to `{to}` links an entity to itself");
-        checker.report(file, to_at, message);
-        return None;
-    }
-    if !rel_type.allows(from_kind, to_kind) {
-        let message = format!(
-            "{rel_type} cannot go from a {} to a {}: it links {}",
-            from_kind.prefix(),
-            to_kind.prefix(),
-            rel_type.rule()
-        );
-        checker.report(file, at, message);
+    if let Some((shape_at, message)) = shape_problem(rel_type, (&from, from_kind), (&to, to_kind)) {
+        let offset = match shape_at {
+            ShapeAt::To => to_at,
+            ShapeAt::Relation => at,
+        };
+        checker.report(file, offset, message);
         return None;
     }
     let relation = Relation {
