@@ -397,6 +397,62 @@ fn text_that_is_not_utf8_is_reported_at_its_line() {
     );
 }
 
+/// A copy of the small fixture, to add mistakes to.
+fn copy_of_small_fixture() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&crate_root().join("tests/fixtures/small"), dir.path());
+    dir
+}
+
+#[test]
+fn an_entity_linked_to_itself_is_reported_at_its_to() {
+    // The first relation has no other problem; the second also has a blank
+    // quote (so both ways through the checks are taken).
+    let dir = copy_of_small_fixture();
+    let text = r#"[[relation]]
+type = "PART_OF"
+from = "group:smart-cities"
+to = "group:smart-cities"
+  [[relation.source]]
+  doc = "fixture"
+  quote = "the Bureau of Urban Data of the ASU"
+
+[[relation]]
+type = "PART_OF"
+from = "organisation:acme"
+to = "organisation:acme"
+  [[relation.source]]
+  doc = "fixture"
+  quote = " "
+"#;
+    fs::write(dir.path().join("relations/loops.toml"), text).unwrap();
+    assert_problems_in(
+        dir.path(),
+        &LoadOptions::default(),
+        &[
+            (
+                "relations/loops.toml",
+                4,
+                &["PART_OF", "links an entity to itself"],
+            ),
+            ("relations/loops.toml", 12, &["links an entity to itself"]),
+            ("relations/loops.toml", 15, &["quote"]),
+        ],
+    );
+}
+
 #[test]
 fn empty_data_folder() {
     let dir = tempfile::tempdir().unwrap();
