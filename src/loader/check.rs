@@ -14,7 +14,7 @@ use foldhash::HashMap as FastMap;
 use std::hash::BuildHasher;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use toml::Spanned;
@@ -435,77 +435,59 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         .iter_mut()
         .map(|f| Mutex::new(std::mem::take(&mut f.relations)))
         .collect();
-    let next = AtomicUsize::new(0);
-    let check_some = || {
-        let mut checker = Checker {
-            problems: Vec::new(),
-            documents: checker.documents.clone(),
-            options,
-            strings: Default::default(),
-        };
-        let mut out = Vec::new();
-        loop {
-            let file_index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = pending.get(file_index) else {
-                break;
-            };
-            let list = std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
-            let ctx = &files[file_index].file;
-            let mut checked_file = CheckedRelations {
-                relations: Vec::with_capacity(list.len()),
-                keys: Vec::with_capacity(list.len()),
-                problems: Vec::new(),
-            };
-            for (ordinal, pending) in list.into_iter().enumerate() {
-                let ordinal = ordinal as u32;
-                let checked = match pending {
-                    PendingRelation::Checked(relation) => {
-                        check_prepared_relation(&mut checker, ctx, &ends, &docs, relation)
-                    }
-                    PendingRelation::Raw(entry) => {
-                        let line = ctx.line_of(entry.span().start) as u32;
-                        let checked = check_relation(&mut checker, ctx, &by_text, *entry);
-                        checked.map(|(relation, (rel_type, _, _))| {
-                            // Both ends are declared, hence numbered.
-                            let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
-                            let key = RelationKey {
-                                rel_type,
-                                from: number(&relation.from),
-                                to: number(&relation.to),
-                                line,
-                                ordinal: 0,
-                            };
-                            (relation, key)
-                        })
-                    }
-                };
-                let found = checker.problems.drain(..).map(|p| (ordinal, p));
-                checked_file.problems.extend(found);
-                if let Some((relation, key)) = checked {
-                    checked_file.relations.push(relation);
-                    checked_file.keys.push(RelationKey { ordinal, ..key });
-                }
-            }
-            out.push((file_index, checked_file));
-        }
-        out
+    let new_checker = || Checker {
+        problems: Vec::new(),
+        documents: checker.documents.clone(),
+        options,
+        strings: Default::default(),
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, files.len().max(1));
-    let mut checked: Vec<(usize, CheckedRelations)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers).map(|_| s.spawn(check_some)).collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    checked.sort_unstable_by_key(|(file_index, _)| *file_index);
+    let check_file = |checker: &mut Checker<'_>, file_index: usize| {
+        let slot = &pending[file_index];
+        let list = std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
+        let ctx = &files[file_index].file;
+        let mut checked_file = CheckedRelations {
+            relations: Vec::with_capacity(list.len()),
+            keys: Vec::with_capacity(list.len()),
+            problems: Vec::new(),
+        };
+        for (ordinal, pending) in list.into_iter().enumerate() {
+            let ordinal = ordinal as u32;
+            let checked = match pending {
+                PendingRelation::Checked(relation) => {
+                    check_prepared_relation(checker, ctx, &ends, &docs, relation)
+                }
+                PendingRelation::Raw(entry) => {
+                    let line = ctx.line_of(entry.span().start) as u32;
+                    let checked = check_relation(checker, ctx, &by_text, *entry);
+                    checked.map(|(relation, (rel_type, _, _))| {
+                        // Both ends are declared, hence numbered.
+                        let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
+                        let key = RelationKey {
+                            rel_type,
+                            from: number(&relation.from),
+                            to: number(&relation.to),
+                            line,
+                            ordinal: 0,
+                        };
+                        (relation, key)
+                    })
+                }
+            };
+            let found = checker.problems.drain(..).map(|p| (ordinal, p));
+            checked_file.problems.extend(found);
+            if let Some((relation, key)) = checked {
+                checked_file.relations.push(relation);
+                checked_file.keys.push(RelationKey { ordinal, ..key });
+            }
+        }
+        checked_file
+    };
+    let checked = super::on_all_cores(pending.len(), new_checker, check_file);
     drop(pending);
 
     let mut relations: Vec<Relation> = Vec::with_capacity(total);
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
-    for (file_index, checked_file) in checked {
+    for (file_index, checked_file) in checked.into_iter().enumerate() {
         relations.extend(checked_file.relations);
         relation_keys.push((file_index, checked_file.keys, checked_file.problems));
     }

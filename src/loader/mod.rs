@@ -100,6 +100,45 @@ pub fn load_dir_with(dir: &Path, options: &LoadOptions) -> Result<Graph, LoadErr
     check::build(&files, options)
 }
 
+/// `work(state, i)` for every `i` in `0..n`, on every core: each thread
+/// takes the next index in turn and keeps one `state` (from `state()`) for
+/// all the indices it takes. The results are in index order.
+fn on_all_cores<S, T: Send>(
+    n: usize,
+    state: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, usize) -> T + Sync,
+) -> Vec<T> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |c| c.get())
+        .clamp(1, n.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let run = || {
+        let mut state = state();
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            out.push((i, work(&mut state, i)));
+        }
+        out
+    };
+    let mut results: Vec<(usize, T)> = if workers == 1 {
+        run()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers).map(|_| s.spawn(run)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Every `*.toml` file below `dir`, in path order.
 fn data_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();

@@ -7,7 +7,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
@@ -73,39 +72,15 @@ pub(super) fn parse_all<S, T: Send>(
     state: impl Fn() -> S + Sync,
     convert: impl Fn(&mut S, ParsedFile) -> T + Sync,
 ) -> Result<Vec<T>, LoadError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, paths.len().max(1));
-    let next = AtomicUsize::new(0);
-    let parse_some = || {
-        let mut state = state();
-        // One buffer per thread for the files' text, reused (a fresh one
-        // per file costs the kernel a page fault per 4 KiB).
-        let mut text = String::new();
-        let mut out = Vec::new();
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(path) = paths.get(index) else {
-                break;
-            };
-            let converted = parse_file(path, &mut text).map(|parsed| convert(&mut state, parsed));
-            out.push((index, converted));
-        }
-        out
-    };
-    let mut results: Vec<(usize, Result<T, LoadError>)> = if workers == 1 {
-        parse_some()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers).map(|_| s.spawn(parse_some)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    results.sort_unstable_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, r)| r).collect()
+    // One buffer per thread for the files' text, reused (a fresh one per
+    // file costs the kernel a page fault per 4 KiB).
+    super::on_all_cores(
+        paths.len(),
+        || (state(), String::new()),
+        |(state, text), i| parse_file(&paths[i], text).map(|parsed| convert(state, parsed)),
+    )
+    .into_iter()
+    .collect()
 }
 
 /// Reads and parses the file at `path`, its text read into `text`.
