@@ -2,6 +2,8 @@
 //! process with `tower::ServiceExt::oneshot` (no TCP port), serving the
 //! small fixture graph in `tests/fixtures/small`.
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -956,11 +958,7 @@ async fn cache_lookups(state: &AppState, result: &str) -> u64 {
     )
     .await;
     let prefix = format!("civgraph_response_cache_lookups_total{{result=\"{result}\"}} ");
-    reply
-        .text()
-        .lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .map_or(0, |v| v.trim().parse().expect("a counter value"))
+    common::metric(&reply.text(), &prefix)
 }
 
 fn state_with(config: HttpConfig) -> AppState {

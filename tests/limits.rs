@@ -9,6 +9,8 @@
 //! types): never a 5xx, never a hang. Nothing here asserts on timing: the
 //! test run finishing is the proof that nothing stalls.
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -163,11 +165,7 @@ impl Server {
             .await;
         assert_eq!(reply.status, StatusCode::OK);
         let prefix = format!("civgraph_refusals_total{{limit=\"{limit}\"}} ");
-        reply
-            .text()
-            .lines()
-            .find_map(|l| l.strip_prefix(&prefix))
-            .map_or(0, |n| n.trim().parse().expect("a counter value"))
+        common::metric(&reply.text(), &prefix)
     }
 
     /// Asserts a request error (400, no `data`) with `code` and, when given,

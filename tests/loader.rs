@@ -4,6 +4,8 @@
 //! Each mistake has its own fixture folder in `tests/fixtures/invalid/`, named
 //! after it; the line numbers asserted here are those of the fixture files.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -399,21 +401,7 @@ fn text_that_is_not_utf8_is_reported_at_its_line() {
 
 /// A copy of the small fixture, to add mistakes to.
 fn copy_of_small_fixture() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        fs::create_dir_all(to).unwrap();
-        for entry in fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&crate_root().join("tests/fixtures/small"), dir.path());
-    dir
+    common::temp_copy(&crate_root().join("tests/fixtures/small"))
 }
 
 #[test]

@@ -4,6 +4,9 @@
 //! old snapshot finishes on it, `watch()` picks up a file change, and the
 //! binary reloads on SIGHUP.
 
+mod common;
+use common::metric;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,24 +33,7 @@ const RENAMED: &str = "Okan Geray (reloaded)";
 
 /// A copy of the bundled graph-data in a temporary folder.
 fn copy_of_graph_data() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data"),
-        dir.path(),
-    );
-    dir
+    common::temp_copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data"))
 }
 
 fn people(dir: &Path) -> PathBuf {
@@ -138,13 +124,6 @@ async fn okan_name(state: &AppState) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{body}"))
         .to_string()
-}
-
-/// The value of a metric line starting with `prefix` (0 if absent).
-fn metric(text: &str, prefix: &str) -> u64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(prefix))
-        .map_or(0, |v| v.trim().parse().unwrap())
 }
 
 /// `FILE:LINE: message`, the file one of the data folder's.

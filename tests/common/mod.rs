@@ -1,0 +1,31 @@
+//! Helpers shared by the test crates (each uses some of them).
+#![allow(dead_code)]
+
+use std::path::Path;
+
+/// A copy of the folder `from` (sub-folders included) in a temporary folder.
+pub fn temp_copy(from: &Path) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(from, dir.path());
+    dir
+}
+
+/// The value of the metric line of `/metrics` text that starts with
+/// `prefix` (the name, its labels and a space), 0 if there is none.
+pub fn metric(text: &str, prefix: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .map_or(0, |v| v.trim().parse().expect("a counter value"))
+}
