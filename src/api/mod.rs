@@ -100,11 +100,12 @@ fn limited(
     builder: async_graphql::SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
     limits: QueryLimits,
 ) -> CivSchema {
-    let facts = guard::SchemaFacts::from_sdl(&sdl());
+    // The cost limit is the guard's (async-graphql's own complexity
+    // visitor does not weigh fields reached through interfaces).
+    let inner = builder.limit_depth(limits.max_depth).finish();
+    let facts = guard::SchemaFacts::from_sdl(&inner.sdl());
     CivSchema {
-        // The cost limit is the guard's (async-graphql's own complexity
-        // visitor does not weigh fields reached through interfaces).
-        inner: builder.limit_depth(limits.max_depth).finish(),
+        inner,
         guard: Arc::new(guard::Guard::new(facts, limits)),
     }
 }
