@@ -26,7 +26,7 @@ pub(super) struct Key {
 impl Key {
     /// The key of `request`; `None` for a request the cache must not
     /// answer (one that carries protocol extensions).
-    pub(super) fn of(request: &async_graphql::Request) -> Option<Key> {
+    fn of(request: &async_graphql::Request) -> Option<Key> {
         if !request.extensions.is_empty() {
             return None;
         }
@@ -82,9 +82,10 @@ impl ResponseCache {
         ResponseCache { entries }
     }
 
-    /// Whether the cache is on.
-    pub fn enabled(&self) -> bool {
-        self.entries.is_some()
+    /// The key of `request`; `None` when the cache is off or must not
+    /// answer it.
+    pub(super) fn key(&self, request: &async_graphql::Request) -> Option<Key> {
+        self.entries.as_ref().and_then(|_| Key::of(request))
     }
 
     /// The body kept for `key` computed from `graph`, if any.

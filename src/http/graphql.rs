@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{cache, AppState, GRAPHQL_RESPONSE_JSON};
+use super::{AppState, GRAPHQL_RESPONSE_JSON};
 use crate::metrics::{CacheLabels, CacheResult, OperationLabels, Outcome, RequestLabels};
 
 /// The response media type a client accepts.
@@ -352,11 +352,7 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         return request_error(media, status, "GRAPHQL_VALIDATION_FAILED", &message);
     }
     let graph = state.graph.load_full();
-    let key = if state.responses.enabled() {
-        cache::Key::of(&request)
-    } else {
-        None
-    };
+    let key = state.responses.key(&request);
     if let Some(key) = &key {
         let found = state.responses.get(key, &graph);
         let result = if found.is_some() {
