@@ -4,6 +4,8 @@
 //! GraphQL error has a message (and a request error an `extensions.code`),
 //! a data problem reads `FILE:LINE: message` or `FILE: message`.
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -288,8 +290,8 @@ proptest! {
         let request = if get {
             let uri = format!(
                 "/graphql?query={}&variables={}",
-                encode(&doc),
-                encode(&vars.to_string())
+                common::url_encode(&doc),
+                common::url_encode(&vars.to_string())
             );
             Request::get(uri)
                 .header(header::ACCEPT, GRAPHQL_RESPONSE_JSON)
@@ -325,18 +327,6 @@ proptest! {
             }
         }
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------

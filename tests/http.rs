@@ -125,19 +125,6 @@ fn post_query(query: &str, accept: Option<&str>) -> Request<Body> {
     post(json!({ "query": query }).to_string(), accept)
 }
 
-/// Percent-encodes a query-string value.
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// GET of `uri` with an optional Accept header.
 fn get(uri: &str, accept: Option<&str>) -> Request<Body> {
     let mut builder = Request::get(uri);
@@ -149,7 +136,10 @@ fn get(uri: &str, accept: Option<&str>) -> Request<Body> {
 
 /// GET /graphql?query=...
 fn get_query(query: &str, accept: Option<&str>) -> Request<Body> {
-    get(&format!("/graphql?query={}", encode(query)), accept)
+    get(
+        &format!("/graphql?query={}", common::url_encode(query)),
+        accept,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -209,8 +199,8 @@ async fn get_with_a_query_string_works() {
 
     let uri = format!(
         "/graphql?query={}&variables={}",
-        encode("query ($id: ID!) { entity(id: $id) { name } }"),
-        encode(r#"{"id": "person:jose-garcia"}"#)
+        common::url_encode("query ($id: ID!) { entity(id: $id) { name } }"),
+        common::url_encode(r#"{"id": "person:jose-garcia"}"#)
     );
     let reply = send(get(&uri, Some(GRAPHQL_RESPONSE_JSON))).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -888,7 +878,7 @@ async fn a_named_mutation_over_get_is_405() {
     );
     let uri = format!(
         "/graphql?query={}&operationName=M",
-        encode("query Q { stats { entityCount } } mutation M { __typename }")
+        common::url_encode("query Q { stats { entityCount } } mutation M { __typename }")
     );
     let reply = send(get(&uri, None)).await;
     assert_eq!(
@@ -904,7 +894,7 @@ async fn a_named_mutation_over_get_is_405() {
 async fn get_honours_operation_name() {
     let uri = format!(
         "/graphql?query={}&operationName=R",
-        encode("query Q { stats { entityCount } } query R { stats { relationCount } }")
+        common::url_encode("query Q { stats { entityCount } } query R { stats { relationCount } }")
     );
     let reply = send(get(&uri, None)).await;
     assert_eq!(reply.status, StatusCode::OK);

@@ -310,7 +310,7 @@ async fn the_standard_introspection_query_passes_under_default_limits() {
         // The GET form GraphiQL can use works too.
         let uri = format!(
             "/graphql?query={}",
-            url_encode(query.trim_start_matches('\n'))
+            common::url_encode(query.trim_start_matches('\n'))
         );
         let reply = server
             .send(Request::get(uri).body(Body::empty()).unwrap())
@@ -321,18 +321,6 @@ async fn the_standard_introspection_query_passes_under_default_limits() {
     for limit in ["depth", "cost", "tokens", "aliases", "directives"] {
         assert_eq!(server.refusals(limit).await, 0, "{limit}");
     }
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------

@@ -29,3 +29,18 @@ pub fn metric(text: &str, prefix: &str) -> u64 {
         .find_map(|l| l.strip_prefix(prefix))
         .map_or(0, |v| v.trim().parse().expect("a counter value"))
 }
+
+/// Percent-encodes a query-string value (every byte but letters, digits
+/// and `-_.~`).
+pub fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
