@@ -6,6 +6,7 @@
 
 mod check;
 mod parse;
+mod plain;
 mod raw;
 
 use std::fmt;

@@ -124,12 +124,18 @@ fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
         path: path.to_path_buf(),
         line_starts: line_starts(text.as_bytes()),
     };
+    // Files in the plain shape (every file `generate` writes, and the
+    // bundled ones) are read without building toml's tree; any other file,
+    // and every file with a mistake, is read by toml in full.
+    if let Some(raw) = super::plain::read(text) {
+        return Ok(ParsedFile {
+            file,
+            raw: Some(raw),
+            problems: Vec::new(),
+        });
+    }
     let mut problems = Vec::new();
-    let parsed = DeTable::parse(text).and_then(|root| {
-        unknown_keys(&file, root.get_ref(), &mut problems);
-        RawFile::deserialize(toml::de::Deserializer::from(root))
-    });
-    let raw = match parsed {
+    let raw = match read_with_toml(&file, text, &mut problems) {
         Ok(raw) => Some(raw),
         Err(err) => {
             let offset = err.span().map_or(0, |s| s.start);
@@ -148,6 +154,19 @@ fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
         file,
         raw,
         problems,
+    })
+}
+
+/// The records of `text` as toml reads them, with the keys serde ignores
+/// added to `problems`.
+fn read_with_toml(
+    file: &FileCtx,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> Result<RawFile, toml::de::Error> {
+    DeTable::parse(text).and_then(|root| {
+        unknown_keys(file, root.get_ref(), problems);
+        RawFile::deserialize(toml::de::Deserializer::from(root))
     })
 }
 
@@ -238,4 +257,181 @@ fn suggest(word: &str, known: &[&str]) -> String {
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// toml's reading of `text` (`None` when it fails or names an unknown
+    /// key), printed with every span.
+    fn with_toml(text: &str) -> Option<String> {
+        let file = FileCtx {
+            path: PathBuf::from("test.toml"),
+            line_starts: vec![0],
+        };
+        let mut problems = Vec::new();
+        let raw = read_with_toml(&file, text, &mut problems).ok()?;
+        problems.is_empty().then(|| format!("{raw:?}"))
+    }
+
+    /// Asserts that the plain reader either declines `text` or reads exactly
+    /// what toml reads; returns whether it read it.
+    fn agrees(text: &str) -> bool {
+        let Some(plain) = super::super::plain::read(text) else {
+            return false;
+        };
+        assert_eq!(
+            Some(format!("{plain:?}")),
+            with_toml(text),
+            "the plain reader and toml differ on:\n{text}"
+        );
+        true
+    }
+
+    #[test]
+    fn the_bundled_and_generated_files_are_read_by_the_plain_reader_as_toml_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::generate::generate(400, 7, dir.path()).unwrap();
+        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data");
+        let mut files = super::super::data_files(&bundled).unwrap();
+        files.extend(super::super::data_files(dir.path()).unwrap());
+        assert!(files.len() > 10);
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                agrees(&text),
+                "{} is not read by the plain reader",
+                path.display()
+            );
+        }
+    }
+
+    /// Lines and pieces of lines, plain and otherwise.
+    const PIECES: &[&str] = &[
+        "[[person]]\n",
+        "[[ person ]]\n",
+        "[[person.source]]\n",
+        "[[ person . source ]]\n",
+        "[[relation]]\n",
+        "[[relation.source]]\n",
+        "[[document]]\n",
+        "[[document.source]]\n",
+        "[[group]]\n",
+        "[[event]] # c\n",
+        "[person]\n",
+        "[[persons]]\n",
+        "[[person.sources]]\n",
+        "[[\"person\"]]\n",
+        "[ [person]]\n",
+        "[[person] ]\n",
+        "[[person]]",
+        "[[group.source]]",
+        "id = \"person:a\"\n",
+        "id = 'person:b'\n",
+        "name = \"Ana \\u00e9 \\\"q\\\"\"\n",
+        "name = \"bad \\q\"\n",
+        "name = \"\"\"\nmulti \\\n  line\"\"\"\n",
+        "name = '''lit'''\n",
+        "aliases = [\"x\", 'y',]\n",
+        "aliases = [\n  \"x\", # c\n  \"y\"\n]\n",
+        "aliases = []\n",
+        "aliases = [1]\n",
+        "aliases = \"x\"\n",
+        "aliases = [\"x\" \"y\"]\n",
+        "aliases = [,]\n",
+        "number = 7\n",
+        "number = 07\n",
+        "number = +7\n",
+        "number = 1_000\n",
+        "number = 4294967296\n",
+        "number = -1\n",
+        "number = \"7\"\n",
+        "number = 0\n",
+        "number = 1.5\n",
+        "number = 0x1F\n",
+        "date = 2025-10-31\n",
+        "date = \"2025-10-31\"\n",
+        "type = \"LEADS\"\n",
+        "from = \"person:a\"\n",
+        "to = \"group:b\"\n",
+        "role = \"Chair\"\n",
+        "quote = \"q\"\n",
+        "doc = \"d\"\n",
+        "section = \"s\"\n",
+        "key = \"d\"\n",
+        "title = \"T\"\n",
+        "note = \"n\"\n",
+        "category = \"un-entity\"\n",
+        "url = \"https://x\"\n",
+        "unknown = \"u\"\n",
+        "source = []\n",
+        "id.x = \"a\"\n",
+        "name = { a = 1 }\n",
+        "flag = true\n",
+        "name = \"unterminated\n",
+        "x\n",
+        "= \"a\"\n",
+        "\n",
+        "# comment\n",
+        "   \t\n",
+        "# bad \u{7} comment\n",
+        "\r\n",
+        "\r",
+        "name = \"a\"\r\n",
+        "name = \"a\" \"b\"\n",
+        "\u{feff}",
+        "name=\"tight\"\n",
+        "name = \"a\"",
+        "  name = \"ind\"  # after\n",
+        "\"id\" = \"q\"\n",
+        "name = \"tab\there\"\n",
+        "name = \"ctl\u{1}\"\n",
+        "text_file = \"t.txt\"\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn the_plain_reader_declines_or_reads_as_toml_reads(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..24)
+        ) {
+            let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+            agrees(&text);
+        }
+
+        #[test]
+        fn mangled_plain_files_are_declined_or_read_as_toml_reads(
+            picks in proptest::collection::vec(0..8usize, 1..10),
+            at in any::<prop::sample::Index>(),
+            junk in "[\\[\\]=.,'\"#\\\\ \nA-Za-z0-9é\t]{0,3}",
+            cut in 0..3usize,
+        ) {
+            const PLAIN: &[&str] = &[
+                "[[person]]\nid = \"person:a\"\nname = \"A\"\n",
+                "  [[person.source]]\n  doc = \"d\"\n  quote = \"q\"\n",
+                "[[relation]]\ntype = \"LEADS\"\nfrom = \"person:a\"\nto = \"group:b\"\n",
+                "  [[relation.source]]\n  doc = \"d\"\n  section = \"s\"\n  quote = \"q\"\n",
+                "[[group]]\nid = \"group:b\"\nnumber = 3\naliases = [\"B\", \"Bee\"]\n",
+                "[[document]]\nkey = \"d\"\ntitle = \"T\"\ndate = \"2025-10-31\"\n",
+                "# a comment\n\n",
+                "[[event]]\nid = \"event:e\"\ndate = \"2025-10-31\" # when\n",
+            ];
+            let mut text: String = picks.iter().map(|&i| PLAIN[i]).collect();
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            let mut end = i;
+            for _ in 0..cut {
+                if let Some(c) = text[end..].chars().next() {
+                    end += c.len_utf8();
+                }
+            }
+            text.replace_range(i..end, &junk);
+            agrees(&text);
+        }
+    }
 }

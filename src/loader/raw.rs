@@ -68,7 +68,7 @@ pub struct RawFile {
 }
 
 /// A `[[document]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct RawDocument {
     pub key: Option<Spanned<String>>,
     pub title: Option<String>,
@@ -79,7 +79,7 @@ pub struct RawDocument {
 }
 
 /// A `[[<table>.source]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct RawSource {
     pub doc: Option<Spanned<String>>,
     pub section: Option<String>,
@@ -88,7 +88,7 @@ pub struct RawSource {
 
 /// An entity entry of any kind; the loader checks which of the kind-specific
 /// fields apply.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct RawEntity {
     pub id: Option<Spanned<String>>,
     pub name: Option<String>,
@@ -117,7 +117,7 @@ pub struct RawEntity {
 }
 
 /// A `[[relation]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct RawRelation {
     #[serde(rename = "type")]
     pub rel_type: Option<Spanned<String>>,
