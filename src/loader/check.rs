@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use toml::Spanned;
 
-use super::parse::{self, FileCtx, ParsedFile};
-use super::raw::{RawDocument, RawEntity, RawRelation, RawSource};
+use super::parse::{self, FileCtx};
+use super::raw::{RawDocument, RawEntity, RawRecord, RawRelation, RawSource};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::{Graph, GraphError};
 use crate::model::{
@@ -313,18 +313,23 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     };
     // Each file is converted by the thread that parsed it, as soon as it is
     // parsed: only the compact records are kept, not every file's entries.
-    let new_worker = || Worker {
-        checker: Checker {
-            problems: Vec::new(),
-            documents: HashMap::new(),
-            options,
-            strings: Default::default(),
+    let new_preparer = || Preparer {
+        worker: Worker {
+            checker: Checker {
+                problems: Vec::new(),
+                documents: HashMap::new(),
+                options,
+                strings: Default::default(),
+            },
+            doc_keys: FastMap::default(),
         },
-        doc_keys: FastMap::default(),
+        shared: &shared,
+        documents: Vec::new(),
+        entities: Default::default(),
+        relations: Vec::new(),
+        keep_lines: false,
     };
-    let mut files = parse::parse_all(paths, new_worker, |worker, parsed| {
-        prepare(worker, &shared, parsed)
-    })?;
+    let mut files = parse::parse_all(paths, new_preparer)?;
 
     let mut checker = Checker {
         problems: Vec::new(),
@@ -521,51 +526,65 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     Err(LoadError::Invalid(problems))
 }
 
-/// Converts what can be converted of a file on the thread that parsed it:
-/// every record with no problem of its own; the others are kept as written.
-fn prepare(worker: &mut Worker<'_>, shared: &Shared, parsed: ParsedFile) -> PreparedFile {
-    let ParsedFile {
-        mut file,
-        raw,
-        problems,
-    } = parsed;
-    let mut documents = Vec::new();
-    let mut entities = Vec::new();
-    let mut relations = Vec::new();
-    let mut keep_lines = false;
-    if let Some(mut raw) = raw {
-        documents = std::mem::take(&mut raw.document);
-        keep_lines |= !documents.is_empty();
-        let tables = [
-            (EntityKind::Organisation, &mut raw.organisation),
-            (EntityKind::Person, &mut raw.person),
-            (EntityKind::Group, &mut raw.group),
-            (EntityKind::Deliverable, &mut raw.deliverable),
-            (EntityKind::Event, &mut raw.event),
-        ];
-        for (kind, list) in tables {
-            for entry in std::mem::take(list) {
-                let pending = prepare_entity(worker, shared, &file, kind, entry);
-                keep_lines |= matches!(pending, PendingEntity::Raw { .. });
-                entities.push(pending);
+/// Converts what can be converted of each file on the thread that parses it,
+/// entry by entry: every entry with no problem of its own; the others are
+/// kept as written.
+struct Preparer<'a> {
+    worker: Worker<'a>,
+    shared: &'a Shared,
+    // The entries of the file being read.
+    documents: Vec<Spanned<RawDocument>>,
+    /// By kind (in [`EntityKind`]'s order), as written.
+    entities: [Vec<PendingEntity>; EntityKind::ALL.len()],
+    relations: Vec<PendingRelation>,
+    /// Whether an entry is kept as written (its lines are then needed).
+    keep_lines: bool,
+}
+
+impl parse::Prepare for Preparer<'_> {
+    type Prepared = PreparedFile;
+
+    fn record(&mut self, file: &FileCtx, record: RawRecord) {
+        let (worker, shared) = (&mut self.worker, self.shared);
+        match record {
+            RawRecord::Document(doc) => {
+                self.documents.push(doc);
+                self.keep_lines = true;
+            }
+            RawRecord::Entity(kind, entry) => {
+                let pending = prepare_entity(worker, shared, file, kind, entry);
+                self.keep_lines |= matches!(pending, PendingEntity::Raw { .. });
+                self.entities[kind as usize].push(pending);
+            }
+            RawRecord::Relation(entry) => {
+                let pending = prepare_relation(worker, shared, file, entry);
+                self.keep_lines |= matches!(pending, PendingRelation::Raw(_));
+                self.relations.push(pending);
             }
         }
-        relations.reserve_exact(raw.relation.len());
-        for entry in std::mem::take(&mut raw.relation) {
-            let pending = prepare_relation(worker, shared, &file, entry);
-            keep_lines |= matches!(pending, PendingRelation::Raw(_));
-            relations.push(pending);
+    }
+
+    fn discard(&mut self) {
+        self.documents.clear();
+        self.entities.iter_mut().for_each(Vec::clear);
+        self.relations.clear();
+        self.keep_lines = false;
+    }
+
+    fn finish(&mut self, mut file: FileCtx, problems: Vec<Problem>) -> PreparedFile {
+        if !std::mem::take(&mut self.keep_lines) {
+            file.forget_lines();
         }
-    }
-    if !keep_lines {
-        file.forget_lines();
-    }
-    PreparedFile {
-        file,
-        problems,
-        documents,
-        entities,
-        relations,
+        let entities = self.entities.iter_mut().flat_map(std::mem::take).collect();
+        let mut relations = std::mem::take(&mut self.relations);
+        relations.shrink_to_fit();
+        PreparedFile {
+            file,
+            problems,
+            documents: std::mem::take(&mut self.documents),
+            entities,
+            relations,
+        }
     }
 }
 

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use super::raw::{RawFile, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS, TABLES};
+use super::raw::{
+    RawFile, RawRecord, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS, TABLES,
+};
 use super::{LoadError, Problem};
 
 /// One data file: its path and where its lines start.
@@ -55,36 +57,48 @@ impl FileCtx {
     }
 }
 
-/// A file read and parsed: its records, or `None` when it does not parse
-/// (the reason is among `problems`).
-pub(super) struct ParsedFile {
-    pub file: FileCtx,
-    pub raw: Option<RawFile>,
-    pub problems: Vec<Problem>,
+/// What the parsing threads do with the files they read: take each entry as
+/// it is read, then the file itself.
+pub(super) trait Prepare {
+    type Prepared: Send;
+    /// An entry of `file`, the file being read.
+    fn record(&mut self, file: &FileCtx, record: RawRecord);
+    /// Forgets the entries taken from the file being read (it is read again,
+    /// by toml).
+    fn discard(&mut self);
+    /// The file whose entries were just taken, with the problems found while
+    /// parsing it (when it does not parse, it has no entries).
+    fn finish(&mut self, file: FileCtx, problems: Vec<Problem>) -> Self::Prepared;
 }
 
-/// Reads and parses `paths` on every core, each file handed to `convert`
-/// (with its thread's `state`) as soon as it is parsed, so that only the
-/// converted files are kept. The results are in path order; the first file
-/// that cannot be read (in path order) is the error.
-pub(super) fn parse_all<S, T: Send>(
+/// Reads and parses `paths` on every core, each thread handing what it reads
+/// to its own `state()`, so that only what that makes of each file is kept.
+/// The results are in path order; the first file that cannot be read (in
+/// path order) is the error.
+pub(super) fn parse_all<P: Prepare>(
     paths: &[PathBuf],
-    state: impl Fn() -> S + Sync,
-    convert: impl Fn(&mut S, ParsedFile) -> T + Sync,
-) -> Result<Vec<T>, LoadError> {
+    state: impl Fn() -> P + Sync,
+) -> Result<Vec<P::Prepared>, LoadError>
+where
+    P::Prepared: Send,
+{
     // One buffer per thread for the files' text, reused (a fresh one per
     // file costs the kernel a page fault per 4 KiB).
     super::on_all_cores(
         paths.len(),
         || (state(), String::new()),
-        |(state, text), i| parse_file(&paths[i], text).map(|parsed| convert(state, parsed)),
+        |(state, text), i| parse_file(&paths[i], text, state),
     )
     .into_iter()
     .collect()
 }
 
 /// Reads and parses the file at `path`, its text read into `text`.
-fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
+fn parse_file<P: Prepare>(
+    path: &Path,
+    text: &mut String,
+    prepare: &mut P,
+) -> Result<P::Prepared, LoadError> {
     // Read as bytes into the reused buffer, so that text that is not UTF-8
     // is reported at its line like any other problem.
     let mut bytes = std::mem::take(text).into_bytes();
@@ -112,11 +126,7 @@ fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
                 valid,
                 format!("the file is not UTF-8 text (byte {valid} is not): save it as UTF-8"),
             );
-            return Ok(ParsedFile {
-                file,
-                raw: None,
-                problems: vec![problem],
-            });
+            return Ok(prepare.finish(file, vec![problem]));
         }
     }
     let text = text.as_str();
@@ -127,16 +137,15 @@ fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
     // Files in the plain shape (every file `generate` writes, and the
     // bundled ones) are read without building toml's tree; any other file,
     // and every file with a mistake, is read by toml in full.
-    if let Some(raw) = super::plain::read(text) {
-        return Ok(ParsedFile {
-            file,
-            raw: Some(raw),
-            problems: Vec::new(),
-        });
+    if super::plain::read(text, &mut |record| prepare.record(&file, record)) {
+        return Ok(prepare.finish(file, Vec::new()));
     }
+    prepare.discard();
     let mut problems = Vec::new();
-    let raw = match read_with_toml(&file, text, &mut problems) {
-        Ok(raw) => Some(raw),
+    match read_with_toml(&file, text, &mut problems) {
+        Ok(raw) => raw
+            .into_records()
+            .for_each(|record| prepare.record(&file, record)),
         Err(err) => {
             let offset = err.span().map_or(0, |s| s.start);
             let mut message = err.message().trim().to_string();
@@ -147,14 +156,9 @@ fn parse_file(path: &Path, text: &mut String) -> Result<ParsedFile, LoadError> {
             }
             // The file's other problems wait until it parses.
             problems = vec![file.problem(offset, message)];
-            None
         }
-    };
-    Ok(ParsedFile {
-        file,
-        raw,
-        problems,
-    })
+    }
+    Ok(prepare.finish(file, problems))
 }
 
 /// The records of `text` as toml reads them, with the keys serde ignores
@@ -273,15 +277,19 @@ mod tests {
         };
         let mut problems = Vec::new();
         let raw = read_with_toml(&file, text, &mut problems).ok()?;
-        problems.is_empty().then(|| format!("{raw:?}"))
+        let records: Vec<RawRecord> = raw.into_records().collect();
+        problems.is_empty().then(|| format!("{records:?}"))
     }
 
     /// Asserts that the plain reader either declines `text` or reads exactly
     /// what toml reads; returns whether it read it.
     fn agrees(text: &str) -> bool {
-        let Some(plain) = super::super::plain::read(text) else {
+        let mut plain = Vec::new();
+        if !super::super::plain::read(text, &mut |record| plain.push(record)) {
             return false;
-        };
+        }
+        // toml's entries come table by table.
+        plain.sort_by_key(RawRecord::table_rank);
         assert_eq!(
             Some(format!("{plain:?}")),
             with_toml(text),

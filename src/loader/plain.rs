@@ -8,7 +8,10 @@
 //! the document tree is skipped (building it, then deserializing it with
 //! serde, is most of the time toml takes on a large file).
 //!
-//! Anything else, valid TOML or not, makes [`read`] return `None`, and the
+//! Each entry is handed on as soon as it is complete, so that a large file is
+//! never held as a whole tree of entries.
+//!
+//! Anything else, valid TOML or not, makes [`read`] return `false`, and the
 //! file is then read by `toml` in full, which reports every mistake with its
 //! line as before. That covers unknown keys, duplicate keys, values of the
 //! wrong type, dotted keys, inline tables, and a `[[table.source]]` that does
@@ -22,22 +25,26 @@ use toml::Spanned;
 use toml_parser::lexer::{Lexer, Token, TokenKind};
 use toml_parser::{ParseError, Source};
 
-use super::raw::{
-    RawDocument, RawEntity, RawFile, RawRelation, RawSource, DOCUMENT_KEYS, ENTITY_KEYS,
-    RELATION_KEYS, SOURCE_KEYS,
-};
+use super::raw::{RawRecord, RawSource, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS};
+use crate::model::EntityKind;
 
-/// The records of `text`, or `None` when it is not in the plain shape.
-pub(super) fn read(text: &str) -> Option<RawFile> {
+/// Hands every entry of `text` to `sink`, in the order written; `false` when
+/// the text is not in the plain shape (`sink` may then have been handed some
+/// of its entries, which the caller discards).
+pub(super) fn read(text: &str, sink: &mut dyn FnMut(RawRecord)) -> bool {
     let mut reader = Reader {
         source: Source::new(text),
         tokens: Source::new(text).lex().peekable(),
-        file: RawFile::default(),
+        sink,
+        current: None,
         open: Open::Nothing,
         seen: 0,
     };
-    reader.file()?;
-    Some(reader.file)
+    let read = reader.file().is_some();
+    if let Some(last) = reader.current.take() {
+        (reader.sink)(last);
+    }
+    read
 }
 
 /// The table the lines being read belong to.
@@ -51,15 +58,11 @@ enum Open {
     Source(Table),
 }
 
-/// One of [`RawFile`]'s tables.
+/// One of the tables a data file may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Table {
     Document,
-    Organisation,
-    Person,
-    Group,
-    Deliverable,
-    Event,
+    Entity(EntityKind),
     Relation,
 }
 
@@ -67,13 +70,8 @@ impl Table {
     fn named(name: &str) -> Option<Table> {
         Some(match name {
             "document" => Table::Document,
-            "organisation" => Table::Organisation,
-            "person" => Table::Person,
-            "group" => Table::Group,
-            "deliverable" => Table::Deliverable,
-            "event" => Table::Event,
             "relation" => Table::Relation,
-            _ => return None,
+            _ => Table::Entity(EntityKind::from_prefix(name)?),
         })
     }
 }
@@ -98,17 +96,19 @@ impl Value {
     }
 }
 
-struct Reader<'a> {
+struct Reader<'a, 's> {
     source: Source<'a>,
     tokens: Peekable<Lexer<'a>>,
-    file: RawFile,
+    sink: &'s mut dyn FnMut(RawRecord),
+    /// The entry being read, handed on at the next entry's header.
+    current: Option<RawRecord>,
     open: Open,
     /// The keys already given in the open table, as bits of its key list
     /// (a key given twice is an error toml reports).
     seen: u32,
 }
 
-impl Reader<'_> {
+impl Reader<'_, '_> {
     /// Reads every line; `None` at the first thing outside the plain shape.
     fn file(&mut self) -> Option<()> {
         loop {
@@ -204,47 +204,38 @@ impl Reader<'_> {
         match sub {
             None => {
                 self.open = Open::Entry(table);
-                self.push_entry(table, span);
+                let record = match table {
+                    Table::Document => RawRecord::Document(Spanned::new(span, Default::default())),
+                    Table::Entity(kind) => {
+                        RawRecord::Entity(kind, Spanned::new(span, Default::default()))
+                    }
+                    Table::Relation => RawRecord::Relation(Spanned::new(span, Default::default())),
+                };
+                if let Some(done) = self.current.replace(record) {
+                    (self.sink)(done);
+                }
             }
             Some(sub) => {
                 // A source belongs to the entry just opened (or whose last
                 // source was just read); anything else is left to toml.
                 let follows = matches!(self.open, Open::Entry(t) | Open::Source(t) if t == table);
-                if self.text(sub) != "source" || table == Table::Document || !follows {
+                if self.text(sub) != "source" || !follows {
                     return None;
                 }
                 self.open = Open::Source(table);
                 let source = Spanned::new(span, RawSource::default());
-                self.entry_sources(table)?.push(source);
+                self.sources()?.push(source);
             }
         }
         Some(())
     }
 
-    fn push_entry(&mut self, table: Table, span: std::ops::Range<usize>) {
-        let f = &mut self.file;
-        match table {
-            Table::Document => f.document.push(Spanned::new(span, RawDocument::default())),
-            Table::Relation => f.relation.push(Spanned::new(span, RawRelation::default())),
-            _ => {
-                if let Some(list) = entities(f, table) {
-                    list.push(Spanned::new(span, RawEntity::default()));
-                }
-            }
-        }
-    }
-
-    /// The sources of the last entry of `table`.
-    fn entry_sources(&mut self, table: Table) -> Option<&mut Vec<Spanned<RawSource>>> {
-        match table {
-            Table::Document => None,
-            Table::Relation => Some(&mut self.file.relation.last_mut()?.get_mut().source),
-            _ => Some(
-                &mut entities(&mut self.file, table)?
-                    .last_mut()?
-                    .get_mut()
-                    .source,
-            ),
+    /// The sources of the entry being read (`None` for a document).
+    fn sources(&mut self) -> Option<&mut Vec<Spanned<RawSource>>> {
+        match self.current.as_mut()? {
+            RawRecord::Document(_) => None,
+            RawRecord::Entity(_, e) => Some(&mut e.get_mut().source),
+            RawRecord::Relation(r) => Some(&mut r.get_mut().source),
         }
     }
 
@@ -255,7 +246,7 @@ impl Reader<'_> {
             Open::Source(_) => SOURCE_KEYS,
             Open::Entry(Table::Document) => DOCUMENT_KEYS,
             Open::Entry(Table::Relation) => RELATION_KEYS,
-            Open::Entry(_) => ENTITY_KEYS,
+            Open::Entry(Table::Entity(_)) => ENTITY_KEYS,
         };
         let name = self.text(key);
         // Sources are written as [[table.source]] in the plain shape.
@@ -341,20 +332,19 @@ impl Reader<'_> {
 
     /// Puts `value` into the open table's field `name`.
     fn store(&mut self, name: &str, value: Value) -> Option<()> {
-        match self.open {
-            Open::Nothing => None,
-            Open::Source(table) => {
-                let source = self.entry_sources(table)?.last_mut()?.get_mut();
-                match name {
-                    "doc" => source.doc = Some(value.spanned()?),
-                    "section" => source.section = Some(value.string()?),
-                    "quote" => source.quote = Some(value.spanned()?),
-                    _ => return None,
-                }
-                Some(())
+        if let Open::Source(_) = self.open {
+            let source = self.sources()?.last_mut()?.get_mut();
+            match name {
+                "doc" => source.doc = Some(value.spanned()?),
+                "section" => source.section = Some(value.string()?),
+                "quote" => source.quote = Some(value.spanned()?),
+                _ => return None,
             }
-            Open::Entry(Table::Document) => {
-                let doc = self.file.document.last_mut()?.get_mut();
+            return Some(());
+        }
+        match self.current.as_mut()? {
+            RawRecord::Document(doc) => {
+                let doc = doc.get_mut();
                 match name {
                     "key" => doc.key = Some(value.spanned()?),
                     "title" => doc.title = Some(value.string()?),
@@ -364,10 +354,9 @@ impl Reader<'_> {
                     "text_file" => doc.text_file = Some(value.string()?),
                     _ => return None,
                 }
-                Some(())
             }
-            Open::Entry(Table::Relation) => {
-                let rel = self.file.relation.last_mut()?.get_mut();
+            RawRecord::Relation(rel) => {
+                let rel = rel.get_mut();
                 match name {
                     "type" => rel.rel_type = Some(value.spanned()?),
                     "from" => rel.from = Some(value.spanned()?),
@@ -376,13 +365,15 @@ impl Reader<'_> {
                     "note" => rel.note = Some(value.string()?),
                     _ => return None,
                 }
-                Some(())
             }
-            Open::Entry(table) => {
-                let e = entities(&mut self.file, table)?.last_mut()?.get_mut();
+            RawRecord::Entity(_, e) => {
+                let e = e.get_mut();
                 match (name, value) {
                     ("aliases", Value::Strings(list)) => e.aliases = list,
                     ("number", Value::Number(n)) => e.number = Some(n),
+                    ("name", Value::String(s)) => e.name = Some(s.into_inner()),
+                    ("description", Value::String(s)) => e.description = Some(s.into_inner()),
+                    ("note", Value::String(s)) => e.note = Some(s.into_inner()),
                     (_, Value::String(s)) => {
                         let field = match name {
                             "id" => &mut e.id,
@@ -395,38 +386,14 @@ impl Reader<'_> {
                             "url" => &mut e.url,
                             "event_kind" => &mut e.event_kind,
                             "date" => &mut e.date,
-                            "name" => {
-                                e.name = Some(s.into_inner());
-                                return Some(());
-                            }
-                            "description" => {
-                                e.description = Some(s.into_inner());
-                                return Some(());
-                            }
-                            "note" => {
-                                e.note = Some(s.into_inner());
-                                return Some(());
-                            }
                             _ => return None,
                         };
                         *field = Some(s);
                     }
                     _ => return None,
                 }
-                Some(())
             }
         }
+        Some(())
     }
-}
-
-/// The entries of an entity table (`None` for documents and relations).
-fn entities(file: &mut RawFile, table: Table) -> Option<&mut Vec<Spanned<RawEntity>>> {
-    Some(match table {
-        Table::Organisation => &mut file.organisation,
-        Table::Person => &mut file.person,
-        Table::Group => &mut file.group,
-        Table::Deliverable => &mut file.deliverable,
-        Table::Event => &mut file.event,
-        Table::Document | Table::Relation => return None,
-    })
 }

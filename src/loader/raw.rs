@@ -46,6 +46,8 @@ pub const RELATION_KEYS: &[&str] = &["type", "from", "to", "role", "note", "sour
 pub const SOURCE_KEYS: &[&str] = &["doc", "section", "quote"];
 
 use serde::Deserialize;
+
+use crate::model::EntityKind;
 use toml::Spanned;
 
 /// One `*.toml` file of graph-data.
@@ -127,4 +129,52 @@ pub struct RawRelation {
     pub note: Option<String>,
     #[serde(default)]
     pub source: Vec<Spanned<RawSource>>,
+}
+
+/// One entry of a data file.
+// Entries are handed on one at a time, never stored as records: boxing the
+// large variant would cost an allocation per entity for nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum RawRecord {
+    Document(Spanned<RawDocument>),
+    Entity(EntityKind, Spanned<RawEntity>),
+    Relation(Spanned<RawRelation>),
+}
+
+impl RawRecord {
+    /// Where [`RawFile::into_records`] puts the record: documents, then
+    /// entities by kind, then relations.
+    #[cfg(test)]
+    pub fn table_rank(&self) -> usize {
+        match self {
+            RawRecord::Document(_) => 0,
+            RawRecord::Entity(kind, _) => 1 + *kind as usize,
+            RawRecord::Relation(_) => 1 + EntityKind::ALL.len(),
+        }
+    }
+}
+
+impl RawFile {
+    /// Every entry: documents, then entities by kind (in [`EntityKind`]'s
+    /// order), then relations, each table as written.
+    pub fn into_records(self) -> impl Iterator<Item = RawRecord> {
+        let entities = [
+            (EntityKind::Organisation, self.organisation),
+            (EntityKind::Person, self.person),
+            (EntityKind::Group, self.group),
+            (EntityKind::Deliverable, self.deliverable),
+            (EntityKind::Event, self.event),
+        ];
+        debug_assert!(entities
+            .iter()
+            .map(|(k, _)| *k)
+            .eq(EntityKind::ALL.iter().copied()));
+        let documents = self.document.into_iter().map(RawRecord::Document);
+        let entities = entities
+            .into_iter()
+            .flat_map(|(kind, list)| list.into_iter().map(move |e| RawRecord::Entity(kind, e)));
+        let relations = self.relation.into_iter().map(RawRecord::Relation);
+        documents.chain(entities).chain(relations)
+    }
 }
