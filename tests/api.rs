@@ -2185,3 +2185,52 @@ proptest! {
         prop_assert_eq!(walked, whole);
     }
 }
+
+#[tokio::test]
+async fn path_search_answers_the_paths_of_paths_and_whether_its_budget_cut_them() {
+    let schema = bundled_schema();
+    let args = r#"from: "person:okan-geray", to: "group:u4ssc", maxDepth: 3, first: 3"#;
+    let fields = "length nodes { id } relations { id }";
+    let query =
+        format!("{{ paths({args}) {{ {fields} }} pathSearch({args}) {{ truncated paths {{ {fields} }} }} }}");
+    let found = data_on(schema, &query, json!({})).await;
+    assert!(!found["paths"].as_array().unwrap().is_empty());
+    assert_eq!(found["pathSearch"]["paths"], found["paths"]);
+    assert_eq!(found["pathSearch"]["truncated"], false);
+
+    // Between two people of a generated graph, the simple paths of up to 10
+    // relations are more than 200000 edge visits away: the search is cut
+    // with fewer paths than asked for, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    civgraph::generate::generate(3000, 1, dir.path()).unwrap();
+    let generated = api::schema_for(load(dir.path()));
+    let people = data_on(
+        &generated,
+        "{ entities(kinds: [PERSON], first: 2) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await;
+    let people = node_ids(&people["entities"]);
+    let cut = data_on(
+        &generated,
+        "query ($from: ID!, $to: ID!) { pathSearch(from: $from, to: $to, maxDepth: 10, first: 100) {
+           truncated paths { length } } }",
+        json!({ "from": people[0], "to": people[1] }),
+    )
+    .await;
+    assert_eq!(cut["pathSearch"]["truncated"], true, "{cut}");
+    let lengths = pluck(&cut["pathSearch"]["paths"], "/length");
+    assert!(!lengths.is_empty() && lengths.len() < 100, "{lengths:?}");
+    assert!(lengths.windows(2).all(|w| w[0].as_u64() <= w[1].as_u64()));
+
+    let bad = run_on(
+        schema,
+        r#"{ pathSearch(from: "person:okan-geray", to: "group:u4ssc", maxDepth: 11) { truncated } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+}

@@ -292,6 +292,49 @@ fn buckets<K: Ord + ToString>(counts: BTreeMap<K, usize>) -> Vec<Bucket> {
         .collect()
 }
 
+/// The shortest paths between two entities, and whether the search was cut.
+#[derive(SimpleObject)]
+pub struct PathSearch<'a> {
+    /// Shortest first, as `paths` answers them.
+    pub paths: Vec<Path<'a>>,
+    /// Whether the budget of 200000 edge visits stopped the search before
+    /// `first` paths were found.
+    pub truncated: bool,
+}
+
+/// `paths` and `pathSearch`: their arguments checked, then Yen's algorithm.
+fn k_paths<'c>(
+    ctx: &Context<'c>,
+    from: ID,
+    to: ID,
+    types: Option<Vec<RelationType>>,
+    max_depth: Option<i32>,
+    first: Option<i32>,
+) -> ApiResult<PathSearch<'c>> {
+    let g = graph(ctx);
+    let (from, to) = (parse_id(&from)?, parse_id(&to)?);
+    let max_depth = max_depth.unwrap_or(4);
+    if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
+        return Err(bad(format!(
+            "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
+        )));
+    }
+    let k = check_first(first.unwrap_or(10))?;
+    let types: Option<Vec<model::RelationType>> = to_model(&types);
+    let (paths, truncated) = g.k_shortest_paths(
+        &from,
+        &to,
+        types.as_deref(),
+        max_depth as usize,
+        k,
+        PATHS_BUDGET,
+    );
+    Ok(PathSearch {
+        paths: paths.into_iter().map(|p| Path::of(p, g)).collect(),
+        truncated,
+    })
+}
+
 /// The analyst's entry points, merged into the root query.
 #[derive(Default)]
 pub struct AnalyticsQuery;
@@ -303,7 +346,7 @@ impl AnalyticsQuery {
     /// entities, relations followed either way (only of `types` when given),
     /// each of at most `maxDepth` relations (1 to 10). Shortest first, in a
     /// fixed order for the same data. Yen's algorithm; stops early, with
-    /// fewer paths, after 200000 edge visits.
+    /// fewer paths, after 200000 edge visits (`pathSearch` says when).
     async fn paths<'c>(
         &self,
         ctx: &Context<'c>,
@@ -318,25 +361,27 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many paths at most, 0 to 100.", default_with = "Some(10)")]
         first: Option<i32>,
     ) -> ApiResult<Vec<Path<'c>>> {
-        let g = graph(ctx);
-        let (from, to) = (parse_id(&from)?, parse_id(&to)?);
-        let max_depth = max_depth.unwrap_or(4);
-        if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
-            return Err(bad(format!(
-                "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
-            )));
-        }
-        let k = check_first(first.unwrap_or(10))?;
-        let types: Option<Vec<model::RelationType>> = to_model(&types);
-        let (paths, _truncated) = g.k_shortest_paths(
-            &from,
-            &to,
-            types.as_deref(),
-            max_depth as usize,
-            k,
-            PATHS_BUDGET,
-        );
-        Ok(paths.into_iter().map(|p| Path::of(p, g)).collect())
+        k_paths(ctx, from, to, types, max_depth, first).map(|found| found.paths)
+    }
+
+    /// The paths `paths` answers, with whether its budget of 200000 edge
+    /// visits stopped the search before `first` paths were found (there may
+    /// then be more paths within `maxDepth`).
+    async fn path_search<'c>(
+        &self,
+        ctx: &Context<'c>,
+        #[graphql(desc = "Where the paths start.")] from: ID,
+        #[graphql(desc = "Where they end.")] to: ID,
+        #[graphql(desc = "Only relations of these types (any when omitted).")] types: Option<
+            Vec<RelationType>,
+        >,
+        #[graphql(desc = "The longest path, 1 to 10.", default_with = "Some(4)")] max_depth: Option<
+            i32,
+        >,
+        #[graphql(desc = "How many paths at most, 0 to 100.", default_with = "Some(10)")]
+        first: Option<i32>,
+    ) -> ApiResult<PathSearch<'c>> {
+        k_paths(ctx, from, to, types, max_depth, first)
     }
 
     /// A path pattern: from the `from` entities, each step follows 1 or
