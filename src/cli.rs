@@ -217,6 +217,68 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub leadership: LeadershipArgs,
+}
+
+/// The filters of `export --format leadership-csv`: the rows the
+/// `leadership` query and `/export/leadership.csv` keep with them.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Leadership filters (with --format leadership-csv)")]
+pub struct LeadershipArgs {
+    /// Only groups of these kinds, comma-separated (`WORKING_GROUP,THEMATIC_GROUP`).
+    #[arg(long, value_name = "KINDS")]
+    pub group_kind: Option<String>,
+
+    /// Only leaders from this organisation, its units, or affiliated with either.
+    #[arg(long, value_name = "ID")]
+    pub leader_organisation: Option<String>,
+
+    /// Only what this organisation (or a unit) is, leads, coordinates or supports.
+    #[arg(long, value_name = "ID")]
+    pub group_organisation: Option<String>,
+
+    /// Only this entity and what lies below it along PART_OF.
+    #[arg(long, value_name = "ID")]
+    pub under: Option<String>,
+
+    /// Only roles containing this text (case and accents ignored).
+    #[arg(long, value_name = "TEXT")]
+    pub role: Option<String>,
+
+    /// Only rows whose leader, led entity or role contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+}
+
+impl LeadershipArgs {
+    /// The filters as the export takes them.
+    pub fn params(&self) -> crate::export::LeadershipParams<'_> {
+        crate::export::LeadershipParams {
+            group_kind: self.group_kind.as_deref(),
+            leader_organisation: self.leader_organisation.as_deref(),
+            group_organisation: self.group_organisation.as_deref(),
+            under: self.under.as_deref(),
+            role: self.role.as_deref(),
+            text: self.text.as_deref(),
+        }
+    }
+
+    /// Whether any filter is given.
+    pub fn any(&self) -> bool {
+        let p = self.params();
+        [
+            p.group_kind,
+            p.leader_organisation,
+            p.group_organisation,
+            p.under,
+            p.role,
+            p.text,
+        ]
+        .iter()
+        .any(Option::is_some)
+    }
 }
 
 /// Options of `query`.

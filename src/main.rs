@@ -13,8 +13,7 @@ use civgraph::api::{self, QueryLimits};
 use civgraph::cli::{
     Cli, Command, ExportArgs, GenerateArgs, LogFormat, QueryArgs, ServeArgs, ValidateArgs,
 };
-use civgraph::export::{self, Scope};
-use civgraph::graph::LeadershipFilter;
+use civgraph::export::{self, Format, Scope};
 use civgraph::http::{self, AppState, HttpConfig};
 use civgraph::loader::{self, LoadError, LoadOptions};
 
@@ -114,13 +113,47 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// An export error as the command line says it: parameters named by their
+/// flags (`--group-kind`, not the route's `groupKind`).
+fn as_flags(message: &str) -> String {
+    const FLAGS: &[(&str, &str)] = &[
+        ("`root`", "`--root`"),
+        ("`depth`", "`--depth`"),
+        ("`types`", "`--types`"),
+        ("`groupKind`", "`--group-kind`"),
+        ("`leaderOrganisation`", "`--leader-organisation`"),
+        ("`groupOrganisation`", "`--group-organisation`"),
+        ("`under`", "`--under`"),
+        ("`role`", "`--role`"),
+        ("`text`", "`--text`"),
+    ];
+    FLAGS
+        .iter()
+        .find_map(|(param, flag)| {
+            message
+                .strip_prefix(param)
+                .map(|rest| format!("{flag}{rest}"))
+        })
+        .unwrap_or_else(|| message.to_string())
+}
+
 fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let graph = match loader::load_dir(&args.data.data) {
         Ok(g) => g,
         Err(err) => return Ok(report(&err)),
     };
-    let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())?;
-    let made = export::export(&graph, args.format, &scope, &LeadershipFilter::default())?;
+    if args.leadership.any() && args.format != Format::LeadershipCsv {
+        anyhow::bail!(
+            "the leadership filters (--group-kind, --leader-organisation, --group-organisation, \
+             --under, --role, --text) apply to --format leadership-csv only"
+        );
+    }
+    let made = (|| {
+        let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())?;
+        let filter = args.leadership.params().filter(&graph)?;
+        export::export(&graph, args.format, &scope, &filter)
+    })()
+    .map_err(|err| anyhow::anyhow!(as_flags(&err.to_string())))?;
     if made.truncated {
         eprintln!(
             "warning: the neighbourhood was cut at {} entities",

@@ -994,6 +994,55 @@ fn cli_export_writes_each_format_to_stdout_or_a_file() {
     }
 }
 
+#[tokio::test]
+async fn cli_leadership_csv_takes_the_routes_filters_as_flags() {
+    let filtered = civgraph(&[
+        "export",
+        "--format",
+        "leadership-csv",
+        "--group-kind",
+        "WORKING_GROUP,THEMATIC_GROUP",
+        "--under",
+        "group:u4ssc",
+        "--role",
+        "lead",
+    ]);
+    assert!(filtered.status.success(), "{}", stderr(&filtered));
+    let route = get(
+        "/export/leadership.csv?groupKind=WORKING_GROUP,THEMATIC_GROUP&under=group:u4ssc&role=lead",
+    )
+    .await;
+    assert_eq!(filtered.stdout, route.body.to_vec());
+    let all = civgraph(&["export", "--format", "leadership-csv"]);
+    let (_, some) = read_csv(&filtered.stdout);
+    let (_, every) = read_csv(&all.stdout);
+    assert!(
+        !some.is_empty() && some.len() < every.len(),
+        "{} of {}",
+        some.len(),
+        every.len()
+    );
+
+    // Mistakes name the flag; filters on another format are refused.
+    let out = civgraph(&[
+        "export",
+        "--format",
+        "leadership-csv",
+        "--leader-organisation",
+        "group:u4ssc",
+    ]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("`--leader-organisation`: `group:u4ssc` is not an organisation"),
+        "{}",
+        stderr(&out)
+    );
+    let out = civgraph(&["export", "--format", "graphml", "--role", "chair"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("leadership-csv"), "{}", stderr(&out));
+}
+
 #[test]
 fn cli_export_refuses_bad_arguments_and_bad_data() {
     let out = civgraph(&["export", "--format", "graphml", "--root", "person:nobody"]);
