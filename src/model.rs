@@ -288,6 +288,12 @@ impl EntityId {
         &self.0
     }
 
+    /// Where the id's text is held: the same for every clone of this id,
+    /// different from any other id alive (equal ids made apart may differ).
+    pub fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const u8 as usize
+    }
+
     /// The kind named by the id's prefix.
     pub fn kind(&self) -> EntityKind {
         let prefix = self.0.split_once(':').map_or("", |(k, _)| k);

@@ -89,19 +89,24 @@ fn links(entities: &[Entity], relations: &[Relation]) -> Result<Links, GraphErro
     let n = entities.len();
     let mut graph = DiGraph::<(), u32, u32>::with_capacity(n, relations.len());
     let mut by_id = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
+    // The loader gives a relation's ends the very id text of their entity:
+    // those are found by address, without hashing or comparing the text.
+    let mut by_addr = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
     for e in entities {
         let idx = graph.add_node(());
         if by_id.insert(e.id.clone(), idx).is_some() {
             return Err(GraphError::DuplicateEntity(e.id.clone()));
         }
+        by_addr.insert(e.id.addr(), idx);
     }
     // Each relation's ends, as entity positions.
     let mut ends: Vec<(u32, u32)> = Vec::with_capacity(relations.len());
     let mut degree = vec![0u32; n + 1];
     for (i, r) in relations.iter().enumerate() {
         let lookup = |id: &EntityId| {
-            by_id
-                .get(id)
+            by_addr
+                .get(&id.addr())
+                .or_else(|| by_id.get(id))
                 .copied()
                 .ok_or_else(|| GraphError::UnknownEntity {
                     relation: r.id(),
@@ -118,6 +123,8 @@ fn links(entities: &[Entity], relations: &[Relation]) -> Result<Links, GraphErro
         degree[to as usize] += 1;
         ends.push((from, to));
     }
+
+    drop(by_addr);
 
     // adjacency_start[i] = where entity i's relations begin.
     let mut adjacency_start = Vec::with_capacity(n + 1);
