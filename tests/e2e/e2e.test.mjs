@@ -102,6 +102,54 @@ async function gql(query) {
 const timings = (page) => page.evaluate(() => window.__civgraph.timings);
 const shown = (page) => page.evaluate(() => window.__civgraph.shown());
 
+/**
+ * Waits until the explorer has shown the view of its URL: the latest view
+ * it started is fetched and drawn. (Every navigation below starts its view
+ * at once: a click on a link or on the drawing.)
+ */
+async function viewShown(page) {
+  await page.waitForFunction(() => window.__civgraph?.renders.at(-1)?.outcome === 'done');
+}
+
+/** How the explorer's views beginning with `prefix` ended, oldest first (null: still under way). */
+const outcomes = (page, prefix) =>
+  page.evaluate((p) => window.__civgraph.renders.filter((r) => r.url.startsWith(p)).map((r) => r.outcome), prefix);
+
+/**
+ * Holds back civgraph's answers to the GraphQL requests that `match`
+ * ({query, variables}) until `release()`, which resolves once the first
+ * held answer reached the page. `requested` resolves when the first is asked.
+ */
+async function holdAnswers(page, match) {
+  let release;
+  const released = new Promise((resolve) => {
+    release = resolve;
+  });
+  let asked;
+  const requested = new Promise((resolve) => {
+    asked = resolve;
+  });
+  let heldRequest = null;
+  await page.route('**/graphql', async (route) => {
+    const body = route.request().postDataJSON();
+    if (body && match(body)) {
+      heldRequest ??= route.request();
+      asked();
+      await released;
+    }
+    await route.continue();
+  });
+  const answered = requested.then(() => page.waitForResponse((res) => res.request() === heldRequest));
+  return {
+    requested,
+    release: async () => {
+      release();
+      await answered;
+      await page.unroute('**/graphql');
+    },
+  };
+}
+
 async function clickEntity(page, id) {
   const p = await page.evaluate((x) => window.__civgraph.nodePosition(x), id);
   assert.ok(p, `${id} is drawn`);
@@ -277,8 +325,9 @@ test('the filters hide kinds and relation types, and are kept in the URL', async
   await page.locator('#panel h2').getByText('United for Smart Sustainable Cities').waitFor();
   // The hub's neighbours, organisations among them, are drawn.
   const isOrg = (id) => id.startsWith('organisation:');
-  await page.waitForFunction(() => window.__civgraph.shown().some((id) => id.startsWith('organisation:')));
+  await viewShown(page);
   const all = await shown(page);
+  assert.ok(all.some(isOrg));
   await page.getByRole('checkbox', { name: 'Organisations' }).uncheck();
   await page.waitForURL(/kinds=/);
   await page.waitForFunction(() => {
@@ -301,10 +350,95 @@ test('the filters hide kinds and relation types, and are kept in the URL', async
   const url = page.url();
   const again = await open(url.slice(server.origin.length));
   await again.locator('#panel h2').getByText('United for Smart Sustainable Cities').waitFor();
-  await again.waitForFunction((n) => window.__civgraph.shown().length === n, leads.length);
+  await viewShown(again);
+  assert.deepEqual((await shown(again)).sort(), [...leads].sort());
   assert.equal(await again.locator('input[data-type="LEADS"]').isChecked(), true);
   assert.equal(await again.locator('input[data-type="PART_OF"]').isChecked(), false);
   await done(again);
+  await done(page);
+});
+
+test('an answer that arrives after its view was left changes nothing', async () => {
+  const { stats } = await gql('{ stats { byKind { kind count } } }');
+  const organisations = stats.byKind.find((k) => k.kind === 'ORGANISATION').count;
+  const wholeWithoutOrgs = server.health.entities - organisations;
+  const page = await open('/explore');
+  await viewShown(page);
+  const hub = page.locator('#panel .start-list a[href="/explore/group:u4ssc"]');
+
+  // The hub's neighbours are slow to come; meanwhile the reader hides the
+  // organisations and goes back to the whole graph.
+  const hood = await holdAnswers(
+    page,
+    (b) => b.query.startsWith('query Neighbourhoods') && Object.values(b.variables).includes('group:u4ssc'),
+  );
+  await hub.click();
+  await hood.requested;
+  await page.getByRole('checkbox', { name: 'Organisations' }).uncheck();
+  await page.waitForURL(/\/explore\/group:u4ssc\?kinds=/);
+  await page.locator('#whole-graph').click();
+  await page.waitForURL(/\/explore\?kinds=/);
+  await viewShown(page);
+  await hood.release();
+  await page.waitForFunction(() => window.__civgraph.renders.every((r) => r.outcome !== null));
+  assert.deepEqual(await outcomes(page, '/explore/group:u4ssc'), ['overtaken']);
+  let ids = await shown(page);
+  assert.equal(ids.length, wholeWithoutOrgs, 'the whole graph without its organisations is drawn');
+  assert.ok(!ids.some((id) => id.startsWith('organisation:')));
+  assert.equal(await page.locator('#view-title').innerText(), 'The whole graph');
+  assert.match(page.url(), /\/explore\?kinds=/);
+
+  // Now the hub's details are slow to come: its neighbours are drawn, the
+  // panel waits, and the reader goes back to the whole graph again.
+  const details = await holdAnswers(page, (b) => b.query.startsWith('query EntityDetails') && b.variables.id === 'group:u4ssc');
+  await hub.click();
+  await details.requested;
+  assert.equal(await page.locator('#panel').getAttribute('aria-busy'), 'true');
+  await page.locator('#whole-graph').click();
+  await viewShown(page);
+  await details.release();
+  await page.waitForFunction(() => window.__civgraph.renders.every((r) => r.outcome !== null));
+  assert.deepEqual(await outcomes(page, '/explore/group:u4ssc'), ['overtaken', 'overtaken']);
+  ids = await shown(page);
+  assert.equal(ids.length, wholeWithoutOrgs, 'the whole graph without its organisations is drawn');
+  assert.equal(await page.locator('#panel h2').innerText(), 'The whole graph');
+  assert.equal(await page.locator('#panel').getAttribute('aria-busy'), null, 'the panel is not left busy');
+  await done(page);
+});
+
+test('a view left before its drawing reached the screen leaves the canvas to the next one', async () => {
+  const page = await open('/explore');
+  await viewShown(page);
+  const whole = await shown(page);
+  assert.equal(whole.length, server.health.entities);
+  // No frame is painted for now (a busy machine, a tab in the background):
+  // the hub's neighbours replace the whole graph, but the drawing is not on
+  // screen yet when the reader goes back to the whole graph.
+  await page.evaluate(() => {
+    const paint = window.requestAnimationFrame.bind(window);
+    const held = [];
+    window.requestAnimationFrame = (f) => held.push(f);
+    window.paintFrames = () => {
+      window.requestAnimationFrame = paint;
+      for (const f of held.splice(0)) paint(f);
+    };
+  });
+  await page.locator('#panel .start-list a[href="/explore/group:u4ssc"]').click();
+  await page.waitForFunction((n) => window.__civgraph.shown().length < n, whole.length);
+  await page.locator('#whole-graph').click();
+  await page.waitForURL(/\/explore$/);
+  await page.evaluate(() => window.paintFrames());
+  await viewShown(page);
+  assert.deepEqual(await outcomes(page, '/explore/group:u4ssc'), ['overtaken']);
+  assert.equal((await shown(page)).length, whole.length, 'the whole graph is drawn');
+  // And the hub again: its neighbours, laid out anew.
+  await page.locator('#panel .start-list a[href="/explore/group:u4ssc"]').click();
+  await viewShown(page);
+  const hub = await shown(page);
+  assert.ok(hub.length > 1 && hub.length < whole.length, `${hub.length}`);
+  const p = await page.evaluate(() => window.__civgraph.nodePosition('group:u4ssc'));
+  const box = await page.locator('#cy').boundingBox();
+  assert.ok(p && p.x > box.x && p.x < box.x + box.width && p.y > box.y && p.y < box.y + box.height, 'the hub is in view');
   await done(page);
 });
 

@@ -445,9 +445,13 @@ export class GraphView {
     return done;
   }
 
+  /** Lays the drawing out again; false when a newer drawing replaced it meanwhile (left as it is). */
   async tidy() {
+    const generation = this.generation;
     await this.layout({ randomize: false, animate: !matchMedia('(prefers-reduced-motion: reduce)').matches });
+    if (generation !== this.generation) return false;
     this.fit();
+    return true;
   }
 
   /** Zooms out (and pans) just enough that `eles` are in view, if they are not. */

@@ -21,8 +21,13 @@ const $ = (sel) => document.querySelector(sel);
 
 // What the page measured, read by the browser tests.
 const timings = { wholeGraphDrawnMs: null, wholeGraphDataMs: null, wholeGraphLayoutMs: null, expands: [] };
+// The latest views rendered, oldest first: {url, outcome}, where outcome is
+// null while the view is being fetched and drawn, 'done' once it is shown,
+// and 'overtaken' when a newer view took over before it was.
+const renders = [];
 window.__civgraph = {
   timings,
+  renders,
   /** Where entity `id` is drawn, in page coordinates (null when it is not). */
   nodePosition(id) {
     const n = graph?.cy.getElementById(id);
@@ -202,10 +207,22 @@ document.addEventListener('click', (e) => {
 // ---- the graph, its filters, and the views drawn in it ----
 
 let graph = null;
-let drawing = null; // 'whole' or 'local': what the canvas holds
+let drawing = null; // 'whole' or 'local': what the canvas holds (see drawAs)
 let wholePositions = null;
 let roots = [];
 const filters = { kinds: null, types: null };
+
+/**
+ * Draws `g` ('whole': the whole graph; 'local': some entities and their
+ * neighbours) and notes what the canvas holds from then on. The note is
+ * taken at once, not when the drawing has settled: the canvas is replaced
+ * now, even if a newer view takes over before the drawing is on screen
+ * (and that view must know what it finds on the canvas).
+ */
+function drawAs(kind, g, options) {
+  drawing = kind;
+  return graph.draw(g, options);
+}
 
 function ensureGraph() {
   if (graph) return graph;
@@ -312,10 +329,9 @@ async function drawWhole(token) {
   ensureGraph();
   if (drawing !== 'whole') {
     const t0 = performance.now();
-    const t = await graph.draw(g, { fresh: true, roots: [], positions: wholePositions });
+    const t = await drawAs('whole', g, { fresh: true, roots: [], positions: wholePositions });
     timings.wholeGraphLayoutMs ??= Math.round(performance.now() - t0);
     if (token !== renderToken) return false;
-    drawing = 'whole';
     if (!wholePositions) {
       wholePositions = new Map(graph.cy.nodes().map((n) => [n.id(), { ...n.position() }]));
     }
@@ -332,8 +348,20 @@ let renderToken = 0;
 let leaders = null;
 let pathForm = null;
 
-async function render({ focusPanel = false } = {}) {
+/** Shows the view of the current URL. */
+async function render(options = {}) {
   const token = ++renderToken;
+  const entry = { url: window.location.pathname + window.location.search, outcome: null };
+  renders.push(entry);
+  if (renders.length > 50) renders.shift();
+  try {
+    await renderView(token, options);
+  } finally {
+    entry.outcome = token === renderToken ? 'done' : 'overtaken';
+  }
+}
+
+async function renderView(token, { focusPanel = false }) {
   const route = parseRoute();
   document.querySelectorAll('.topnav a[data-nav]').forEach((a) => {
     const on =
@@ -356,6 +384,9 @@ async function render({ focusPanel = false } = {}) {
   els.leadersView.hidden = true;
   const wasHidden = els.graphView.hidden;
   els.graphView.hidden = false;
+  // (An entity view overtaken while its details were on their way left
+  // the panel marked busy; this view fills the panel anew.)
+  els.panel.removeAttribute('aria-busy');
   filters.kinds = route.filters.kinds;
   filters.types = route.filters.types;
   syncFilterControls();
@@ -414,8 +445,7 @@ async function renderEntity(route, token, focusPanel) {
     setTitle('Not found');
     showMessage(`There is no entity with the id “${id}”. Try the search box.`);
     els.panel.innerHTML = `<h2 id="panel-title" tabindex="-1">Not found</h2><p>There is no entity with the id <code>${esc(id)}</code>.</p>`;
-    graph.draw({ nodes: [], relations: [] }, { fresh: true });
-    drawing = 'local';
+    await drawAs('local', { nodes: [], relations: [] }, { fresh: true });
     return;
   }
   const rootNode = parts[0].nodes[0];
@@ -424,9 +454,8 @@ async function renderEntity(route, token, focusPanel) {
   const g = union(parts);
   graph.highlight(null);
   const fresh = drawing !== 'local' || !graph.nodeIds().has(id);
-  await graph.draw(g, { fresh, roots, anchors: [id] });
+  await drawAs('local', g, { fresh, roots, anchors: [id] });
   if (token !== renderToken) return;
-  drawing = 'local';
   graph.select(id);
   if (fresh) graph.fit();
   else graph.focus(id);
@@ -451,9 +480,13 @@ async function renderEntity(route, token, focusPanel) {
   announce(`Showing ${rootNode.name} and ${c.nodes - 1} related entities.`);
   prefetchShown();
   els.panel.setAttribute('aria-busy', 'true');
-  const details = await entityDetails(id);
+  let details;
+  try {
+    details = await entityDetails(id);
+  } finally {
+    if (token === renderToken) els.panel.removeAttribute('aria-busy');
+  }
   if (token !== renderToken) return;
-  els.panel.removeAttribute('aria-busy');
   els.panel.innerHTML = entityPanel(details, roots);
   els.panel.scrollTop = 0;
   if (focusPanel) $('#panel-title')?.focus({ preventScroll: false });
@@ -481,9 +514,8 @@ async function renderRelation(route, token, focusPanel) {
   setTitle(`${r.from.name} → ${r.to.name}`, `${r.type}: ${r.from.name} → ${r.to.name}`);
   graph.highlight(null);
   const fresh = drawing !== 'local' || !graph.nodeIds().has(r.from.id);
-  await graph.draw(g, { fresh, roots, anchors: [r.from.id] });
+  await drawAs('local', g, { fresh, roots, anchors: [r.from.id] });
   if (token !== renderToken) return;
-  drawing = 'local';
   graph.select(r.id);
   if (fresh) graph.fit();
   els.panel.innerHTML = relationPanel(r, roots);
@@ -610,8 +642,9 @@ combobox($('#search-input'), {
 });
 $('#fit').addEventListener('click', () => graph?.fit());
 $('#tidy').addEventListener('click', async () => {
-  await graph?.tidy();
-  if (drawing === 'whole') wholePositions = new Map(graph.cy.nodes().map((n) => [n.id(), { ...n.position() }]));
+  // (Unless another view was drawn while the layout ran.)
+  const kept = await graph?.tidy();
+  if (kept && drawing === 'whole') wholePositions = new Map(graph.cy.nodes().map((n) => [n.id(), { ...n.position() }]));
 });
 window.addEventListener('resize', () => graph?.cy.resize());
 // The relation-type menu closes on Escape and on a click elsewhere.
