@@ -441,10 +441,28 @@ impl Relation {
 
     /// Orders relations as their ids' text, without writing the ids.
     pub fn cmp_by_id(&self, other: &Relation) -> std::cmp::Ordering {
-        cmp_id_parts(
-            (self.rel_type, self.from.as_str(), self.to.as_str()),
-            (other.rel_type, other.from.as_str(), other.to.as_str()),
-        )
+        use std::cmp::Ordering::Equal;
+        // Ends that share their text are equal without reading it.
+        let types = if self.rel_type == other.rel_type {
+            Equal
+        } else {
+            cmp_before_slash(
+                self.rel_type.id_segment().as_bytes(),
+                other.rel_type.id_segment().as_bytes(),
+            )
+        };
+        types
+            .then_with(|| match self.from.addr() == other.from.addr() {
+                true => Equal,
+                false => cmp_before_slash(
+                    self.from.as_str().as_bytes(),
+                    other.from.as_str().as_bytes(),
+                ),
+            })
+            .then_with(|| match self.to.addr() == other.to.addr() {
+                true => Equal,
+                false => self.to.as_str().cmp(other.to.as_str()),
+            })
     }
 
     /// How this relation's id compares with the id written `text` (ids are
