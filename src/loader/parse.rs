@@ -110,9 +110,10 @@ fn parse_file<P: Prepare>(
             source,
         })?;
     let line_starts = |b: &[u8]| {
-        std::iter::once(0)
-            .chain(newline_offsets(b).map(|i| i as u32 + 1))
-            .collect()
+        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', b).count() + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', b).map(|i| i as u32 + 1));
+        starts
     };
     match String::from_utf8(bytes) {
         Ok(read) => *text = read,
@@ -172,15 +173,6 @@ fn read_with_toml(
         unknown_keys(file, root.get_ref(), problems);
         RawFile::deserialize(toml::de::Deserializer::from(root))
     })
-}
-
-/// The offsets of the newlines in `bytes`.
-fn newline_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'\n')
-        .map(|(i, _)| i)
 }
 
 /// Reports every key serde ignores: unknown tables, and unknown fields of
