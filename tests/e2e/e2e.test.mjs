@@ -358,6 +358,144 @@ test('the filters hide kinds and relation types, and are kept in the URL', async
   await done(page);
 });
 
+/** Where every entity drawn is, shown or not (the drawing's own coordinates). */
+const places = (page) =>
+  page.evaluate(() => Object.fromEntries(window.__civgraph.cy().nodes().map((n) => [n.id(), { ...n.position() }])));
+
+/**
+ * Checks that the entities shown now but not in `before` (ids) are drawn
+ * beside the rest, not in a heap or a grid of their own: each one near the
+ * nearest of its neighbours in `before` (within 2.5 times the drawing's
+ * median relation length: a hub's relations are drawn longer), or, when it
+ * has none, within the box of the others (widened by that length); and in
+ * view. Returns the ids checked.
+ */
+async function assertPlacedBeside(page, before, what) {
+  const { fresh, near, median, outside } = await page.evaluate((was) => {
+    const cy = window.__civgraph.cy();
+    const old = new Set(was);
+    const shownNodes = cy.nodes(':visible');
+    const dist = (a, b) => Math.hypot(a.position('x') - b.position('x'), a.position('y') - b.position('y'));
+    const lengths = cy
+      .edges(':visible')
+      .map((e) => dist(e.source(), e.target()))
+      .sort((a, b) => a - b);
+    const median = lengths[Math.floor(lengths.length / 2)];
+    const bb = shownNodes.filter((n) => old.has(n.id())).boundingBox({ includeLabels: false });
+    const fresh = shownNodes.filter((n) => !old.has(n.id()));
+    const near = {};
+    const outside = [];
+    fresh.forEach((n) => {
+      const drawn = n.neighborhood('node').filter((m) => old.has(m.id()));
+      if (drawn.nonempty()) {
+        near[n.id()] = Math.min(...drawn.map((m) => dist(n, m))) / median;
+        return;
+      }
+      const p = n.position();
+      if (p.x < bb.x1 - median || p.x > bb.x2 + median || p.y < bb.y1 - median || p.y > bb.y2 + median) outside.push(n.id());
+    });
+    return { fresh: fresh.map((n) => n.id()), near, median, outside };
+  }, before);
+  assert.ok(fresh.length > 0, `${what}: some entities were hidden`);
+  assert.ok(Object.keys(near).length >= fresh.length / 2, `${what}: most of them have a neighbour that was shown`);
+  const far = Object.entries(near)
+    .filter(([, r]) => r > 2.5)
+    .map(([id, r]) => `${id} (${r.toFixed(1)})`);
+  assert.deepEqual(far, [], `${what}: drawn far from their nearest neighbour (in median relation lengths of ${Math.round(median)})`);
+  assert.deepEqual(outside, [], `${what}: with no neighbour that was shown, drawn outside the rest of the drawing`);
+  const box = await page.locator('#cy').boundingBox();
+  const unseen = [];
+  for (const id of fresh) {
+    const p = await page.evaluate((x) => window.__civgraph.nodePosition(x), id);
+    if (!(p && p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height)) unseen.push(id);
+  }
+  assert.deepEqual(unseen, [], `${what}: out of view`);
+  return fresh;
+}
+
+/** Checks that the entities `ids` are where they were (`then`, from places()). */
+function assertSamePlaces(now, then, ids) {
+  const moved = ids
+    .map((id) => [id, Math.hypot(now[id].x - then[id].x, now[id].y - then[id].y)])
+    .filter(([, d]) => !(d < 1))
+    .map(([id, d]) => `${id} (${Math.round(d)} away)`);
+  assert.deepEqual(moved, [], 'entities drawn elsewhere than they were');
+}
+
+const noOrganisations = '/explore?kinds=PERSON,GROUP,DELIVERABLE,EVENT';
+
+test('entities hidden when the whole graph was first drawn are placed beside their neighbours once shown, and kept there', async () => {
+  const page = await open(noOrganisations);
+  await viewShown(page);
+  const before = await shown(page);
+  assert.ok(before.length > 1 && !before.some((id) => id.startsWith('organisation:')));
+  // Only the entities laid out have places to keep for the next visit.
+  const kept = await page.evaluate(() => Object.keys(window.__civgraph.wholePositions() ?? {}));
+  assert.deepEqual(kept.sort(), [...before].sort(), 'the whole graph keeps the places of the entities laid out, and only those');
+  const where = await places(page);
+
+  await page.getByRole('checkbox', { name: 'Organisations' }).check();
+  await page.waitForURL(/\/explore$/);
+  await page.waitForFunction((n) => window.__civgraph.shown().length === n, server.health.entities);
+  await page.evaluate(() => window.__civgraph.settled());
+  const fresh = await assertPlacedBeside(page, before, 'organisations shown in the whole graph');
+  assert.ok(fresh.every((id) => id.startsWith('organisation:')));
+  const placed = await places(page);
+  assertSamePlaces(placed, where, before);
+  await shot(page, 'explore-filter-removed');
+
+  // Another view, then the whole graph again: everything where it was.
+  await page.locator('#panel .start-list a[href="/explore/group:u4ssc"]').click();
+  await viewShown(page);
+  await page.locator('#whole-graph').click();
+  await page.waitForURL(/\/explore$/);
+  await viewShown(page);
+  await page.evaluate(() => window.__civgraph.settled());
+  assert.equal((await shown(page)).length, server.health.entities);
+  assertSamePlaces(await places(page), placed, Object.keys(placed));
+  await done(page);
+});
+
+test('entities a filter hid are placed beside their neighbours once shown, in a view and in the whole graph drawn later', async () => {
+  // The hub's neighbours, drawn while some relation types are hidden.
+  const page = await open('/explore/group:u4ssc?types=LEADS,MEMBER_OF');
+  await page.locator('#panel h2').getByText('United for Smart Sustainable Cities').waitFor();
+  await viewShown(page);
+  let before = await shown(page);
+  await page.locator('#type-filter-box summary').click();
+  await page.getByRole('button', { name: 'All' }).click();
+  await page.waitForURL(/\/explore\/group:u4ssc$/);
+  await page.waitForFunction((n) => window.__civgraph.shown().length > n, before.length);
+  await page.evaluate(() => window.__civgraph.settled());
+  await assertPlacedBeside(page, before, 'relation types shown in a view');
+
+  // The whole graph first drawn without its organisations, which are then
+  // shown in another view: back in the whole graph they are placed beside
+  // their neighbours, and the rest is where it was.
+  const whole = await open(noOrganisations);
+  await viewShown(whole);
+  before = await shown(whole);
+  const where = await places(whole);
+  await whole.locator('#panel .start-list a[href="/explore/group:u4ssc"]').click();
+  await whole.waitForURL(/\/explore\/group:u4ssc\?kinds=/);
+  await viewShown(whole);
+  const local = await shown(whole);
+  await whole.getByRole('checkbox', { name: 'Organisations' }).check();
+  await whole.waitForURL(/\/explore\/group:u4ssc$/);
+  await whole.waitForFunction((n) => window.__civgraph.shown().length > n, local.length);
+  await whole.evaluate(() => window.__civgraph.settled());
+  await assertPlacedBeside(whole, local, 'organisations shown in a view');
+  await whole.locator('#whole-graph').click();
+  await whole.waitForURL(/\/explore$/);
+  await viewShown(whole);
+  await whole.evaluate(() => window.__civgraph.settled());
+  assert.equal((await shown(whole)).length, server.health.entities);
+  await assertPlacedBeside(whole, before, 'organisations shown in the whole graph drawn again');
+  assertSamePlaces(await places(whole), where, before);
+  await done(whole);
+  await done(page);
+});
+
 test('an answer that arrives after its view was left changes nothing', async () => {
   const { stats } = await gql('{ stats { byKind { kind count } } }');
   const organisations = stats.byKind.find((k) => k.kind === 'ORGANISATION').count;

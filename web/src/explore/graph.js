@@ -1,7 +1,9 @@
 // The node-link drawing (cytoscape.js): colours and shapes by kind, roles on
 // LEADS edges, filters by kind and relation type, a highlighted path, and
 // new neighbours placed around the entity they were expanded from (so what
-// was already drawn stays where the reader saw it).
+// was already drawn stays where the reader saw it). Only what the filters
+// show is laid out; an entity a filter hid gets its place when it is first
+// shown, beside its neighbours, in the same way.
 import cytoscape from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 
@@ -151,7 +153,7 @@ function seeded(seed, fn) {
 }
 
 export class GraphView {
-  constructor(container, { onNode, onEdge, onBackground }) {
+  constructor(container, { onNode, onEdge, onBackground, onPlaced }) {
     this.cy = cytoscape({
       container,
       style: STYLE,
@@ -163,6 +165,16 @@ export class GraphView {
     });
     this.filters = { kinds: null, types: null };
     this.roots = new Set();
+    // The entities whose place means something: laid out, or placed beside
+    // their neighbours, while shown. (An entity drawn while a filter hides
+    // it has none until it is shown.)
+    this.placed = new Set();
+    // Those placed beside their neighbours whose settling has not run to its end.
+    this.unsettled = new Set();
+    // Told when entities got their places: ({anew}), anew when the whole
+    // drawing was laid out again (the places of all others are dropped).
+    this.onPlaced = onPlaced ?? (() => {});
+    this.generation = 0;
     this.cy.on('tap', 'node', (e) => onNode(e.target.id(), e));
     this.cy.on('tap', 'edge', (e) => onEdge(e.target.id(), e));
     this.cy.on('tap', (e) => {
@@ -209,8 +221,8 @@ export class GraphView {
    * Draws exactly `graph` ({nodes, relations}). `fresh`: lay everything
    * out anew; otherwise entities already drawn keep their place and new
    * ones are put around the drawn entity they hang off (`anchors` first).
-   * `positions` (id -> {x, y}): where a fresh drawing's entities go, when
-   * known for all of them.
+   * `positions` (id -> {x, y}): where a fresh drawing's entities go (those
+   * shown without one are placed beside their neighbours).
    * Resolves once the frame with the new drawing is painted.
    */
   async draw(graph, { fresh = false, roots = [], anchors = [], positions = null } = {}) {
@@ -223,7 +235,7 @@ export class GraphView {
     this.roots = new Set(roots);
     this.#stopLayout();
     this.settled = null;
-    this.generation = (this.generation ?? 0) + 1;
+    this.generation += 1;
     let added;
     cy.batch(() => {
       if (fresh) cy.elements().remove();
@@ -235,7 +247,8 @@ export class GraphView {
       const newEdges = [...wantEdges.values()].filter((r) => cy.getElementById(r.id).empty());
       added = cy.add([
         // Somewhere at first (never all on one spot, which cytoscape
-        // cannot draw edges between); the layout or #placeAround moves them.
+        // cannot draw edges between); the layout or #placeAround moves them
+        // once they are shown.
         ...newNodes.map((n, i) => ({
           group: 'nodes',
           data: nodeData(n),
@@ -259,43 +272,113 @@ export class GraphView {
       this.#applyFilters();
     });
     const newNodes = added.nodes();
-    if (fresh && positions && newNodes.every((n) => positions.has(n.id()))) {
-      // The same drawing as before: put everything back where it was.
-      cy.batch(() => newNodes.forEach((n) => n.position(positions.get(n.id()))));
-      this.fit();
-    } else if (fresh || newNodes.length === cy.nodes().length) {
-      await this.layout({ randomize: true });
-      this.#stretchToCanvas();
-      this.fit();
-    } else if (newNodes.length) {
-      // The new entities show at once around the one they hang off, then
-      // settle by the same forces while everything already drawn stays put.
-      this.#placeAround(newNodes, anchors);
-      const around = newNodes.union(cy.getElementById(anchors[0] ?? ''));
-      this.#reveal(around);
-      const generation = this.generation;
-      this.settled = nextFrame().then(() => (generation === this.generation ? this.#settle(newNodes, around) : null));
+    if (fresh) {
+      this.placed.clear();
+      this.unsettled.clear();
+    } else {
+      for (const set of [this.placed, this.unsettled]) {
+        for (const id of set) if (!wantNodes.has(id)) set.delete(id);
+      }
+    }
+    if (fresh && positions) {
+      // The same drawing as before: put back where it was what had a place.
+      const known = newNodes.filter((n) => positions.has(n.id()));
+      cy.batch(() => known.forEach((n) => n.position(positions.get(n.id()))));
+      known.forEach((n) => this.placed.add(n.id()));
+    }
+    const shown = this.#shown().nodes();
+    if (shown.nonempty() && !shown.some((n) => this.placed.has(n.id()))) {
+      // Nothing shown has a place yet: lay it all out.
+      await this.#layoutAnew();
+    } else {
+      if (fresh) this.fit();
+      // New entities show at once around the one they hang off, then
+      // settle by the same forces while everything already drawn stays put;
+      // and then the drawing fits the canvas.
+      this.#placeShown(anchors, { fitAfter: true });
     }
     await nextFrame();
     return { added: newNodes.length };
   }
 
-  /** Lets `newNodes` find their places among the pinned others (animated). */
-  async #settle(newNodes, around) {
+  /**
+   * What the filters show: the entities and relations not hidden. (Read
+   * from the classes the filters set: cytoscape's `:visible` can answer
+   * for an element as it was before the filters changed until its style is
+   * next computed.)
+   */
+  #shown() {
+    const cy = this.cy;
+    const nodes = cy.nodes().not('.hidden');
+    const edges = cy.edges().filter((e) => !e.hasClass('hidden') && !e.source().hasClass('hidden') && !e.target().hasClass('hidden'));
+    return nodes.union(edges);
+  }
+
+  /**
+   * Lays out anew what is shown (from scratch, stretched to the canvas, in
+   * view); the entities hidden lose their places.
+   */
+  async #layoutAnew() {
+    const generation = this.generation;
+    await this.layout({ randomize: true });
+    if (generation !== this.generation) return;
+    this.#stretchToCanvas();
+    this.fit();
+    this.placed = new Set(this.#shown().nodes().map((n) => n.id()));
+    this.unsettled.clear();
+    this.onPlaced({ anew: true });
+  }
+
+  /**
+   * Gives the entities shown without a place one beside their neighbours
+   * (`anchors` first), then lets them, and any placed so but not yet
+   * settled, settle by the forces while the others stay put (from the next
+   * frame, animated). Then fits the whole drawing to the canvas if
+   * `fitAfter`, else only zooms out as far as they need to be in view.
+   * Sets `this.settled`.
+   */
+  #placeShown(anchors = [], { fitAfter = false } = {}) {
+    const cy = this.cy;
+    const shown = this.#shown().nodes();
+    const fresh = shown.filter((n) => !this.placed.has(n.id()));
+    if (fresh.nonempty()) {
+      this.#placeAround(fresh, anchors);
+      fresh.forEach((n) => {
+        this.placed.add(n.id());
+        this.unsettled.add(n.id());
+      });
+    }
+    const free = shown.filter((n) => this.unsettled.has(n.id()));
+    if (free.empty()) return;
+    const around = free.union(cy.getElementById(anchors[0] ?? ''));
+    this.#reveal(around);
+    const generation = this.generation;
+    this.settled = nextFrame().then(() => (generation === this.generation ? this.#settle(around, fitAfter) : null));
+  }
+
+  /**
+   * Lets the shown entities placed beside their neighbours but not settled
+   * find their places among the pinned others (animated).
+   */
+  async #settle(around, fitAfter) {
     const cy = this.cy;
     const generation = this.generation;
-    if (newNodes.some((n) => n.removed())) return;
-    const isNew = new Set(newNodes.map((n) => n.id()));
-    const pinned = cy
-      .nodes(':visible')
-      .filter((n) => !isNew.has(n.id()))
+    if (around.some((n) => n.removed())) return;
+    const shown = this.#shown().nodes();
+    const free = shown.filter((n) => this.unsettled.has(n.id()));
+    if (free.empty()) return;
+    const pinned = shown
+      .filter((n) => !this.unsettled.has(n.id()))
       .map((n) => ({ nodeId: n.id(), position: { ...n.position() } }));
     const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
     await this.layout({ randomize: false, pinned, animate: !still });
     // A newer drawing took over: leave the view to it.
     if (generation !== this.generation || around.some((n) => n.removed())) return;
-    // Then use the room: fit the whole drawing, no closer than 1.5x.
-    const target = this.#fitViewport(cy.elements(':visible'));
+    free.forEach((n) => this.unsettled.delete(n.id()));
+    this.onPlaced({ anew: false });
+    // Then use the room: fit the whole drawing, no closer than 1.5x; or
+    // just keep the entities placed in view.
+    const target = fitAfter ? this.#fitViewport(this.#shown()) : this.#revealViewport(free);
     if (!target) return;
     if (still) cy.viewport(target);
     else await cy.animation(target, { duration: 250 }).play().promise();
@@ -322,7 +405,7 @@ export class GraphView {
    */
   #stretchToCanvas() {
     const cy = this.cy;
-    const nodes = cy.nodes(':visible');
+    const nodes = this.#shown().nodes();
     if (nodes.length < 3) return;
     const bb = nodes.boundingBox();
     const w = cy.width();
@@ -351,51 +434,83 @@ export class GraphView {
     this.runningDone = null;
   }
 
-  /** Places entities just added on an arc around the drawn entity they hang off. */
-  #placeAround(newNodes, anchors) {
+  /**
+   * Places `nodes` (shown, without a place) beside the placed entities they
+   * are linked to: on an arc around the one they hang off (the anchors
+   * first), facing away from the middle of the drawing; then those linked
+   * only to entities just placed, around those, and so on. Entities linked
+   * to nothing placed start beside the drawing.
+   */
+  #placeAround(nodes, anchors) {
     const cy = this.cy;
-    const isNew = new Set(newNodes.map((n) => n.id()));
-    const old = cy.nodes().filter((n) => !isNew.has(n.id()));
+    const todo = new Set(nodes.map((n) => n.id()));
+    const old = cy.nodes().filter((n) => this.placed.has(n.id()) && !todo.has(n.id()));
+    const shownOld = old.not('.hidden');
+    const ref = shownOld.nonempty() ? shownOld : old;
     const centre = { x: 0, y: 0 };
-    old.forEach((n) => {
-      centre.x += n.position('x') / old.length;
-      centre.y += n.position('y') / old.length;
+    ref.forEach((n) => {
+      centre.x += n.position('x') / ref.length;
+      centre.y += n.position('y') / ref.length;
     });
-    // Group the new entities by the drawn entity they are linked to,
-    // preferring the anchors (the entity just clicked).
-    const groups = new Map();
-    const anchorOrder = [...anchors, ...old.map((n) => n.id())];
-    const rank = new Map(anchorOrder.map((id, i) => [id, i]));
-    newNodes.forEach((n) => {
-      let best = null;
-      n.neighborhood('node').forEach((m) => {
-        if (isNew.has(m.id())) return;
-        if (best === null || (rank.get(m.id()) ?? 1e9) < (rank.get(best) ?? 1e9)) best = m.id();
-      });
-      const key = best ?? anchors[0] ?? null;
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(n);
-    });
-    cy.batch(() => {
-      for (const [anchorId, nodes] of groups) {
-        const a = anchorId ? cy.getElementById(anchorId) : null;
-        const p = a && a.nonempty() ? a.position() : centre;
-        let dx = p.x - centre.x;
-        let dy = p.y - centre.y;
-        if (Math.hypot(dx, dy) < 1) {
-          dx = 1;
-          dy = 0;
-        }
-        const heading = Math.atan2(dy, dx);
-        const n = nodes.length;
-        const span = n === 1 ? 0 : Math.min(Math.PI * 1.8, Math.max(Math.PI / 2, n * 0.32));
-        const radius = n === 1 ? 110 : Math.max(120, (50 * n) / span);
-        nodes.forEach((node, i) => {
-          const t = n === 1 ? heading : heading - span / 2 + (span * i) / (n - 1);
-          node.position({ x: p.x + radius * Math.cos(t), y: p.y + radius * Math.sin(t) });
-        });
+    const bb = ref.nonempty() ? ref.boundingBox({ includeLabels: false }) : { x2: 0, y1: 0, h: 0 };
+    // The entities with a place, in the order they are preferred as the one
+    // to hang off: the anchors (the entity just clicked) first.
+    const rank = new Map();
+    for (const id of [...anchors, ...old.map((n) => n.id())]) {
+      if (this.placed.has(id) && !todo.has(id) && !rank.has(id)) rank.set(id, rank.size);
+    }
+    let beside = 0;
+    while (todo.size) {
+      // Group what is left by the entity with a place it is linked to.
+      const groups = new Map();
+      for (const id of todo) {
+        let best = null;
+        cy.getElementById(id)
+          .neighborhood('node')
+          .forEach((m) => {
+            const r = rank.get(m.id());
+            if (r !== undefined && (best === null || r < rank.get(best))) best = m.id();
+          });
+        if (best === null) continue;
+        if (!groups.has(best)) groups.set(best, []);
+        groups.get(best).push(cy.getElementById(id));
       }
-    });
+      if (!groups.size) {
+        // Linked to nothing with a place: one of them starts beside the
+        // drawing, and the others of its part hang off it.
+        const first = cy.getElementById(todo.values().next().value);
+        first.position({ x: bb.x2 + 150, y: bb.y1 + bb.h / 2 + 150 * beside });
+        beside += 1;
+        todo.delete(first.id());
+        rank.set(first.id(), rank.size);
+        continue;
+      }
+      cy.batch(() => {
+        for (const [anchorId, group] of groups) {
+          const p = cy.getElementById(anchorId).position();
+          let dx = p.x - centre.x;
+          let dy = p.y - centre.y;
+          if (Math.hypot(dx, dy) < 1) {
+            dx = 1;
+            dy = 0;
+          }
+          const heading = Math.atan2(dy, dx);
+          const n = group.length;
+          const span = n === 1 ? 0 : Math.min(Math.PI * 1.8, Math.max(Math.PI / 2, n * 0.32));
+          const radius = n === 1 ? 110 : Math.max(120, (50 * n) / span);
+          group.forEach((node, i) => {
+            const t = n === 1 ? heading : heading - span / 2 + (span * i) / (n - 1);
+            node.position({ x: p.x + radius * Math.cos(t), y: p.y + radius * Math.sin(t) });
+          });
+        }
+      });
+      for (const group of groups.values()) {
+        for (const node of group) {
+          todo.delete(node.id());
+          rank.set(node.id(), rank.size);
+        }
+      }
+    }
   }
 
   /**
@@ -404,7 +519,7 @@ export class GraphView {
    * `randomize`.
    */
   layout({ randomize = false, animate = false, pinned = null } = {}) {
-    const visible = this.cy.elements(':visible');
+    const visible = this.#shown();
     const n = visible.nodes().length;
     const l = visible.layout({
       name: 'fcose',
@@ -445,24 +560,36 @@ export class GraphView {
     return done;
   }
 
-  /** Lays the drawing out again; false when a newer drawing replaced it meanwhile (left as it is). */
+  /**
+   * Lays the drawing out again (the entities hidden lose their places);
+   * false when a newer drawing replaced it meanwhile (left as it is).
+   */
   async tidy() {
     const generation = this.generation;
     await this.layout({ randomize: false, animate: !matchMedia('(prefers-reduced-motion: reduce)').matches });
     if (generation !== this.generation) return false;
     this.fit();
+    this.placed = new Set(this.#shown().nodes().map((n) => n.id()));
+    this.unsettled.clear();
+    this.onPlaced({ anew: true });
     return true;
   }
 
   /** Zooms out (and pans) just enough that `eles` are in view, if they are not. */
   #reveal(eles) {
+    const target = this.#revealViewport(eles);
+    if (target) this.cy.viewport(target);
+  }
+
+  /** The viewport of #reveal (null: `eles` are in view already). */
+  #revealViewport(eles) {
     const cy = this.cy;
-    const shown = eles.filter(':visible');
-    if (shown.empty()) return;
+    const shown = eles.intersection(this.#shown());
+    if (shown.empty()) return null;
     const ext = cy.extent();
     const bb = shown.boundingBox({ includeLabels: false, includeOverlays: false });
     const inside = bb.x1 >= ext.x1 && bb.x2 <= ext.x2 && bb.y1 >= ext.y1 && bb.y2 <= ext.y2;
-    if (inside) return;
+    if (inside) return null;
     const all = bb;
     const both = {
       x1: Math.min(all.x1, ext.x1),
@@ -476,19 +603,19 @@ export class GraphView {
       (cy.width() - 2 * pad) / (both.x2 - both.x1),
       (cy.height() - 2 * pad) / (both.y2 - both.y1),
     );
-    cy.viewport({
+    return {
       zoom,
       pan: {
         x: cy.width() / 2 - zoom * ((both.x1 + both.x2) / 2),
         y: cy.height() / 2 - zoom * ((both.y1 + both.y2) / 2),
       },
-    });
+    };
   }
 
   /** Fits the view to `ids` (all that is shown by default), zoomed in at most 1.5x. */
   fit(ids) {
     const cy = this.cy;
-    const eles = ids ? cy.collection(ids.map((id) => cy.getElementById(id))) : cy.elements(':visible');
+    const eles = ids ? cy.collection(ids.map((id) => cy.getElementById(id))) : this.#shown();
     const target = this.#fitViewport(eles);
     if (target) cy.viewport(target);
   }
@@ -509,10 +636,32 @@ export class GraphView {
     if (id) this.cy.getElementById(id).select();
   }
 
-  /** Shows only these kinds / relation types (null: all). */
+  /**
+   * Shows only these kinds / relation types (null: all). Entities shown
+   * for the first time since they were drawn are placed beside their
+   * neighbours, and the drawing then fits the canvas (see #placeShown;
+   * `this.settled` says when they are still).
+   */
   setFilters({ kinds, types }) {
     this.filters = { kinds, types };
     this.cy.batch(() => this.#applyFilters());
+    this.#placeNewlyShown({ fitAfter: true });
+  }
+
+  /**
+   * After a filter or highlight showed entities: those without a place get
+   * one (everything is laid out when nothing shown has one). `fitAfter`: as
+   * for #placeShown.
+   */
+  #placeNewlyShown({ fitAfter }) {
+    const shown = this.#shown().nodes();
+    if (shown.every((n) => this.placed.has(n.id()))) return;
+    // A new placing: what a previous one was still doing stops.
+    this.#stopLayout();
+    this.settled = null;
+    this.generation += 1;
+    if (!shown.some((n) => this.placed.has(n.id()))) this.settled = this.#layoutAnew();
+    else this.#placeShown([], { fitAfter });
   }
 
   #applyFilters() {
@@ -552,10 +701,23 @@ export class GraphView {
       });
       this.#applyFilters();
     });
+    // (An entity on the path is shown even when the filters hide its
+    // relations; the view stays on the path.)
+    this.#placeNewlyShown({ fitAfter: false });
   }
 
   counts() {
-    const vis = this.cy.elements(':visible');
+    const vis = this.#shown();
     return { nodes: vis.nodes().length, edges: vis.edges().length };
+  }
+
+  /** Where the entities with a place are: id -> {x, y}. */
+  positions() {
+    return new Map(
+      this.cy
+        .nodes()
+        .filter((n) => this.placed.has(n.id()))
+        .map((n) => [n.id(), { ...n.position() }]),
+    );
   }
 }

@@ -47,6 +47,10 @@ window.__civgraph = {
   shown() {
     return graph ? graph.cy.nodes(':visible').map((n) => n.id()) : [];
   },
+  /** Resolves once the entities last placed have settled (at once when none are moving). */
+  settled: () => graph?.settled ?? null,
+  /** The places the whole graph keeps for its next drawing, id -> {x, y} (null before its first). */
+  wholePositions: () => (wholePositions ? Object.fromEntries(wholePositions) : null),
 };
 
 const els = {
@@ -244,6 +248,19 @@ function ensureGraph() {
       const keep = r.view === 'entity' || r.view === 'relation' ? roots : [];
       navigate(viewHref(id, keep));
     },
+    onPlaced: ({ anew }) => {
+      // The whole graph keeps its entities' places for its next drawing:
+      // all of them when it was laid out anew, else those just placed.
+      // (Only places that mean something: an entity a filter hid while the
+      // drawing was laid out has none until it is shown.)
+      if (drawing !== 'whole') return;
+      const now = graph.positions();
+      if (anew || !wholePositions) {
+        wholePositions = now;
+      } else {
+        for (const [id, p] of now) if (!wholePositions.has(id)) wholePositions.set(id, p);
+      }
+    },
   });
   return graph;
 }
@@ -332,9 +349,6 @@ async function drawWhole(token) {
     const t = await drawAs('whole', g, { fresh: true, roots: [], positions: wholePositions });
     timings.wholeGraphLayoutMs ??= Math.round(performance.now() - t0);
     if (token !== renderToken) return false;
-    if (!wholePositions) {
-      wholePositions = new Map(graph.cy.nodes().map((n) => [n.id(), { ...n.position() }]));
-    }
     if (timings.wholeGraphDrawnMs === null) {
       timings.wholeGraphDrawnMs = Math.round(performance.now());
       performance.mark('civgraph:whole-graph-drawn');
@@ -641,11 +655,8 @@ combobox($('#search-input'), {
   onPick: (e) => navigate(viewHref(e.id), { focusPanel: true }),
 });
 $('#fit').addEventListener('click', () => graph?.fit());
-$('#tidy').addEventListener('click', async () => {
-  // (Unless another view was drawn while the layout ran.)
-  const kept = await graph?.tidy();
-  if (kept && drawing === 'whole') wholePositions = new Map(graph.cy.nodes().map((n) => [n.id(), { ...n.position() }]));
-});
+// (The whole graph keeps the new places: see onPlaced.)
+$('#tidy').addEventListener('click', () => graph?.tidy());
 window.addEventListener('resize', () => graph?.cy.resize());
 // The relation-type menu closes on Escape and on a click elsewhere.
 const typeBox = $('#type-filter-box');
