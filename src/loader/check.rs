@@ -575,9 +575,16 @@ impl parse::Prepare for Preparer<'_> {
         if !std::mem::take(&mut self.keep_lines) {
             file.forget_lines();
         }
-        let entities = self.entities.iter_mut().flat_map(std::mem::take).collect();
-        let mut relations = std::mem::take(&mut self.relations);
-        relations.shrink_to_fit();
+        // Kept in vectors of their exact size (a vector shrunk to fit may keep
+        // its allocation: mimalloc shrinks in place), while this thread keeps
+        // its own for the next file.
+        let total = self.entities.iter().map(Vec::len).sum();
+        let mut entities = Vec::with_capacity(total);
+        for list in &mut self.entities {
+            entities.append(list);
+        }
+        let mut relations = Vec::with_capacity(self.relations.len());
+        relations.append(&mut self.relations);
         PreparedFile {
             file,
             problems,
