@@ -389,6 +389,13 @@ mod tests {
         "name = \"tab\there\"\n",
         "name = \"ctl\u{1}\"\n",
         "text_file = \"t.txt\"\n",
+        "name = \"del\u{7f}\"\n",
+        "name = 'back\\slash'\n",
+        "name = \"\"\n",
+        "name = ''\n",
+        "name = 'tab\tlit'\n",
+        "name = 'del\u{7f}lit'\n",
+        "name = \"é \u{2028} 中\"\n",
     ];
 
     proptest! {
@@ -399,6 +406,15 @@ mod tests {
             picks in proptest::collection::vec(0..PIECES.len(), 0..24)
         ) {
             let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+            agrees(&text);
+        }
+
+        #[test]
+        fn any_string_value_is_declined_or_read_as_toml_reads(
+            value in "[\\x00-\\x7f\u{80}-\u{3000}]{0,12}",
+            quote in prop::sample::select(vec!["\"", "'", "\"\"\"", "'''"]),
+        ) {
+            let text = format!("[[person]]\nid = \"person:a\"\nname = {quote}{value}{quote}\n");
             agrees(&text);
         }
 

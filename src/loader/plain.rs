@@ -294,6 +294,9 @@ impl Reader<'_, '_> {
 
     /// A string token's decoded text.
     fn string(&self, token: Token) -> Option<String> {
+        if let Some(text) = verbatim(token.kind(), self.text(token)) {
+            return Some(text.to_owned());
+        }
         let mut out = String::new();
         let mut ok = true;
         let kind = self
@@ -396,4 +399,25 @@ impl Reader<'_, '_> {
         }
         Some(())
     }
+}
+
+/// The text of a one-line string written as it reads, with nothing to
+/// decode: a basic string with no escape, or a literal string, holding no
+/// control character but tab (TOML forbids them there), with its closing
+/// quote. `None` for anything else, which the decoder then reads.
+fn verbatim(kind: TokenKind, raw: &str) -> Option<&str> {
+    let quote = match kind {
+        TokenKind::BasicString => b'"',
+        TokenKind::LiteralString => b'\'',
+        _ => return None,
+    };
+    let bytes = raw.as_bytes();
+    if bytes.len() < 2 || bytes[0] != quote || bytes[bytes.len() - 1] != quote {
+        return None;
+    }
+    // No early exit, so that the loop is vectorised (strings are short).
+    let plain = bytes[1..bytes.len() - 1].iter().fold(true, |plain, &b| {
+        plain & (b >= 0x20 || b == b'\t') & (b != 0x7f) & (b != b'\\') & (b != quote)
+    });
+    plain.then(|| &raw[1..raw.len() - 1])
 }
