@@ -601,6 +601,87 @@ test('the path finder finds a path between two people and highlights it', async 
   await done(page);
 });
 
+/**
+ * What a path view shows: for each entity and relation of `ids`, whether
+ * it is drawn, shown and in view; the kinds and relation types shown off
+ * the path; what is shown; and the counts line. (Read two frames on, when
+ * cytoscape has computed the styles the filters and the highlight set.)
+ */
+const pathView = (page, ids) =>
+  page.evaluate(async (want) => {
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    const cy = window.__civgraph.cy();
+    const box = document.querySelector('#cy').getBoundingClientRect();
+    const inView = (id) => {
+      const p = window.__civgraph.nodePosition(id);
+      return Boolean(p && p.x > box.left && p.x < box.right && p.y > box.top && p.y < box.bottom);
+    };
+    const offPath = cy.elements(':visible').not('.on-path');
+    return {
+      path: want.map((id) => {
+        const e = cy.getElementById(id);
+        return { id, drawn: e.nonempty(), shown: e.nonempty() && e.visible(), inView: e.nonempty() && (e.isEdge() || inView(id)) };
+      }),
+      lit: cy.elements('.on-path').map((e) => e.id()),
+      kindsOff: [...new Set(offPath.nodes().map((n) => n.data('kind')))].sort(),
+      typesOff: [...new Set(offPath.edges().map((e) => e.data('type')))].sort(),
+      shown: cy.nodes(':visible').map((n) => n.id()).sort(),
+      hidden: { nodes: cy.nodes().not(':visible').length, edges: cy.edges().not(':visible').length },
+      visible: { nodes: cy.nodes(':visible').length, edges: cy.edges(':visible').length },
+      counts: document.querySelector('#graph-counts').textContent,
+    };
+  }, ids);
+
+test('a path is drawn whole whatever the filters hide, and the filters still apply to the rest', async () => {
+  // Okan Geray leads U4SSC, which two groups are part of, the last one
+  // led by Leyi Zhang: two relation types, two kinds.
+  const { shortestPath: p } = await gql(`{ shortestPath(from: "person:okan-geray", to: "person:leyi-zhang", maxDepth: 10) {
+    nodes { id kind } relations { id type } } }`);
+  assert.deepEqual([...new Set(p.relations.map((r) => r.type))].sort(), ['LEADS', 'PART_OF']);
+  assert.deepEqual([...new Set(p.nodes.map((n) => n.kind))].sort(), ['GROUP', 'PERSON']);
+  const ids = [...p.nodes.map((n) => n.id), ...p.relations.map((r) => r.id)];
+  const base = '/explore/path?from=person:okan-geray&to=person:leyi-zhang';
+  for (const [filter, kinds, types] of [
+    ['types=LEADS', null, ['LEADS']],
+    ['kinds=PERSON', ['PERSON'], null],
+    ['kinds=GROUP&types=PART_OF', ['GROUP'], ['PART_OF']],
+  ]) {
+    const page = await open(`${base}&${filter}`);
+    await page.locator('#path-result').getByRole('heading', { name: '4 steps' }).waitFor();
+    await viewShown(page);
+    const v = await pathView(page, ids);
+    // Every entity and relation of the path, whatever its kind or type.
+    for (const e of v.path) assert.deepEqual(e, { id: e.id, drawn: true, shown: true, inView: true }, `${filter}: ${e.id}`);
+    assert.deepEqual([...v.lit].sort(), [...ids].sort(), filter);
+    // The rest is filtered as ever.
+    if (kinds) assert.ok(v.kindsOff.every((k) => kinds.includes(k)), `${filter}: kinds shown off the path: ${v.kindsOff}`);
+    if (types) assert.ok(v.typesOff.every((t) => types.includes(t)), `${filter}: types shown off the path: ${v.typesOff}`);
+    assert.ok(v.hidden.nodes > 0 && v.hidden.edges > 0, `${filter}: ${JSON.stringify(v.hidden)}`);
+    // The counts line counts what is shown, the path with it.
+    assert.equal(v.counts, `${v.visible.nodes} entities · ${v.visible.edges} relations shown`, filter);
+    if (filter === 'types=LEADS') {
+      await shot(page, 'explore-path-filtered');
+      // Away from the path, the filters alone say what is shown again.
+      await page.locator('.topnav a[data-nav="path"]').click();
+      await page.waitForURL(/\/explore\/path\?types=LEADS$/);
+      await viewShown(page);
+      const after = await pathView(page, ids);
+      assert.deepEqual(after.lit, []);
+      assert.deepEqual(after.typesOff, ['LEADS']);
+      for (const r of p.relations) {
+        const e = after.path.find((x) => x.id === r.id);
+        assert.equal(e.shown, r.type === 'LEADS', `${r.id} after the path view`);
+      }
+      assert.equal(after.counts, `${after.visible.nodes} entities · ${after.visible.edges} relations shown`);
+      const fresh = await open('/explore/path?types=LEADS');
+      await viewShown(fresh);
+      assert.deepEqual(after.shown, (await pathView(fresh, ids)).shown);
+      await done(fresh);
+    }
+    await done(page);
+  }
+});
+
 test('the who-leads-what table filters, sorts and downloads as CSV', async () => {
   const { leadership } = await gql('{ leadership(first: 0) { totalCount } }');
   const page = await open('/explore/leaders');

@@ -637,10 +637,11 @@ export class GraphView {
   }
 
   /**
-   * Shows only these kinds / relation types (null: all). Entities shown
-   * for the first time since they were drawn are placed beside their
-   * neighbours, and the drawing then fits the canvas (see #placeShown;
-   * `this.settled` says when they are still).
+   * Shows only these kinds / relation types (null: all), and a highlighted
+   * path whole whatever they hide. Entities shown for the first time since
+   * they were drawn are placed beside their neighbours, and the drawing then
+   * fits the canvas (see #placeShown; `this.settled` says when they are
+   * still).
    */
   setFilters({ kinds, types }) {
     this.filters = { kinds, types };
@@ -668,13 +669,15 @@ export class GraphView {
     const { kinds, types } = this.filters;
     const cy = this.cy;
     cy.elements('.hidden').removeClass('hidden');
-    if (kinds) cy.nodes().filter((n) => !kinds.has(n.data('kind'))).addClass('hidden');
-    if (types) cy.edges().filter((e) => !types.has(e.data('type'))).addClass('hidden');
+    // (A highlighted path is shown whole: the filters hide only the rest.)
+    const rest = cy.elements().not('.on-path');
+    if (kinds) rest.nodes().filter((n) => !kinds.has(n.data('kind'))).addClass('hidden');
+    if (types) rest.edges().filter((e) => !types.has(e.data('type'))).addClass('hidden');
     if (types) {
       // An entity whose every relation is filtered out is hidden too
       // (unless it is one of the entities the view is about).
-      cy.nodes().forEach((n) => {
-        if (this.roots.has(n.id()) || n.hasClass('on-path')) return;
+      rest.nodes().forEach((n) => {
+        if (this.roots.has(n.id())) return;
         const edges = n.connectedEdges();
         if (edges.nonempty() && edges.every((e) => e.hasClass('hidden'))) n.addClass('hidden');
       });
@@ -692,17 +695,19 @@ export class GraphView {
         const label = e.data('type') === 'LEADS' ? e.data('role') : '';
         if (e.data('label') !== label) e.data('label', label);
       });
-      if (!path) return;
-      const ids = new Set([...path.nodes.map((n) => n.id), ...path.relations.map((r) => r.id)]);
-      cy.elements().forEach((e) => {
-        const on = ids.has(e.id());
-        e.addClass(on ? 'on-path' : 'faded');
-        if (on && e.isEdge()) e.data('label', e.data('pathLabel'));
-      });
+      if (path) {
+        const ids = new Set([...path.nodes.map((n) => n.id), ...path.relations.map((r) => r.id)]);
+        cy.elements().forEach((e) => {
+          const on = ids.has(e.id());
+          e.addClass(on ? 'on-path' : 'faded');
+          if (on && e.isEdge()) e.data('label', e.data('pathLabel'));
+        });
+      }
+      // The path is shown whole, whatever the filters hide; once it is
+      // cleared, the filters alone say what is shown.
       this.#applyFilters();
     });
-    // (An entity on the path is shown even when the filters hide its
-    // relations; the view stays on the path.)
+    // (The view stays on the path.)
     this.#placeNewlyShown({ fitAfter: false });
   }
 
