@@ -485,3 +485,57 @@ mod sighup {
         assert_eq!(get(addr, "/health")["status"], "ok");
     }
 }
+
+/// The `endCursor` of the first page of people, and the page's ids.
+async fn first_people(state: &AppState) -> (String, Vec<Value>) {
+    let body = query(
+        state,
+        "{ people(first: 5) { pageInfo { endCursor } edges { node { id } } } }",
+    )
+    .await;
+    let cursor = body["data"]["people"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let ids = body["data"]["people"]["edges"].as_array().unwrap().clone();
+    (cursor, ids)
+}
+
+async fn people_after(state: &AppState, cursor: &str) -> Value {
+    query(
+        state,
+        &format!("{{ people(first: 5, after: \"{cursor}\") {{ edges {{ node {{ id }} }} }} }}"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_cursor_outlives_a_reload_of_the_same_data_but_not_of_other_data() {
+    let dir = copy_of_graph_data();
+    let state = state_over(dir.path());
+    let reloader = state.reloader(dir.path().to_path_buf());
+    let (cursor, first) = first_people(&state).await;
+    let next = people_after(&state, &cursor).await;
+    assert!(next.get("errors").is_none(), "{next}");
+
+    // Another process over a copy of the same files (a replica) takes the
+    // cursor, and so does this one after reloading the same files.
+    let replica = state_over(copy_of_graph_data().path());
+    assert_eq!(people_after(&replica, &cursor).await, next);
+    reloader.reload().await.expect("the same data reloads");
+    assert_eq!(people_after(&state, &cursor).await, next);
+
+    // Other data: the position may hold another person, so the cursor is
+    // refused with a way on, rather than skipping or repeating people.
+    make_valid_change(dir.path());
+    reloader.reload().await.expect("the valid change reloads");
+    let refused = people_after(&state, &cursor).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("reloaded"), "{message}");
+    let (_, again) = first_people(&state).await;
+    assert_eq!(again.len(), first.len());
+}

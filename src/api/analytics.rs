@@ -428,7 +428,7 @@ impl AnalyticsQuery {
             });
         }
         let result = g.traverse(&starts, &plan, TRAVERSAL_BUDGET);
-        let page = Page::cut(result.reached, first, after.as_deref())?;
+        let page = Page::cut(result.reached, first, after.as_deref(), g.data_id())?;
         let page_info = page.page_info();
         let total_count = page.total;
         let edges = page
@@ -461,7 +461,7 @@ impl AnalyticsQuery {
     ) -> ApiResult<LeadershipConnection<'c>> {
         let g = graph(ctx);
         let rows = g.leaderships(&filter.to_filter()?);
-        let page = Page::cut(rows, first, after.as_deref())?;
+        let page = Page::cut(rows, first, after.as_deref(), g.data_id())?;
         let page_info = page.page_info();
         let total_count = page.total;
         let edges = page

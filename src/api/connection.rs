@@ -28,56 +28,78 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// The cursor of the item at `offset`.
-pub fn cursor(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{offset}"))
+/// The cursor of the item at `offset` of a list drawn from the snapshot
+/// identified by `data_id`.
+pub fn cursor(data_id: u64, offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{data_id}:{offset}"))
 }
 
-fn decode(cursor: &str) -> Option<usize> {
+/// The data and the offset a cursor names.
+fn decode(cursor: &str) -> Option<(u64, usize)> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    text.strip_prefix(CURSOR_PREFIX)?.parse().ok()
+    let (data_id, offset) = text.strip_prefix(CURSOR_PREFIX)?.split_once(':')?;
+    Some((data_id.parse().ok()?, offset.parse().ok()?))
 }
 
-/// A page cut from a list: `items` start at `offset` in the whole list.
+/// A page cut from a list: `items` start at `offset` in the whole list,
+/// drawn from the data identified by `data_id` ([`Graph::data_id`](crate::graph::Graph::data_id)).
 #[derive(Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub offset: usize,
     pub total: usize,
+    pub data_id: u64,
 }
 
 impl<T> Page<T> {
-    /// Checks `first` and `after` and cuts the page out of `all`.
-    pub fn cut(all: Vec<T>, first: Option<i32>, after: Option<&str>) -> Result<Page<T>, ApiError> {
-        Page::cut_from(all.len(), all, first, after)
+    /// Checks `first` and `after` and cuts the page out of `all`, drawn from
+    /// the data identified by `data_id`.
+    pub fn cut(
+        all: Vec<T>,
+        first: Option<i32>,
+        after: Option<&str>,
+        data_id: u64,
+    ) -> Result<Page<T>, ApiError> {
+        Page::cut_from(all.len(), all, first, after, data_id)
     }
 
     /// Checks `first` and `after` and cuts the page out of `all`, which
     /// holds `total` items: only the items up to the page's end are read.
+    ///
+    /// A cursor names a position in a list drawn from some data: in other
+    /// data (after a reload) the same position may hold another item, so a
+    /// cursor from other data is refused (the client starts again) rather
+    /// than skipping or repeating items.
     pub fn cut_from(
         total: usize,
         all: impl IntoIterator<Item = T>,
         first: Option<i32>,
         after: Option<&str>,
+        data_id: u64,
     ) -> Result<Page<T>, ApiError> {
         let first = check_first(first.unwrap_or(DEFAULT_PAGE))?;
-        let offset = match after {
+        let offset = match after.map(|c| (c, decode(c))) {
             None => 0,
-            Some(c) => match decode(c) {
-                Some(at) if at < total => at + 1,
-                _ => {
-                    return Err(ApiError::bad_input(format!(
-                        "`after: \"{c}\"` is not a cursor of this list: pass a `cursor` or `endCursor` from a previous page"
-                    )))
-                }
-            },
+            Some((_, Some((made, at)))) if made == data_id && at < total => at + 1,
+            Some((c, Some((made, _)))) if made != data_id => {
+                return Err(ApiError::bad_input(format!(
+                    "`after: \"{c}\"` is a cursor of other data (the data was reloaded \
+                     since it was given): ask for the first page again (without `after`)"
+                )))
+            }
+            Some((c, _)) => {
+                return Err(ApiError::bad_input(format!(
+                    "`after: \"{c}\"` is not a cursor of this list: pass a `cursor` or `endCursor` from a previous page"
+                )))
+            }
         };
         let items: Vec<T> = all.into_iter().skip(offset).take(first).collect();
         Ok(Page {
             items,
             offset,
             total,
+            data_id,
         })
     }
 
@@ -87,18 +109,18 @@ impl<T> Page<T> {
         PageInfo {
             has_next_page: end < self.total,
             has_previous_page: self.offset > 0,
-            start_cursor: (!self.items.is_empty()).then(|| cursor(self.offset)),
-            end_cursor: (!self.items.is_empty()).then(|| cursor(end - 1)),
+            start_cursor: (!self.items.is_empty()).then(|| cursor(self.data_id, self.offset)),
+            end_cursor: (!self.items.is_empty()).then(|| cursor(self.data_id, end - 1)),
         }
     }
 
     /// Each item with its cursor.
     pub fn with_cursors(self) -> impl Iterator<Item = (String, T)> {
-        let offset = self.offset;
+        let (offset, data_id) = (self.offset, self.data_id);
         self.items
             .into_iter()
             .enumerate()
-            .map(move |(i, item)| (cursor(offset + i), item))
+            .map(move |(i, item)| (cursor(data_id, offset + i), item))
     }
 }
 
@@ -122,7 +144,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = Page::cut(all.clone(), Some(5), after.as_deref()).unwrap();
+            let page = Page::cut(all.clone(), Some(5), after.as_deref(), 7).unwrap();
             let info = page.page_info();
             seen.extend(page.items.iter().copied());
             if !info.has_next_page {
@@ -135,17 +157,33 @@ mod tests {
 
     #[test]
     fn bad_cursors_and_sizes_are_rejected() {
-        assert!(Page::cut(vec![1], Some(5), Some("nonsense")).is_err());
-        assert!(Page::cut(vec![1], Some(5), Some(&cursor(1))).is_err());
-        assert!(Page::cut(vec![1], Some(5), Some(&cursor(usize::MAX))).is_err());
-        assert!(Page::cut(vec![1], Some(5), Some(&cursor(0)))
+        let cut = |all: Vec<u32>, first, after: Option<&str>| Page::cut(all, first, after, 7);
+        assert!(cut(vec![1], Some(5), Some("nonsense")).is_err());
+        assert!(cut(vec![1], Some(5), Some(&cursor(7, 1))).is_err());
+        assert!(cut(vec![1], Some(5), Some(&cursor(7, usize::MAX))).is_err());
+        assert!(cut(vec![1], Some(5), Some(&cursor(7, 0)))
             .unwrap()
             .items
             .is_empty());
-        assert!(Page::cut(vec![1], Some(101), None).is_err());
-        assert!(Page::cut(vec![1], Some(-1), None).is_err());
-        let page = Page::cut(vec![1, 2], Some(0), None).unwrap();
+        assert!(cut(vec![1], Some(101), None).is_err());
+        assert!(cut(vec![1], Some(-1), None).is_err());
+        let page = cut(vec![1, 2], Some(0), None).unwrap();
         assert!(page.items.is_empty());
         assert!(page.page_info().has_next_page);
+    }
+
+    #[test]
+    fn a_cursor_from_another_snapshot_is_refused_with_a_way_on() {
+        let first = Page::cut(vec![1, 2, 3], Some(1), None, 7).unwrap();
+        let after = first.page_info().end_cursor.unwrap();
+        assert_eq!(
+            Page::cut(vec![1, 2, 3], Some(1), Some(&after), 7)
+                .unwrap()
+                .items,
+            [2]
+        );
+        let err = Page::cut(vec![1, 2, 3], Some(1), Some(&after), 8).unwrap_err();
+        let ApiError::BadUserInput(message) = err;
+        assert!(message.contains("reloaded"), "{message}");
     }
 }

@@ -93,7 +93,7 @@ macro_rules! typed_connection {
                 first: Option<i32>,
                 after: Option<String>,
             ) -> ApiResult<Self> {
-                let page = Page::cut_from(total, items, first, after.as_deref())?;
+                let page = Page::cut_from(total, items, first, after.as_deref(), g.data_id())?;
                 let page_info = page.page_info();
                 let total_count = page.total;
                 let edges = page

@@ -47,7 +47,7 @@ impl<'a> Node<'a> {
         let direction = direction.unwrap_or(Direction::Both);
         let types: Option<Vec<model::RelationType>> = super::query::to_model(&types);
         let edges = self.g.edges(&self.e.id, types.as_deref(), direction.into());
-        let page = Page::cut(edges, first, after.as_deref())?;
+        let page = Page::cut(edges, first, after.as_deref(), self.g.data_id())?;
         Ok(RelationConnection::from_page(page, self.g))
     }
 

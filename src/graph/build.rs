@@ -70,9 +70,14 @@ impl Graph {
             adjacency,
             search,
             centrality: Default::default(),
+            data_id: BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 }
+
+/// The [`Graph::data_id`] of the next graph built from records (a loaded
+/// graph is given the hash of its files instead).
+static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// What [`links`] builds: the fields of [`Graph`] of the same names.
 struct Links {

@@ -113,6 +113,8 @@ pub struct Graph {
     adjacency: Vec<Adj>,
     search: search::SearchIndex,
     centrality: analytics::CentralityCache,
+    /// Identifies the data this snapshot holds (see [`Graph::data_id`]).
+    data_id: u64,
 }
 
 impl std::fmt::Debug for Graph {
@@ -159,6 +161,21 @@ impl Graph {
             self.adjacency_start[position as usize + 1],
         );
         &self.adjacency[start as usize..end as usize]
+    }
+
+    /// Identifies the data this snapshot holds, so that what refers to
+    /// positions in it (page cursors) can be refused by a snapshot of other
+    /// data. Loaded from files: a hash of their contents, the same in every
+    /// process given the same files (replicas agree). Built otherwise: a
+    /// number of its own in this process.
+    pub fn data_id(&self) -> u64 {
+        self.data_id
+    }
+
+    /// This snapshot, said to hold the data identified by `id`.
+    pub fn with_data_id(mut self, id: u64) -> Graph {
+        self.data_id = id;
+        self
     }
 
     /// Every entity, ordered by kind (enum order) then id.

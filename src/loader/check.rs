@@ -330,6 +330,9 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         keep_lines: false,
     };
     let mut files = parse::parse_all(paths, new_preparer)?;
+    // The same files give the same id in every process.
+    let hashes: Vec<u64> = files.iter().map(|f| f.file.content_hash).collect();
+    let data_id = foldhash::quality::FixedState::with_seed(hashes.len() as u64).hash_one(&hashes);
 
     let mut checker = Checker {
         problems: Vec::new(),
@@ -508,7 +511,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     if problems.is_empty() && !any_relation_problem {
         let documents = checker.documents.into_values().map(|(d, _)| d).collect();
         match Graph::new(documents, entities, relations) {
-            Ok(graph) => return Ok(graph),
+            Ok(graph) => return Ok(graph.with_data_id(data_id)),
             Err(GraphError::DuplicateRelation(_)) => {}
             // The checks above establish every other invariant Graph::new
             // asserts.

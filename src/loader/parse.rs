@@ -16,10 +16,12 @@ use super::raw::{
 };
 use super::{LoadError, Problem};
 
-/// One data file: its path and where its lines start.
+/// One data file: its path, where its lines start and a hash of its bytes.
 pub(super) struct FileCtx {
     pub path: PathBuf,
     line_starts: Vec<u32>,
+    /// The same for the same bytes in every process.
+    pub content_hash: u64,
 }
 
 impl FileCtx {
@@ -122,6 +124,7 @@ fn parse_file<P: Prepare>(
             let file = FileCtx {
                 path: path.to_path_buf(),
                 line_starts: line_starts(err.as_bytes()),
+                content_hash: content_hash(err.as_bytes()),
             };
             let problem = file.problem(
                 valid,
@@ -134,6 +137,7 @@ fn parse_file<P: Prepare>(
     let file = FileCtx {
         path: path.to_path_buf(),
         line_starts: line_starts(text.as_bytes()),
+        content_hash: content_hash(text.as_bytes()),
     };
     // Files in the plain shape (every file `generate` writes, and the
     // bundled ones) are read without building toml's tree; any other file,
@@ -160,6 +164,12 @@ fn parse_file<P: Prepare>(
         }
     }
     Ok(prepare.finish(file, problems))
+}
+
+/// A hash of a file's bytes, the same in every process (a fixed seed).
+fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6369_7667_7261_7068).hash_one(bytes)
 }
 
 /// The records of `text` as toml reads them, with the keys serde ignores
@@ -266,6 +276,7 @@ mod tests {
         let file = FileCtx {
             path: PathBuf::from("test.toml"),
             line_starts: vec![0],
+            content_hash: 0,
         };
         let mut problems = Vec::new();
         let raw = read_with_toml(&file, text, &mut problems).ok()?;
