@@ -109,7 +109,9 @@ fn subject(name: &str, dir: PathBuf) -> Subject {
     let searches = if name == "bundled" {
         vec!["digital public infrastructure".to_string()]
     } else {
-        // The whole name, a prefix, a stray letter and two letters swapped.
+        // The whole name, a prefix, a stray letter, two letters swapped; the
+        // surname's first letter and first two letters (what a search box
+        // is asked first), and a word many organisations' names hold.
         let last: Vec<char> = person
             .split(' ')
             .next_back()
@@ -123,6 +125,9 @@ fn subject(name: &str, dir: PathBuf) -> Subject {
             last[..3].iter().collect(),
             format!("{person}x"),
             swapped.into_iter().collect(),
+            last[..1].iter().collect(),
+            last[..2].iter().collect(),
+            "water".to_string(),
         ]
     };
     eprintln!("{name}: median entity {median}; searches {searches:?}");

@@ -305,7 +305,14 @@ impl SearchIndex {
             .iter()
             .map(|word| self.name_words.matching(word))
             .collect();
-        let candidates = all_words(in_names.iter().map(|lists| Matched::merge(lists, false)));
+        // One word: its lists are read lazily (the word may be in hundreds
+        // of thousands of names, of which ten are wanted).
+        let candidates = match words {
+            [_] => Candidates::OneWord(&in_names[0]),
+            _ => Candidates::Listed(all_words(
+                in_names.iter().map(|lists| Matched::merge(lists, false)),
+            )),
+        };
         // The words the query starts as one word, its spaces removed.
         let starting = match words {
             [_] => in_names[0].clone(),
@@ -324,6 +331,7 @@ impl SearchIndex {
         let mut hits = self.name_hits(&candidates, &starting, &query, limit, &keep);
         // Entities found only with the help of their description.
         if hits.len() < limit {
+            let candidates = candidates.listed();
             let in_either = all_words(words.iter().zip(&in_names).map(|(word, lists)| {
                 let mut lists = lists.clone();
                 lists.extend(self.description_words.matching(word));
@@ -347,7 +355,7 @@ impl SearchIndex {
     /// written as one word.
     fn name_hits(
         &self,
-        candidates: &[(u32, u8)],
+        candidates: &Candidates,
         starting: &Lists,
         query: &Query,
         limit: usize,
@@ -357,7 +365,7 @@ impl SearchIndex {
         if candidates.is_empty() {
             return hits;
         }
-        let is_candidate = |pos: u32| candidates.binary_search_by_key(&pos, |c| c.0).is_ok();
+        let is_candidate = |pos: u32| candidates.holds(pos);
         // Only these can earn a name bonus: one of their names, its spaces
         // removed, is the query with its spaces removed (1.0 or 0.95), or
         // starts with it (0.85).
@@ -403,7 +411,7 @@ impl SearchIndex {
         // word matches alone, all below any bonus.
         let mut with_bonus: Vec<u32> = hits.iter().map(|h| h.position).collect();
         with_bonus.sort_unstable();
-        let rest = best_first(candidates, limit - hits.len(), |pos| {
+        let rest = candidates.best_first(limit - hits.len(), |pos| {
             with_bonus.binary_search(&pos).is_err() && keep(pos)
         });
         hits.extend(rest.into_iter().map(|(pos, sum)| ScoredEntity {
@@ -670,6 +678,99 @@ fn gallop<T>(sorted: &[T], before: impl Fn(&T) -> bool) -> usize {
     let low = bound / 2;
     let high = bound.min(sorted.len());
     low + sorted[low..high].partition_point(before)
+}
+
+/// The entities whose names hold every word of a query, each with the sum
+/// of its words' match weights in quarters.
+enum Candidates<'l, 'a> {
+    /// Sorted by position.
+    Listed(Vec<(u32, u8)>),
+    /// A one-word query: the posting lists of the indexed words its word
+    /// matches (see [`WordIndex::matching`]), not merged.
+    OneWord(&'l Lists<'a>),
+}
+
+impl Candidates<'_, '_> {
+    /// Whether the entity at `pos` is a candidate. For a one-word query,
+    /// asked only of entities found in the lists of the words its word
+    /// starts (the `starting` lists of [`SearchIndex::name_hits`], which are
+    /// its own lists): always one.
+    fn holds(&self, pos: u32) -> bool {
+        match self {
+            Candidates::Listed(all) => all.binary_search_by_key(&pos, |c| c.0).is_ok(),
+            Candidates::OneWord(_) => true,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Candidates::Listed(all) => all.is_empty(),
+            Candidates::OneWord(lists) => lists.iter().all(|(list, _)| list.is_empty()),
+        }
+    }
+
+    /// Every candidate, sorted by position.
+    fn listed(&self) -> std::borrow::Cow<'_, [(u32, u8)]> {
+        match self {
+            Candidates::Listed(all) => std::borrow::Cow::Borrowed(all),
+            Candidates::OneWord(lists) => {
+                std::borrow::Cow::Owned(all_words(std::iter::once(Matched::merge(lists, false))))
+            }
+        }
+    }
+
+    /// What [`best_first`] takes from every candidate. For one word, read
+    /// off its lists best quality first, each quality's lists merged by
+    /// position and stopping at `n`, instead of listing every candidate.
+    fn best_first(&self, n: usize, take: impl Fn(u32) -> bool) -> Vec<(u32, u8)> {
+        let lists = match self {
+            Candidates::Listed(all) => return best_first(all, n, take),
+            Candidates::OneWord(lists) => lists,
+        };
+        let mut out = Vec::new();
+        // An entity counts with its best quality: one in a better list is
+        // passed over in the worse ones.
+        let mut better: Vec<&[u32]> = Vec::new();
+        for quality in [Quality::Exact, Quality::Prefix, Quality::Typo] {
+            if out.len() == n {
+                break;
+            }
+            let of_quality: Vec<&[u32]> = lists
+                .iter()
+                .filter(|(_, q)| *q == quality)
+                .map(|(list, _)| *list)
+                .collect();
+            let mut heads: std::collections::BinaryHeap<std::cmp::Reverse<(u32, usize, usize)>> =
+                of_quality
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, list)| {
+                        list.first().map(|&e| std::cmp::Reverse((e >> 1, i, 0)))
+                    })
+                    .collect();
+            let mut last = None;
+            while let Some(std::cmp::Reverse((pos, i, at))) = heads.pop() {
+                if let Some(&e) = of_quality[i].get(at + 1) {
+                    heads.push(std::cmp::Reverse((e >> 1, i, at + 1)));
+                }
+                if last == Some(pos) {
+                    continue;
+                }
+                last = Some(pos);
+                let in_better = better
+                    .iter()
+                    .any(|list| list.binary_search_by_key(&pos, |e| e >> 1).is_ok());
+                if !in_better && take(pos) {
+                    out.push((pos, quality.quarters()));
+                    if out.len() == n {
+                        break;
+                    }
+                }
+            }
+            better.extend(of_quality);
+        }
+        out
+    }
 }
 
 /// The first `n` entries of `candidates` (sorted by position) that `take`
@@ -1008,6 +1109,49 @@ mod tests {
                     assert_eq!(probe.quality(pos), best.get(&pos).copied(), "{pos}");
                     pos += rng.u32(1..4);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn one_word_candidates_are_taken_as_from_the_listed_candidates() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        for round in 0..2000 {
+            let range = if round % 2 == 0 { 60 } else { 5_000 };
+            // What a word matches: itself (at most one list) and longer
+            // words, or else only words within its typo budget.
+            let qualities: Vec<Quality> = if round % 5 == 0 {
+                vec![Quality::Typo; rng.usize(1..5)]
+            } else {
+                let mut q = vec![Quality::Prefix; rng.usize(0..6)];
+                if rng.bool() || q.is_empty() {
+                    q.insert(rng.usize(..=q.len()), Quality::Exact);
+                }
+                q
+            };
+            let lists: Vec<(Vec<u32>, Quality)> = qualities
+                .into_iter()
+                .map(|q| {
+                    let mut list: Vec<u32> = (0..rng.usize(1..60))
+                        .map(|_| rng.u32(0..range) << 1 | rng.u32(0..2))
+                        .collect();
+                    list.sort_unstable();
+                    list.dedup_by_key(|e| *e >> 1);
+                    (list, q)
+                })
+                .collect();
+            let borrowed: Lists = lists.iter().map(|(l, q)| (l.as_slice(), *q)).collect();
+            let listed = all_words(std::iter::once(Matched::merge(&borrowed, false)));
+            let one_word = Candidates::OneWord(&borrowed);
+            assert_eq!(*one_word.listed(), *listed);
+            let modulus = rng.u32(1..4);
+            let take = |pos: u32| pos % modulus != 1;
+            for n in [0, 1, 3, 10, 100] {
+                assert_eq!(
+                    one_word.best_first(n, take),
+                    best_first(&listed, n, take),
+                    "round {round}, n {n}"
+                );
             }
         }
     }
