@@ -200,6 +200,18 @@ fn whole_names(lists: &Lists) -> (Vec<u32>, Vec<u32>) {
     (equal, positions)
 }
 
+/// The texts an entity is found by as written: its name, its aliases and
+/// an organisation's acronym.
+fn name_texts(e: &Entity) -> impl Iterator<Item = &str> {
+    let acronym = match &e.details {
+        crate::model::Details::Organisation { acronym, .. } => acronym.as_deref(),
+        _ => None,
+    };
+    std::iter::once(e.name.as_str())
+        .chain(e.aliases.iter().map(String::as_str))
+        .chain(acronym)
+}
+
 /// Adds `pos` to the posting list of `word`.
 fn add(map: &mut BTreeMap<Box<str>, Vec<u32>>, word: &str, pos: u32, whole_name: bool) {
     let entry = pos << 1 | if whole_name { WHOLE_NAME } else { 0 };
@@ -248,14 +260,7 @@ impl SearchIndex {
         let mut name_ends = Vec::with_capacity(entities.len());
         for (i, e) in entities.iter().enumerate() {
             let pos = i as u32;
-            let acronym = match &e.details {
-                crate::model::Details::Organisation { acronym, .. } => acronym.as_deref(),
-                _ => None,
-            };
-            for text in std::iter::once(e.name.as_str())
-                .chain(e.aliases.iter().map(String::as_str))
-                .chain(acronym)
-            {
+            for text in name_texts(e) {
                 let folded = fold(text);
                 if folded.is_empty() {
                     continue;
@@ -1161,7 +1166,7 @@ mod tests {
     mod reference {
         use std::collections::BTreeMap;
 
-        use super::super::{fold, typo_budget, Quality};
+        use super::super::{fold, name_texts, typo_budget, Quality};
         use crate::model::Entity;
 
         type Map = BTreeMap<String, Vec<u32>>;
@@ -1196,14 +1201,7 @@ mod tests {
             for (i, e) in entities.iter().enumerate() {
                 let pos = i as u32;
                 let mut names = Vec::new();
-                let acronym = match &e.details {
-                    crate::model::Details::Organisation { acronym, .. } => acronym.as_deref(),
-                    _ => None,
-                };
-                for text in std::iter::once(e.name.as_str())
-                    .chain(e.aliases.iter().map(String::as_str))
-                    .chain(acronym)
-                {
+                for text in name_texts(e) {
                     let folded = fold(text);
                     if folded.is_empty() {
                         continue;
