@@ -23,7 +23,7 @@ use std::iter::Peekable;
 
 use toml::Spanned;
 use toml_parser::lexer::{Lexer, Token, TokenKind};
-use toml_parser::{ParseError, Source};
+use toml_parser::{ErrorSink, ParseError, Raw, Source};
 
 use super::raw::{RawRecord, RawSource, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS};
 use crate::model::EntityKind;
@@ -52,7 +52,7 @@ pub(super) fn read(text: &str, sink: &mut dyn FnMut(RawRecord)) -> bool {
 enum Open {
     /// Before the first header.
     Nothing,
-    /// The last entry of one of [`RawFile`]'s tables.
+    /// The last entry of one of the tables.
     Entry(Table),
     /// The last source of the last entry of that table.
     Source(Table),
@@ -108,7 +108,7 @@ struct Reader<'a, 's> {
     seen: u32,
 }
 
-impl Reader<'_, '_> {
+impl<'a> Reader<'a, '_> {
     /// Reads every line; `None` at the first thing outside the plain shape.
     fn file(&mut self) -> Option<()> {
         loop {
@@ -143,18 +143,18 @@ impl Reader<'_, '_> {
     }
 
     fn newline(&self, token: Token) -> Option<()> {
-        let mut ok = true;
-        self.source
-            .get(token)?
-            .decode_newline(&mut |_: ParseError| ok = false);
-        ok.then_some(())
+        self.sound(token, Raw::decode_newline)
     }
 
     fn comment(&self, token: Token) -> Option<()> {
+        self.sound(token, Raw::decode_comment)
+    }
+
+    /// `Some` when `decode` (toml_parser's check of a newline or a comment)
+    /// finds nothing wrong with `token`.
+    fn sound(&self, token: Token, decode: fn(&Raw<'a>, &mut dyn ErrorSink)) -> Option<()> {
         let mut ok = true;
-        self.source
-            .get(token)?
-            .decode_comment(&mut |_: ParseError| ok = false);
+        decode(&self.source.get(token)?, &mut |_: ParseError| ok = false);
         ok.then_some(())
     }
 
@@ -267,10 +267,7 @@ impl Reader<'_, '_> {
     fn value(&mut self) -> Option<Value> {
         let token = self.tokens.next()?;
         match token.kind() {
-            TokenKind::BasicString
-            | TokenKind::LiteralString
-            | TokenKind::MlBasicString
-            | TokenKind::MlLiteralString => {
+            kind if is_string(kind) => {
                 let span = token.span().start()..token.span().end();
                 Some(Value::String(Spanned::new(span, self.string(token)?)))
             }
@@ -319,12 +316,7 @@ impl Reader<'_, '_> {
                 TokenKind::Comment => self.comment(token)?,
                 TokenKind::RightSquareBracket => return Some(out),
                 TokenKind::Comma if !want_value => want_value = true,
-                TokenKind::BasicString
-                | TokenKind::LiteralString
-                | TokenKind::MlBasicString
-                | TokenKind::MlLiteralString
-                    if want_value =>
-                {
+                kind if want_value && is_string(kind) => {
                     out.push(self.string(token)?);
                     want_value = false;
                 }
@@ -399,6 +391,17 @@ impl Reader<'_, '_> {
         }
         Some(())
     }
+}
+
+/// Whether a token is a string, in any of TOML's four quotings.
+fn is_string(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::BasicString
+            | TokenKind::LiteralString
+            | TokenKind::MlBasicString
+            | TokenKind::MlLiteralString
+    )
 }
 
 /// The text of a one-line string written as it reads, with nothing to
