@@ -28,7 +28,7 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// The cursor of the item at `offset` of a list drawn from the snapshot
+/// The cursor of the item at `offset` of a list drawn from the data
 /// identified by `data_id`.
 pub fn cursor(data_id: u64, offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{data_id}:{offset}"))

@@ -332,7 +332,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     let mut files = parse::parse_all(paths, new_preparer)?;
     // The same files give the same id in every process.
     let hashes: Vec<u64> = files.iter().map(|f| f.file.content_hash).collect();
-    let data_id = foldhash::quality::FixedState::with_seed(hashes.len() as u64).hash_one(&hashes);
+    let data_id = parse::stable_hash(&hashes);
 
     let mut checker = Checker {
         problems: Vec::new(),

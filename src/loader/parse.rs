@@ -1,9 +1,11 @@
-//! Reads and parses the data files, several at a time, each exactly once.
+//! Reads and parses the data files, several at a time.
 //!
-//! A file is parsed into toml's spanned document tree, which serves both the
-//! unknown-key check (every key carries its own span) and the typed
-//! [`RawFile`]; its text is dropped as soon as it is parsed, keeping only
-//! the line starts for `FILE:LINE` messages.
+//! A file in the plain shape is read by [`super::plain`], straight into its
+//! entries. Any other file is parsed into toml's spanned document tree, which
+//! serves both the unknown-key check (every key carries its own span) and the
+//! typed [`RawFile`]. Either way each entry is handed on as it is read, and
+//! the text is dropped once the file is read, keeping only the line starts
+//! for `FILE:LINE` messages.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,9 +40,7 @@ impl FileCtx {
             message: message.into(),
         }
     }
-}
 
-impl FileCtx {
     /// The 1-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
         let offset = u32::try_from(offset).unwrap_or(u32::MAX);
@@ -66,7 +66,9 @@ pub(super) trait Prepare {
     /// An entry of `file`, the file being read.
     fn record(&mut self, file: &FileCtx, record: RawRecord);
     /// Forgets the entries taken from the file being read (it is read again,
-    /// by toml).
+    /// by toml). What those entries left in shared state (ids and document
+    /// keys numbered) stays: numbering a text that no entry ends up naming
+    /// is harmless.
     fn discard(&mut self);
     /// The file whose entries were just taken, with the problems found while
     /// parsing it (when it does not parse, it has no entries).
@@ -80,10 +82,7 @@ pub(super) trait Prepare {
 pub(super) fn parse_all<P: Prepare>(
     paths: &[PathBuf],
     state: impl Fn() -> P + Sync,
-) -> Result<Vec<P::Prepared>, LoadError>
-where
-    P::Prepared: Send,
-{
+) -> Result<Vec<P::Prepared>, LoadError> {
     // One buffer per thread for the files' text, reused (a fresh one per
     // file costs the kernel a page fault per 4 KiB).
     super::on_all_cores(
@@ -124,7 +123,7 @@ fn parse_file<P: Prepare>(
             let file = FileCtx {
                 path: path.to_path_buf(),
                 line_starts: line_starts(err.as_bytes()),
-                content_hash: content_hash(err.as_bytes()),
+                content_hash: stable_hash(err.as_bytes()),
             };
             let problem = file.problem(
                 valid,
@@ -137,7 +136,7 @@ fn parse_file<P: Prepare>(
     let file = FileCtx {
         path: path.to_path_buf(),
         line_starts: line_starts(text.as_bytes()),
-        content_hash: content_hash(text.as_bytes()),
+        content_hash: stable_hash(text.as_bytes()),
     };
     // Files in the plain shape (every file `generate` writes, and the
     // bundled ones) are read without building toml's tree; any other file,
@@ -166,10 +165,11 @@ fn parse_file<P: Prepare>(
     Ok(prepare.finish(file, problems))
 }
 
-/// A hash of a file's bytes, the same in every process (a fixed seed).
-fn content_hash(bytes: &[u8]) -> u64 {
+/// A hash that is the same for the same value in every process (a fixed
+/// seed), for what must agree across processes: the data's identity.
+pub(super) fn stable_hash(value: impl std::hash::Hash) -> u64 {
     use std::hash::BuildHasher;
-    foldhash::quality::FixedState::with_seed(0x6369_7667_7261_7068).hash_one(bytes)
+    foldhash::quality::FixedState::with_seed(0x6369_7667_7261_7068).hash_one(value)
 }
 
 /// The records of `text` as toml reads them, with the keys serde ignores
