@@ -324,6 +324,11 @@ export class GraphView {
     if (generation !== this.generation) return;
     this.#stretchToCanvas();
     this.fit();
+    this.#laidOutAnew();
+  }
+
+  /** After a layout of what is shown: that, and only that, has a place. */
+  #laidOutAnew() {
     this.placed = new Set(this.#shown().nodes().map((n) => n.id()));
     this.unsettled.clear();
     this.onPlaced({ anew: true });
@@ -569,9 +574,7 @@ export class GraphView {
     await this.layout({ randomize: false, animate: !matchMedia('(prefers-reduced-motion: reduce)').matches });
     if (generation !== this.generation) return false;
     this.fit();
-    this.placed = new Set(this.#shown().nodes().map((n) => n.id()));
-    this.unsettled.clear();
-    this.onPlaced({ anew: true });
+    this.#laidOutAnew();
     return true;
   }
 
