@@ -26,10 +26,14 @@
 //!
 //! The distinct words are the keys of a finite state transducer (`fst`) whose
 //! values locate each word's posting list (entity positions, sorted) in one
-//! flat array. Prefixes are a range of keys; typos are found by walking the
-//! transducer with an automaton that keeps a band of the edit-distance table
-//! and leaves every branch that can no longer come close, instead of
-//! comparing the query word with every indexed word.
+//! flat array, in the order of the words: the lists of the words a prefix
+//! starts lie together, found by two look-ups however many words it starts
+//! (a one-letter prefix starts tens of thousands). Such a run of lists is
+//! read by position lazily, through the least position of each block of 64
+//! entries, so the first ten of a million entries cost a few blocks. Typos
+//! are found by walking the transducer with an automaton that keeps a band
+//! of the edit-distance table and leaves every branch that can no longer
+//! come close, instead of comparing the query word with every indexed word.
 //!
 //! The posting lists a query word matches are merged (sorted, or into bitmaps
 //! when they are dense); the entities of the word that matches fewest are
@@ -41,7 +45,8 @@
 //! The other entities are ranked by their word matches alone, and ranking
 //! stops as soon as the best `limit` hits are settled.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use fst::{IntoStreamer, Streamer};
 
@@ -103,17 +108,46 @@ fn mean(quarters: u8, words: usize) -> f64 {
     f64::from(quarters) / 4.0 / words as f64
 }
 
+/// Posting-list entries are read by position in blocks of this many: the
+/// least position of each block is kept.
+const BLOCK: usize = 64;
+
 /// Distinct words and their posting lists.
 struct WordIndex {
     /// word -> `start << 32 | len`, its posting list in `entries`.
     words: fst::Map<Vec<u8>>,
-    /// The posting lists one after the other, each sorted by position.
+    /// The posting lists one after the other, each sorted by position, in
+    /// the order of their words: the lists of the words a prefix starts lie
+    /// together.
     entries: Vec<u32>,
+    /// For each block of [`BLOCK`] entries, the least position among them
+    /// and among those of whole names (`u32::MAX` for none).
+    least: Vec<[u32; 2]>,
 }
 
-/// The posting lists of the indexed words one query word matches, each with
-/// the quality of the match.
-type Lists<'a> = Vec<(&'a [u32], Quality)>;
+/// What one query word matches in a [`WordIndex`].
+#[derive(Clone)]
+struct Lists<'a> {
+    entries: &'a [u32],
+    least: &'a [[u32; 2]],
+    /// The posting list of the word itself (empty when it is no word).
+    exact: &'a [u32],
+    /// Where the posting lists of the longer words it starts lie in
+    /// `entries`, one after the other: each is sorted, the whole is not.
+    longer: std::ops::Range<usize>,
+    /// Where the posting lists of the words within its typo budget lie in
+    /// `entries`, only when it is no word and starts none.
+    typos: Vec<std::ops::Range<usize>>,
+}
+
+/// Posting-list entries of one quality: one list, sorted by position, or
+/// several one after the other.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    entries: &'a [u32],
+    quality: Quality,
+    sorted: bool,
+}
 
 impl WordIndex {
     fn build(map: BTreeMap<Box<str>, Vec<u32>>) -> WordIndex {
@@ -128,31 +162,56 @@ impl WordIndex {
                 .insert(word.as_bytes(), u64::from(start) << 32 | u64::from(len))
                 .expect("a BTreeMap yields its keys sorted and once each");
         }
+        let least = entries
+            .chunks(BLOCK)
+            .map(|block| [least_of(block, false), least_of(block, true)])
+            .collect();
         WordIndex {
             words: words.into_map(),
             entries,
+            least,
         }
     }
 
-    fn list(&self, value: u64) -> &[u32] {
+    /// Where the posting list a key's value locates lies in `entries`.
+    fn span(value: u64) -> std::ops::Range<usize> {
         let start = (value >> 32) as usize;
         let len = (value & u64::from(u32::MAX)) as usize;
-        &self.entries[start..start + len]
+        start..start + len
     }
 
-    /// Appends the posting lists of `word` and of the longer words it starts.
-    fn starting<'a>(&'a self, word: &str, out: &mut Lists<'a>) {
+    fn list(&self, value: u64) -> &[u32] {
+        &self.entries[WordIndex::span(value)]
+    }
+
+    /// Where the posting list of the first key from `key` on starts in
+    /// `entries` (its end when there is none).
+    fn start_of(&self, key: &[u8]) -> usize {
+        let mut keys = self.words.range().ge(key).into_stream();
+        keys.next()
+            .map_or(self.entries.len(), |(_, value)| (value >> 32) as usize)
+    }
+
+    /// The posting lists of `word` and of the longer words it starts: the
+    /// first key from `word` on, and the first key from the next word that
+    /// `word` does not start (two look-ups, however many words it starts).
+    fn starting(&self, word: &str) -> Lists<'_> {
         let mut keys = self.words.range().ge(word).into_stream();
-        while let Some((key, value)) = keys.next() {
-            if !key.starts_with(word.as_bytes()) {
-                break;
+        let (start, exact) = match keys.next() {
+            Some((key, value)) if key == word.as_bytes() => {
+                ((value >> 32) as usize, self.list(value))
             }
-            let quality = if key == word.as_bytes() {
-                Quality::Exact
-            } else {
-                Quality::Prefix
-            };
-            out.push((self.list(value), quality));
+            Some((_, value)) => ((value >> 32) as usize, &[][..]),
+            None => (self.entries.len(), &[][..]),
+        };
+        let end =
+            successor(word.as_bytes()).map_or(self.entries.len(), |next| self.start_of(&next));
+        Lists {
+            entries: &self.entries,
+            least: &self.least,
+            exact,
+            longer: start + exact.len()..end.max(start + exact.len()),
+            typos: Vec::new(),
         }
     }
 
@@ -160,44 +219,164 @@ impl WordIndex {
     /// words it starts, or, when there are none and the word is long enough,
     /// the words and word starts within its typo budget.
     fn matching(&self, word: &str) -> Lists<'_> {
-        let mut out = Vec::new();
-        self.starting(word, &mut out);
+        let mut lists = self.starting(word);
         let budget = typo_budget(word);
-        if budget > 0 && out.is_empty() {
+        if budget > 0 && lists.is_empty() {
             let mut keys = self
                 .words
                 .search(Typos::new(word.as_bytes(), budget))
                 .into_stream();
             while let Some((_, value)) = keys.next() {
-                out.push((self.list(value), Quality::Typo));
+                lists.typos.push(WordIndex::span(value));
             }
         }
-        out
+        lists
     }
 }
 
-/// From the posting lists of a word and of the longer words it starts: the
-/// entities one of whose names, its spaces removed, is that word, and those
-/// with one that is longer and starts with it; both sorted.
-fn whole_names(lists: &Lists) -> (Vec<u32>, Vec<u32>) {
-    let mut equal = Vec::new();
-    let mut longer = Vec::new();
-    for &(list, quality) in lists {
-        match quality {
-            Quality::Exact => {
-                equal = list
-                    .iter()
-                    .filter(|&&e| e & WHOLE_NAME != 0)
-                    .map(|&e| e >> 1)
-                    .collect();
-            }
-            Quality::Prefix => longer.push((list, quality)),
-            Quality::Typo => {}
+/// The least position of the entries of `block` (of whole names only, when
+/// `whole_only`), `u32::MAX` for none.
+fn least_of(block: &[u32], whole_only: bool) -> u32 {
+    block
+        .iter()
+        .filter(|&&e| !whole_only || e & WHOLE_NAME != 0)
+        .map(|&e| e >> 1)
+        .min()
+        .unwrap_or(u32::MAX)
+}
+
+/// The least key after every key that starts with `key`, if any.
+fn successor(key: &[u8]) -> Option<Vec<u8>> {
+    let mut next = key.to_vec();
+    while let Some(last) = next.pop() {
+        if last < u8::MAX {
+            next.push(last + 1);
+            return Some(next);
         }
     }
-    let mut positions = Vec::new();
-    Matched::merge(&longer, true).for_each(|pos, _| positions.push(pos));
-    (equal, positions)
+    None
+}
+
+impl<'a> Lists<'a> {
+    fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.longer.is_empty() && self.typos.is_empty()
+    }
+
+    /// Every list, or run of lists, with its quality.
+    fn parts(&self) -> impl Iterator<Item = Part<'a>> + '_ {
+        let exact = Part {
+            entries: self.exact,
+            quality: Quality::Exact,
+            sorted: true,
+        };
+        let longer = Part {
+            entries: &self.entries[self.longer.clone()],
+            quality: Quality::Prefix,
+            sorted: false,
+        };
+        let typos = self.typos.iter().map(|typos| Part {
+            entries: &self.entries[typos.clone()],
+            quality: Quality::Typo,
+            sorted: true,
+        });
+        [exact, longer]
+            .into_iter()
+            .chain(typos)
+            .filter(|part| !part.entries.is_empty())
+    }
+
+    /// The positions in the lists of the longer words (only those of whole
+    /// names, when `whole_only`), increasing, each once.
+    fn longer_by_position(&self, whole_only: bool) -> ByPosition<'a> {
+        ByPosition::new(
+            self.entries,
+            self.least,
+            std::iter::once(self.longer.clone()),
+            whole_only,
+        )
+    }
+
+    /// The positions in the lists of the words within the typo budget,
+    /// increasing, each once.
+    fn typos_by_position(&self) -> ByPosition<'a> {
+        ByPosition::new(self.entries, self.least, self.typos.iter().cloned(), false)
+    }
+}
+
+/// The positions of runs of posting lists, increasing and each once, read
+/// lazily: a block of entries is read only when its least position comes
+/// up, so the first few of a run of a million entries cost a look at its
+/// blocks' least positions and at a few blocks.
+struct ByPosition<'a> {
+    entries: &'a [u32],
+    whole_only: bool,
+    /// Pieces of the run not read yet, `(least, start, end)`, least first.
+    unread: BinaryHeap<Reverse<(u32, usize, usize)>>,
+    /// The positions read from pieces and not yet given, least first.
+    read: BinaryHeap<Reverse<u32>>,
+    last: Option<u32>,
+}
+
+impl<'a> ByPosition<'a> {
+    fn new(
+        entries: &'a [u32],
+        least: &[[u32; 2]],
+        runs: impl Iterator<Item = std::ops::Range<usize>>,
+        whole_only: bool,
+    ) -> ByPosition<'a> {
+        let mut unread = Vec::new();
+        for run in runs {
+            let mut at = run.start;
+            while at < run.end {
+                let end = ((at / BLOCK + 1) * BLOCK).min(run.end);
+                let least = if end - at == BLOCK {
+                    least[at / BLOCK][usize::from(whole_only)]
+                } else {
+                    least_of(&entries[at..end], whole_only)
+                };
+                if least != u32::MAX {
+                    unread.push(Reverse((least, at, end)));
+                }
+                at = end;
+            }
+        }
+        ByPosition {
+            entries,
+            whole_only,
+            unread: BinaryHeap::from(unread),
+            read: BinaryHeap::new(),
+            last: None,
+        }
+    }
+}
+
+impl Iterator for ByPosition<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        loop {
+            let next_read = self.read.peek().map(|r| r.0);
+            match self.unread.peek() {
+                Some(&Reverse((least, start, end))) if next_read.is_none_or(|r| least <= r) => {
+                    self.unread.pop();
+                    let whole_only = self.whole_only;
+                    self.read.extend(
+                        self.entries[start..end]
+                            .iter()
+                            .filter(|&&e| !whole_only || e & WHOLE_NAME != 0)
+                            .map(|&e| Reverse(e >> 1)),
+                    );
+                }
+                _ => {
+                    let pos = self.read.pop()?.0;
+                    if self.last != Some(pos) {
+                        self.last = Some(pos);
+                        return Some(pos);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The texts an entity is found by as written: its name, its aliases and
@@ -315,17 +494,13 @@ impl SearchIndex {
         let candidates = match words {
             [_] => Candidates::OneWord(&in_names[0]),
             _ => Candidates::Listed(all_words(
-                in_names.iter().map(|lists| Matched::merge(lists, false)),
+                in_names.iter().map(|lists| Matched::merge(lists.parts())),
             )),
         };
         // The words the query starts as one word, its spaces removed.
         let starting = match words {
             [_] => in_names[0].clone(),
-            _ => {
-                let mut lists = Vec::new();
-                self.name_words.starting(&compact, &mut lists);
-                lists
-            }
+            _ => self.name_words.starting(&compact),
         };
         let query = Query {
             folded: &folded,
@@ -338,9 +513,8 @@ impl SearchIndex {
         if hits.len() < limit {
             let candidates = candidates.listed();
             let in_either = all_words(words.iter().zip(&in_names).map(|(word, lists)| {
-                let mut lists = lists.clone();
-                lists.extend(self.description_words.matching(word));
-                Matched::merge(&lists, false)
+                let in_descriptions = self.description_words.matching(word);
+                Matched::merge(lists.parts().chain(in_descriptions.parts()))
             }));
             let more = best_first(&in_either, limit - hits.len(), |pos| {
                 candidates.binary_search_by_key(&pos, |h| h.0).is_err() && keep(pos)
@@ -374,7 +548,12 @@ impl SearchIndex {
         // Only these can earn a name bonus: one of their names, its spaces
         // removed, is the query with its spaces removed (1.0 or 0.95), or
         // starts with it (0.85).
-        let (equal, longer) = whole_names(starting);
+        let equal: Vec<u32> = starting
+            .exact
+            .iter()
+            .filter(|&&e| e & WHOLE_NAME != 0)
+            .map(|&e| e >> 1)
+            .collect();
         for &pos in &equal {
             if is_candidate(pos) && keep(pos) {
                 let score = self.bonus(pos, query);
@@ -386,7 +565,7 @@ impl SearchIndex {
                 }
             }
         }
-        for &pos in &longer {
+        for pos in starting.longer_by_position(true) {
             // A name with a longer compact form is not equal to the query,
             // so earns 0.85 at most: later positions cannot get in. (Unless
             // words past the 16th were ignored: the full query may equal it.)
@@ -535,69 +714,63 @@ enum Matched<'a> {
 }
 
 impl<'a> Matched<'a> {
-    /// The union of posting lists (or of their whole-name entries), by
-    /// sorting when they are sparse, else through bitmaps.
-    fn merge(lists: &[(&'a [u32], Quality)], whole_names: bool) -> Matched<'a> {
-        let wanted = |e: u32| !whole_names || e & WHOLE_NAME != 0;
-        match lists {
+    /// The union of posting lists, by sorting when they are sparse, else
+    /// through bitmaps.
+    fn merge(parts: impl Iterator<Item = Part<'a>>) -> Matched<'a> {
+        let parts: Vec<Part> = parts.filter(|p| !p.entries.is_empty()).collect();
+        match parts[..] {
             [] => return Matched::Sorted(Vec::new()),
-            &[(list, quality)] if !whole_names => return Matched::List(list, quality),
-            &[(list, quality)] => {
-                return Matched::Sorted(
-                    list.iter()
-                        .filter(|&&e| wanted(e))
-                        .map(|&e| (e >> 1, quality))
-                        .collect(),
-                )
-            }
+            [Part {
+                entries,
+                quality,
+                sorted: true,
+            }] => return Matched::List(entries, quality),
             _ => {}
         }
-        let total: usize = lists.iter().map(|(list, _)| list.len()).sum();
-        let ends = lists
+        let total: usize = parts.iter().map(|p| p.entries.len()).sum();
+        let (low, high) = parts
             .iter()
-            .filter_map(|(list, _)| list.first().zip(list.last()));
-        let (low, high) = ends.fold((u32::MAX, 0), |(low, high), (first, last)| {
-            (low.min(first >> 1), high.max(last >> 1))
-        });
-        if low > high {
-            return Matched::Sorted(Vec::new());
-        }
+            .map(|p| match (p.sorted, p.entries) {
+                (true, [first, .., last]) => (first >> 1, last >> 1),
+                _ => p.entries.iter().fold((u32::MAX, 0), |(low, high), &e| {
+                    (low.min(e >> 1), high.max(e >> 1))
+                }),
+            })
+            .fold((u32::MAX, 0), |(low, high), (first, last)| {
+                (low.min(first), high.max(last))
+            });
         let base = low as usize & !63;
         let span = (high as usize - base) / 64 + 1;
         if total < span {
-            let mut all: Vec<(u32, Quality)> = lists
+            let mut all: Vec<(u32, Quality)> = parts
                 .iter()
-                .flat_map(|&(list, q)| {
-                    list.iter()
-                        .filter(move |&&e| wanted(e))
-                        .map(move |&e| (e >> 1, q))
-                })
+                .flat_map(|p| p.entries.iter().map(move |&e| (e >> 1, p.quality)))
                 .collect();
             all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
             all.dedup_by_key(|h| h.0);
             return Matched::Sorted(all);
         }
         let mut planes: Vec<(Quality, Vec<u64>)> = Vec::new();
-        let mut len = 0;
-        for &(list, quality) in lists {
-            let plane = match planes.iter().position(|p| p.0 == quality) {
+        for p in &parts {
+            let plane = match planes.iter().position(|plane| plane.0 == p.quality) {
                 Some(plane) => plane,
                 None => {
-                    planes.push((quality, vec![0; span]));
+                    planes.push((p.quality, vec![0; span]));
                     planes.len() - 1
                 }
             };
             let bits = &mut planes[plane].1;
-            for &e in list {
-                if wanted(e) {
-                    let i = (e >> 1) as usize - base;
-                    bits[i / 64] |= 1 << (i % 64);
-                    len += 1;
-                }
+            for &e in p.entries {
+                let i = (e >> 1) as usize - base;
+                bits[i / 64] |= 1 << (i % 64);
             }
         }
-        planes.sort_unstable_by_key(|p| std::cmp::Reverse(p.0));
-        Matched::Bitmaps { base, planes, len }
+        planes.sort_unstable_by_key(|p| Reverse(p.0));
+        Matched::Bitmaps {
+            base,
+            planes,
+            len: total,
+        }
     }
 
     /// At least how many entities there are (exactly, unless bitmaps).
@@ -710,7 +883,7 @@ impl Candidates<'_, '_> {
     fn is_empty(&self) -> bool {
         match self {
             Candidates::Listed(all) => all.is_empty(),
-            Candidates::OneWord(lists) => lists.iter().all(|(list, _)| list.is_empty()),
+            Candidates::OneWord(lists) => lists.is_empty(),
         }
     }
 
@@ -719,62 +892,35 @@ impl Candidates<'_, '_> {
         match self {
             Candidates::Listed(all) => std::borrow::Cow::Borrowed(all),
             Candidates::OneWord(lists) => {
-                std::borrow::Cow::Owned(all_words(std::iter::once(Matched::merge(lists, false))))
+                std::borrow::Cow::Owned(all_words(std::iter::once(Matched::merge(lists.parts()))))
             }
         }
     }
 
     /// What [`best_first`] takes from every candidate. For one word, read
-    /// off its lists best quality first, each quality's lists merged by
-    /// position and stopping at `n`, instead of listing every candidate.
+    /// off its lists best quality first, each quality by position, and
+    /// stopping at `n`, instead of listing every candidate.
     fn best_first(&self, n: usize, take: impl Fn(u32) -> bool) -> Vec<(u32, u8)> {
         let lists = match self {
             Candidates::Listed(all) => return best_first(all, n, take),
             Candidates::OneWord(lists) => lists,
         };
-        let mut out = Vec::new();
-        // An entity counts with its best quality: one in a better list is
-        // passed over in the worse ones.
-        let mut better: Vec<&[u32]> = Vec::new();
-        for quality in [Quality::Exact, Quality::Prefix, Quality::Typo] {
-            if out.len() == n {
-                break;
-            }
-            let of_quality: Vec<&[u32]> = lists
-                .iter()
-                .filter(|(_, q)| *q == quality)
-                .map(|(list, _)| *list)
-                .collect();
-            let mut heads: std::collections::BinaryHeap<std::cmp::Reverse<(u32, usize, usize)>> =
-                of_quality
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, list)| {
-                        list.first().map(|&e| std::cmp::Reverse((e >> 1, i, 0)))
-                    })
-                    .collect();
-            let mut last = None;
-            while let Some(std::cmp::Reverse((pos, i, at))) = heads.pop() {
-                if let Some(&e) = of_quality[i].get(at + 1) {
-                    heads.push(std::cmp::Reverse((e >> 1, i, at + 1)));
-                }
-                if last == Some(pos) {
-                    continue;
-                }
-                last = Some(pos);
-                let in_better = better
-                    .iter()
-                    .any(|list| list.binary_search_by_key(&pos, |e| e >> 1).is_ok());
-                if !in_better && take(pos) {
-                    out.push((pos, quality.quarters()));
-                    if out.len() == n {
-                        break;
-                    }
-                }
-            }
-            better.extend(of_quality);
-        }
-        out
+        // An entity counts with its best quality. A word matched by typos
+        // matches no word exactly or by its start (`WordIndex::matching`).
+        let in_exact = |pos: u32| lists.exact.binary_search_by_key(&pos, |e| e >> 1).is_ok();
+        let exact = lists.exact.iter().map(|&e| (e >> 1, Quality::Exact));
+        let longer = lists
+            .longer_by_position(false)
+            .filter(|&pos| !in_exact(pos))
+            .map(|pos| (pos, Quality::Prefix));
+        let typos = lists.typos_by_position().map(|pos| (pos, Quality::Typo));
+        exact
+            .chain(longer)
+            .chain(typos)
+            .filter(|&(pos, _)| take(pos))
+            .take(n)
+            .map(|(pos, quality)| (pos, quality.quarters()))
+            .collect()
     }
 }
 
@@ -1069,6 +1215,69 @@ mod tests {
         }
     }
 
+    /// A random index of `words` words over `range` positions (whole-name
+    /// flags at random), and the map it is built from.
+    fn random_index(
+        rng: &mut fastrand::Rng,
+        words: usize,
+        range: u32,
+        letters: &[u8],
+    ) -> (WordIndex, BTreeMap<Box<str>, Vec<u32>>) {
+        let mut map: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
+        for _ in 0..words {
+            let word = random_word(rng, letters, 7);
+            if !word.is_empty() {
+                add(&mut map, &word, rng.u32(0..range), rng.bool());
+            }
+        }
+        for list in map.values_mut() {
+            list.sort_unstable();
+            list.dedup_by_key(|e| *e >> 1);
+        }
+        (WordIndex::build(map.clone()), map)
+    }
+
+    #[test]
+    fn a_words_lists_are_found_by_two_look_ups_and_read_by_position() {
+        let mut rng = fastrand::Rng::with_seed(17);
+        for round in 0..300 {
+            // Few words over few positions, or many over many (runs of
+            // several blocks).
+            let (words, range) = if round % 2 == 0 {
+                (40, 50)
+            } else {
+                (3000, 5000)
+            };
+            let (index, map) = random_index(&mut rng, words, range, b"abc");
+            for _ in 0..20 {
+                let word = random_word(&mut rng, b"abcd", 3);
+                let lists = index.starting(&word);
+                let exact: &[u32] = map.get(word.as_str()).map_or(&[], |l| l.as_slice());
+                assert_eq!(lists.exact, exact, "{word}");
+                let longer: Vec<u32> = map
+                    .iter()
+                    .filter(|(k, _)| k.len() > word.len() && k.starts_with(word.as_str()))
+                    .flat_map(|(_, list)| list.iter().copied())
+                    .collect();
+                assert_eq!(&index.entries[lists.longer.clone()], longer, "{word}");
+                for whole_only in [false, true] {
+                    let mut expected: Vec<u32> = longer
+                        .iter()
+                        .filter(|&&e| !whole_only || e & WHOLE_NAME != 0)
+                        .map(|&e| e >> 1)
+                        .collect();
+                    expected.sort_unstable();
+                    expected.dedup();
+                    let read: Vec<u32> = lists.longer_by_position(whole_only).collect();
+                    assert_eq!(read, expected, "{word} {whole_only}");
+                    // Read a few only, as a search does.
+                    let first: Vec<u32> = lists.longer_by_position(whole_only).take(3).collect();
+                    assert_eq!(first, expected[..expected.len().min(3)]);
+                }
+            }
+        }
+    }
+
     #[test]
     fn merged_lists_hold_each_position_once_with_its_best_quality() {
         let mut rng = fastrand::Rng::with_seed(3);
@@ -1076,44 +1285,49 @@ mod tests {
             // Dense rounds go through the bitmaps, sparse ones are sorted.
             let range = if round % 2 == 0 { 200 } else { 100_000 };
             let qualities = [Quality::Typo, Quality::Prefix, Quality::Exact];
-            let lists: Vec<(Vec<u32>, Quality)> = (0..rng.usize(1..6))
+            // Parts: one sorted list, or several one after the other.
+            let parts: Vec<(Vec<u32>, Quality, bool)> = (0..rng.usize(1..6))
                 .map(|_| {
-                    let mut list: Vec<u32> = (0..rng.usize(1..80))
-                        .map(|_| rng.u32(0..range) << 1 | rng.u32(0..2))
-                        .collect();
-                    list.sort_unstable();
-                    list.dedup_by_key(|e| *e >> 1);
-                    (list, qualities[rng.usize(..3)])
+                    let sorted = rng.bool();
+                    let mut entries = Vec::new();
+                    for _ in 0..if sorted { 1 } else { rng.usize(1..4) } {
+                        let mut list: Vec<u32> = (0..rng.usize(1..80))
+                            .map(|_| rng.u32(0..range) << 1 | rng.u32(0..2))
+                            .collect();
+                        list.sort_unstable();
+                        list.dedup_by_key(|e| *e >> 1);
+                        entries.extend(list);
+                    }
+                    (entries, qualities[rng.usize(..3)], sorted)
                 })
                 .collect();
-            let borrowed: Vec<(&[u32], Quality)> =
-                lists.iter().map(|(l, q)| (l.as_slice(), *q)).collect();
-            for whole_names in [false, true] {
-                let mut best: BTreeMap<u32, Quality> = BTreeMap::new();
-                for (list, q) in &lists {
-                    for &e in list {
-                        if !whole_names || e & WHOLE_NAME != 0 {
-                            let b = best.entry(e >> 1).or_insert(*q);
-                            *b = (*b).max(*q);
-                        }
-                    }
+            let borrowed = parts.iter().map(|(entries, quality, sorted)| Part {
+                entries,
+                quality: *quality,
+                sorted: *sorted,
+            });
+            let mut best: BTreeMap<u32, Quality> = BTreeMap::new();
+            for (entries, q, _) in &parts {
+                for &e in entries {
+                    let b = best.entry(e >> 1).or_insert(*q);
+                    *b = (*b).max(*q);
                 }
-                let merged = Matched::merge(&borrowed, whole_names);
-                let mut walked = Vec::new();
-                merged.for_each(|pos, q| walked.push((pos, q)));
-                let expected: Vec<(u32, Quality)> = best.clone().into_iter().collect();
-                assert_eq!(walked, expected);
-                assert!(merged.size() >= expected.len());
-                // Probed in increasing order, skipping some.
-                let mut probe = Probe {
-                    set: &merged,
-                    at: 0,
-                };
-                let mut pos = rng.u32(0..4);
-                while pos < range + 4 {
-                    assert_eq!(probe.quality(pos), best.get(&pos).copied(), "{pos}");
-                    pos += rng.u32(1..4);
-                }
+            }
+            let merged = Matched::merge(borrowed);
+            let mut walked = Vec::new();
+            merged.for_each(|pos, q| walked.push((pos, q)));
+            let expected: Vec<(u32, Quality)> = best.clone().into_iter().collect();
+            assert_eq!(walked, expected);
+            assert!(merged.size() >= expected.len());
+            // Probed in increasing order, skipping some.
+            let mut probe = Probe {
+                set: &merged,
+                at: 0,
+            };
+            let mut pos = rng.u32(0..4);
+            while pos < range + 4 {
+                assert_eq!(probe.quality(pos), best.get(&pos).copied(), "{pos}");
+                pos += rng.u32(1..4);
             }
         }
     }
@@ -1121,42 +1335,58 @@ mod tests {
     #[test]
     fn one_word_candidates_are_taken_as_from_the_listed_candidates() {
         let mut rng = fastrand::Rng::with_seed(5);
-        for round in 0..2000 {
-            let range = if round % 2 == 0 { 60 } else { 5_000 };
-            // What a word matches: itself (at most one list) and longer
-            // words, or else only words within its typo budget.
-            let qualities: Vec<Quality> = if round % 5 == 0 {
-                vec![Quality::Typo; rng.usize(1..5)]
+        for round in 0..300 {
+            let (words, range) = if round % 2 == 0 {
+                (60, 60)
             } else {
-                let mut q = vec![Quality::Prefix; rng.usize(0..6)];
-                if rng.bool() || q.is_empty() {
-                    q.insert(rng.usize(..=q.len()), Quality::Exact);
-                }
-                q
+                (4000, 5000)
             };
-            let lists: Vec<(Vec<u32>, Quality)> = qualities
-                .into_iter()
-                .map(|q| {
-                    let mut list: Vec<u32> = (0..rng.usize(1..60))
-                        .map(|_| rng.u32(0..range) << 1 | rng.u32(0..2))
-                        .collect();
-                    list.sort_unstable();
-                    list.dedup_by_key(|e| *e >> 1);
-                    (list, q)
-                })
-                .collect();
-            let borrowed: Lists = lists.iter().map(|(l, q)| (l.as_slice(), *q)).collect();
-            let listed = all_words(std::iter::once(Matched::merge(&borrowed, false)));
-            let one_word = Candidates::OneWord(&borrowed);
-            assert_eq!(*one_word.listed(), *listed);
-            let modulus = rng.u32(1..4);
-            let take = |pos: u32| pos % modulus != 1;
-            for n in [0, 1, 3, 10, 100] {
-                assert_eq!(
-                    one_word.best_first(n, take),
-                    best_first(&listed, n, take),
-                    "round {round}, n {n}"
-                );
+            let (index, map) = random_index(&mut rng, words, range, b"abc");
+            for _ in 0..10 {
+                // Short words match by their start; words of five letters
+                // or more that start none, by typos.
+                let word = random_word(&mut rng, b"abcd", 7);
+                if word.is_empty() {
+                    continue;
+                }
+                let lists = index.matching(&word);
+                // What the word matches, from the map, each entity with its
+                // best quality.
+                let mut best: BTreeMap<u32, Quality> = BTreeMap::new();
+                let note = |best: &mut BTreeMap<u32, Quality>, list: &[u32], q: Quality| {
+                    for &e in list {
+                        let b = best.entry(e >> 1).or_insert(q);
+                        *b = (*b).max(q);
+                    }
+                };
+                for (key, list) in &map {
+                    if **key == *word {
+                        note(&mut best, list, Quality::Exact);
+                    } else if key.starts_with(word.as_str()) {
+                        note(&mut best, list, Quality::Prefix);
+                    }
+                }
+                if best.is_empty() && typo_budget(&word) > 0 {
+                    for (key, list) in &map {
+                        if close(key, &word, typo_budget(&word)) {
+                            note(&mut best, list, Quality::Typo);
+                        }
+                    }
+                }
+                let listed: Vec<(u32, u8)> =
+                    best.iter().map(|(&pos, q)| (pos, q.quarters())).collect();
+                let one_word = Candidates::OneWord(&lists);
+                assert_eq!(one_word.is_empty(), listed.is_empty(), "{word}");
+                assert_eq!(*one_word.listed(), *listed, "{word}");
+                let modulus = rng.u32(1..4);
+                let take = |pos: u32| pos % modulus != 1;
+                for n in [0, 1, 3, 10, 100] {
+                    assert_eq!(
+                        one_word.best_first(n, take),
+                        best_first(&listed, n, take),
+                        "round {round}, {word}, n {n}"
+                    );
+                }
             }
         }
     }
