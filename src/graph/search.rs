@@ -493,9 +493,12 @@ impl SearchIndex {
         // of thousands of names, of which ten are wanted).
         let candidates = match words {
             [_] => Candidates::OneWord(&in_names[0]),
-            _ => Candidates::Listed(all_words(
-                in_names.iter().map(|lists| Matched::merge(lists.parts())),
-            )),
+            _ => Candidates::Words {
+                index: self,
+                words,
+                in_names: &in_names,
+                listed: std::cell::OnceCell::new(),
+            },
         };
         // The words the query starts as one word, its spaces removed.
         let starting = match words {
@@ -541,10 +544,6 @@ impl SearchIndex {
         keep: &impl Fn(u32) -> bool,
     ) -> Vec<ScoredEntity> {
         let mut hits = Vec::new();
-        if candidates.is_empty() {
-            return hits;
-        }
-        let is_candidate = |pos: u32| candidates.holds(pos);
         // Only these can earn a name bonus: one of their names, its spaces
         // removed, is the query with its spaces removed (1.0 or 0.95), or
         // starts with it (0.85).
@@ -555,7 +554,7 @@ impl SearchIndex {
             .map(|&e| e >> 1)
             .collect();
         for &pos in &equal {
-            if is_candidate(pos) && keep(pos) {
+            if candidates.holds(pos) && keep(pos) {
                 let score = self.bonus(pos, query);
                 if score > 0.0 {
                     hits.push(ScoredEntity {
@@ -572,9 +571,12 @@ impl SearchIndex {
             if query.whole && hits.len() >= limit {
                 break;
             }
-            if equal.binary_search(&pos).is_err() && is_candidate(pos) && keep(pos) {
+            // Its bonus, if any, is for a name that starts with the query,
+            // so holds every query word: no need to ask the candidates.
+            if equal.binary_search(&pos).is_err() && keep(pos) {
                 let score = self.bonus(pos, query);
                 if score > 0.0 {
+                    debug_assert!(candidates.holds(pos));
                     hits.push(ScoredEntity {
                         position: pos,
                         score,
@@ -695,6 +697,66 @@ fn all_words<'a>(matched: impl Iterator<Item = Matched<'a>>) -> Vec<(u32, u8)> {
         out.push((pos, sum));
     });
     out
+}
+
+/// One query word matched against an entity's folded names as the index
+/// of names matches it: their words, and each name with its spaces removed.
+struct NameCheck<'w> {
+    word: &'w [u8],
+    /// Set when the word matches by typos only (it is no indexed word and
+    /// starts none).
+    typos: Option<Typos<'w>>,
+}
+
+impl<'w> NameCheck<'w> {
+    fn new(word: &'w str, by_typos: bool) -> NameCheck<'w> {
+        NameCheck {
+            word: word.as_bytes(),
+            typos: by_typos.then(|| Typos::new(word.as_bytes(), typo_budget(word))),
+        }
+    }
+
+    /// The best quality the word matches one of `names` with, if any.
+    fn quality<'n>(&self, names: impl Iterator<Item = &'n str>) -> Option<Quality> {
+        let mut best = None;
+        for name in names {
+            for word in name.split(' ') {
+                best = best.max(self.matches(word.bytes()));
+            }
+            if name.contains(' ') {
+                best = best.max(self.matches(name.bytes().filter(|&b| b != b' ')));
+            }
+            if best == Some(Quality::Exact) {
+                break;
+            }
+        }
+        best
+    }
+
+    /// How the word matches one indexed word, if it does.
+    fn matches(&self, indexed: impl Iterator<Item = u8>) -> Option<Quality> {
+        use fst::Automaton;
+        if let Some(typos) = &self.typos {
+            let mut state = typos.start();
+            for b in indexed {
+                if !typos.can_match(&state) {
+                    return None;
+                }
+                state = typos.accept(&state, b);
+            }
+            return typos.is_match(&state).then_some(Quality::Typo);
+        }
+        let mut indexed = indexed;
+        for &b in self.word {
+            if indexed.next() != Some(b) {
+                return None;
+            }
+        }
+        Some(match indexed.next() {
+            None => Quality::Exact,
+            Some(_) => Quality::Prefix,
+        })
+    }
 }
 
 /// The entities one query word matches, each with the best quality it
@@ -861,36 +923,58 @@ fn gallop<T>(sorted: &[T], before: impl Fn(&T) -> bool) -> usize {
 /// The entities whose names hold every word of a query, each with the sum
 /// of its words' match weights in quarters.
 enum Candidates<'l, 'a> {
-    /// Sorted by position.
-    Listed(Vec<(u32, u8)>),
+    /// A query of several words (`in_names`, what each matches in the
+    /// index of names): listed when first needed, as a search whose first
+    /// ten hits earn a name bonus needs no list.
+    Words {
+        index: &'l SearchIndex,
+        words: &'l [&'l str],
+        in_names: &'l [Lists<'a>],
+        listed: std::cell::OnceCell<Vec<(u32, u8)>>,
+    },
     /// A one-word query: the posting lists of the indexed words its word
     /// matches (see [`WordIndex::matching`]), not merged.
     OneWord(&'l Lists<'a>),
 }
 
 impl Candidates<'_, '_> {
-    /// Whether the entity at `pos` is a candidate. For a one-word query,
-    /// asked only of entities found in the lists of the words its word
-    /// starts (the `starting` lists of [`SearchIndex::name_hits`], which are
-    /// its own lists): always one.
+    /// Whether the entity at `pos` is a candidate: every query word is
+    /// looked for in its names when they are not listed yet. For a one-word
+    /// query, asked only of entities found in the lists of the words its
+    /// word starts (the `starting` lists of [`SearchIndex::name_hits`],
+    /// which are its own lists): always one.
     fn holds(&self, pos: u32) -> bool {
         match self {
-            Candidates::Listed(all) => all.binary_search_by_key(&pos, |c| c.0).is_ok(),
+            Candidates::Words {
+                index,
+                words,
+                in_names,
+                listed,
+            } => match listed.get() {
+                Some(all) => all.binary_search_by_key(&pos, |c| c.0).is_ok(),
+                None => words.iter().zip(*in_names).all(|(word, lists)| {
+                    NameCheck::new(word, !lists.typos.is_empty())
+                        .quality(index.names_of(pos))
+                        .is_some()
+                }),
+            },
             Candidates::OneWord(_) => true,
         }
     }
 
+    #[cfg(test)]
     fn is_empty(&self) -> bool {
-        match self {
-            Candidates::Listed(all) => all.is_empty(),
-            Candidates::OneWord(lists) => lists.is_empty(),
-        }
+        self.listed().is_empty()
     }
 
     /// Every candidate, sorted by position.
     fn listed(&self) -> std::borrow::Cow<'_, [(u32, u8)]> {
         match self {
-            Candidates::Listed(all) => std::borrow::Cow::Borrowed(all),
+            Candidates::Words {
+                in_names, listed, ..
+            } => std::borrow::Cow::Borrowed(listed.get_or_init(|| {
+                all_words(in_names.iter().map(|lists| Matched::merge(lists.parts())))
+            })),
             Candidates::OneWord(lists) => {
                 std::borrow::Cow::Owned(all_words(std::iter::once(Matched::merge(lists.parts()))))
             }
@@ -902,7 +986,7 @@ impl Candidates<'_, '_> {
     /// stopping at `n`, instead of listing every candidate.
     fn best_first(&self, n: usize, take: impl Fn(u32) -> bool) -> Vec<(u32, u8)> {
         let lists = match self {
-            Candidates::Listed(all) => return best_first(all, n, take),
+            Candidates::Words { .. } => return best_first(&self.listed(), n, take),
             Candidates::OneWord(lists) => lists,
         };
         // An entity counts with its best quality. A word matched by typos
@@ -1594,44 +1678,74 @@ mod tests {
         String::from_utf8(w).expect("ASCII")
     }
 
+    const VOCABULARY: [&str; 14] = [
+        "rosa",
+        "rossi",
+        "rossini",
+        "garcia",
+        "garcias",
+        "santos",
+        "sanchez",
+        "urban",
+        "urbanisation",
+        "habitat",
+        "un",
+        "health",
+        "mobility",
+        "infrastructure",
+    ];
+
+    fn pick(rng: &mut fastrand::Rng) -> &'static str {
+        VOCABULARY[rng.usize(..VOCABULARY.len())]
+    }
+
+    /// `n` entities named with phrases of the vocabulary.
+    fn random_entities(rng: &mut fastrand::Rng, n: usize) -> Vec<Entity> {
+        let phrase = |rng: &mut fastrand::Rng| {
+            let len = rng.usize(1..4);
+            (0..len).map(|_| pick(rng)).collect::<Vec<_>>().join(" ")
+        };
+        (0..n)
+            .map(|i| {
+                let name = if i % 17 == 5 {
+                    "--".to_string()
+                } else {
+                    phrase(rng)
+                };
+                let aliases = (0..rng.usize(0..3)).map(|_| phrase(rng)).collect();
+                let acronym = (i % 5 == 0).then(|| "UN-Habitat".to_string());
+                entity(i, name, aliases, acronym)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_word_checked_on_names_matches_as_in_the_index() {
+        let mut rng = fastrand::Rng::with_seed(23);
+        for _ in 0..20 {
+            let entities = random_entities(&mut rng, 300);
+            let index = SearchIndex::build(&entities);
+            for _ in 0..40 {
+                let picked = pick(&mut rng);
+                let word = fold(&mangle(&mut rng, picked));
+                let lists = index.name_words.matching(&word);
+                let mut in_index = vec![None; entities.len()];
+                Matched::merge(lists.parts()).for_each(|pos, q| in_index[pos as usize] = Some(q));
+                let check = NameCheck::new(&word, !lists.typos.is_empty());
+                for (pos, want) in in_index.into_iter().enumerate() {
+                    let got = check.quality(index.names_of(pos as u32));
+                    assert_eq!(got, want, "{word:?} in {:?}", entities[pos].name);
+                }
+            }
+        }
+    }
+
     #[test]
     fn search_ranks_as_a_full_scan_does() {
-        const VOCABULARY: [&str; 14] = [
-            "rosa",
-            "rossi",
-            "rossini",
-            "garcia",
-            "garcias",
-            "santos",
-            "sanchez",
-            "urban",
-            "urbanisation",
-            "habitat",
-            "un",
-            "health",
-            "mobility",
-            "infrastructure",
-        ];
         let mut rng = fastrand::Rng::with_seed(5);
         for round in 0..24 {
             let n = if round % 4 == 0 { 1000 } else { 150 };
-            let pick = |rng: &mut fastrand::Rng| VOCABULARY[rng.usize(..VOCABULARY.len())];
-            let phrase = |rng: &mut fastrand::Rng| {
-                let len = rng.usize(1..4);
-                (0..len).map(|_| pick(rng)).collect::<Vec<_>>().join(" ")
-            };
-            let entities: Vec<Entity> = (0..n)
-                .map(|i| {
-                    let name = if i % 17 == 5 {
-                        "--".to_string()
-                    } else {
-                        phrase(&mut rng)
-                    };
-                    let aliases = (0..rng.usize(0..3)).map(|_| phrase(&mut rng)).collect();
-                    let acronym = (i % 5 == 0).then(|| "UN-Habitat".to_string());
-                    entity(i, name, aliases, acronym)
-                })
-                .collect();
+            let entities = random_entities(&mut rng, n);
             let index = SearchIndex::build(&entities);
             let expected = reference::build(&entities);
             for _ in 0..60 {
