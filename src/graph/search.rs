@@ -983,10 +983,19 @@ impl Candidates<'_, '_> {
 
     /// What [`best_first`] takes from every candidate. For one word, read
     /// off its lists best quality first, each quality by position, and
-    /// stopping at `n`, instead of listing every candidate.
+    /// stopping at `n`, instead of listing every candidate. For a few
+    /// words, the same tier by tier ([`Candidates::by_tiers`]) unless that
+    /// costs more than listing them.
     fn best_first(&self, n: usize, take: impl Fn(u32) -> bool) -> Vec<(u32, u8)> {
         let lists = match self {
-            Candidates::Words { .. } => return best_first(&self.listed(), n, take),
+            Candidates::Words { listed, .. } => {
+                if listed.get().is_none() {
+                    if let Some(found) = self.by_tiers(n, &take) {
+                        return found;
+                    }
+                }
+                return best_first(&self.listed(), n, take);
+            }
             Candidates::OneWord(lists) => lists,
         };
         // An entity counts with its best quality. A word matched by typos
@@ -1005,6 +1014,181 @@ impl Candidates<'_, '_> {
             .take(n)
             .map(|(pos, quality)| (pos, quality.quarters()))
             .collect()
+    }
+}
+
+impl Candidates<'_, '_> {
+    /// [`Candidates::best_first`] for a query of a few words, without
+    /// listing every candidate; `None` when that would cost more.
+    ///
+    /// A word matched by typos always weighs the same; each other word
+    /// weighs more when it is a word of the names than when it starts one.
+    /// So the candidates rank by how many words they hold exactly, then by
+    /// position: a tier of candidates for each such count, and within a
+    /// tier one set for each choice of the words held exactly. Each set is
+    /// read by position off a list that holds it: the shortest of its
+    /// words' own lists, or when none is held exactly, the shortest of the
+    /// words' lists. An entity read is kept when it is in the own lists of
+    /// the set's words and of no other word, and its names hold the other
+    /// words ([`NameCheck`]). A tier is read until `n` are taken or it
+    /// ends. Reading stops, and `None` is answered, past a share of the
+    /// work of listing the candidates: positions follow ids, which often
+    /// follow names, so the first few of a set can be far down its list.
+    fn by_tiers(&self, n: usize, take: &impl Fn(u32) -> bool) -> Option<Vec<(u32, u8)>> {
+        let Candidates::Words {
+            index,
+            words,
+            in_names,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        if words.len() > MAX_TIERED_WORDS {
+            return None;
+        }
+        let sizes: Vec<usize> = in_names
+            .iter()
+            .map(|lists| lists.parts().map(|p| p.entries.len()).sum())
+            .collect();
+        if sizes.contains(&0) {
+            return Some(Vec::new());
+        }
+        let checks: Vec<NameCheck> = words
+            .iter()
+            .zip(*in_names)
+            .map(|(word, lists)| NameCheck::new(word, !lists.typos.is_empty()))
+            .collect();
+        let exactable: u32 = (0..words.len())
+            .filter(|&i| in_names[i].typos.is_empty())
+            .fold(0, |bits, i| bits | 1 << i);
+        // In probes of a sorted list; a check on names costs `CHECK_COST`.
+        let mut budget = sizes.iter().sum::<usize>() / ENTRIES_PER_PROBE + MIN_PROBES;
+        let mut out = Vec::new();
+        for held in (0..=exactable.count_ones()).rev() {
+            let mut sets: Vec<TierSet> = Vec::new();
+            for exact in 0..=exactable {
+                if exact & !exactable != 0 || exact.count_ones() != held {
+                    continue;
+                }
+                let from = if exact == 0 {
+                    let i = (0..words.len()).min_by_key(|&i| sizes[i])?;
+                    if in_names[i].typos.is_empty() {
+                        ListByPosition::Run(in_names[i].longer_by_position(false))
+                    } else {
+                        ListByPosition::Run(in_names[i].typos_by_position())
+                    }
+                } else {
+                    let i = (0..words.len())
+                        .filter(|&i| exact >> i & 1 != 0)
+                        .min_by_key(|&i| in_names[i].exact.len())?;
+                    ListByPosition::List(in_names[i].exact)
+                };
+                sets.push(TierSet {
+                    exact,
+                    from,
+                    at: [0; MAX_TIERED_WORDS],
+                });
+            }
+            // The sets' entities by position (an entity is in one set of a
+            // tier at most, but may be read from the lists of several).
+            let mut heads: BinaryHeap<Reverse<(u32, usize)>> = BinaryHeap::new();
+            for (i, set) in sets.iter_mut().enumerate() {
+                if let Some(pos) = set.from.next_from(0) {
+                    heads.push(Reverse((pos, i)));
+                }
+            }
+            while let Some(Reverse((pos, i))) = heads.pop() {
+                let set = &mut sets[i];
+                // Where the set's next entity may be: past this one, or,
+                // when this one misses a word the set holds exactly, at
+                // that word's next entity or later (so a set holding two
+                // words exactly leapfrogs along their lists).
+                let mut from = Some(pos + 1);
+                let mut fits = true;
+                for (j, lists) in in_names.iter().enumerate() {
+                    if exactable >> j & 1 != 0 {
+                        budget = budget.checked_sub(1)?;
+                        let list = lists.exact;
+                        set.at[j] += gallop(&list[set.at[j]..], |&e| e >> 1 < pos);
+                        let next = list.get(set.at[j]).map(|&e| e >> 1);
+                        let in_set = set.exact >> j & 1 != 0;
+                        if (next == Some(pos)) != in_set {
+                            fits = false;
+                            if in_set {
+                                from = next;
+                            }
+                            break;
+                        }
+                    }
+                }
+                let mut sum = Quality::Exact.quarters() * held as u8;
+                for (j, check) in checks.iter().enumerate() {
+                    if fits && set.exact >> j & 1 == 0 {
+                        budget = budget.checked_sub(CHECK_COST)?;
+                        match check.quality(index.names_of(pos)) {
+                            Some(q) => sum += q.quarters(),
+                            None => fits = false,
+                        }
+                    }
+                }
+                if fits && take(pos) {
+                    out.push((pos, sum));
+                    if out.len() == n {
+                        return Some(out);
+                    }
+                }
+                if let Some(next) = from.and_then(|from| set.from.next_from(from)) {
+                    heads.push(Reverse((next, i)));
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Queries of more words than this are ranked by listing their candidates
+/// ([`Candidates::by_tiers`] reads a set for each choice of words).
+const MAX_TIERED_WORDS: usize = 4;
+
+/// [`Candidates::by_tiers`] probes a sorted list at most once for this many
+/// list entries that listing the candidates would merge (a probe costs
+/// about as much as merging a few dozen entries; the rest is a margin)...
+const ENTRIES_PER_PROBE: usize = 128;
+
+/// ... and at least this many times.
+const MIN_PROBES: usize = 256;
+
+/// A check on names costs about as much as this many probes.
+const CHECK_COST: usize = 3;
+
+/// One set of a tier of [`Candidates::by_tiers`]: the words its entities
+/// hold exactly (as bits), the list they are read from, and how far into
+/// each word's own list the positions read are.
+struct TierSet<'a> {
+    exact: u32,
+    from: ListByPosition<'a>,
+    at: [usize; MAX_TIERED_WORDS],
+}
+
+/// A posting list, or a run of them, read by position.
+enum ListByPosition<'a> {
+    /// The entries of a list not read yet.
+    List(&'a [u32]),
+    Run(ByPosition<'a>),
+}
+
+impl ListByPosition<'_> {
+    /// The first position from `from` on, read.
+    fn next_from(&mut self, from: u32) -> Option<u32> {
+        match self {
+            ListByPosition::List(rest) => {
+                let (&first, after) = rest[gallop(rest, |&e| e >> 1 < from)..].split_first()?;
+                *rest = after;
+                Some(first >> 1)
+            }
+            ListByPosition::Run(run) => run.find(|&pos| pos >= from),
+        }
     }
 }
 
@@ -1738,6 +1922,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn several_words_are_taken_by_tiers_as_from_the_listed_candidates() {
+        let mut rng = fastrand::Rng::with_seed(29);
+        let mut by_tiers = 0;
+        for round in 0..30 {
+            let entities = random_entities(&mut rng, if round % 3 == 0 { 2000 } else { 200 });
+            let index = SearchIndex::build(&entities);
+            for _ in 0..40 {
+                let words: Vec<String> = (0..rng.usize(2..=MAX_TIERED_WORDS + 1))
+                    .map(|_| {
+                        let picked = pick(&mut rng);
+                        fold(&mangle(&mut rng, picked))
+                    })
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                let in_names: Vec<Lists> =
+                    words.iter().map(|w| index.name_words.matching(w)).collect();
+                let candidates = Candidates::Words {
+                    index: &index,
+                    words: &words,
+                    in_names: &in_names,
+                    listed: std::cell::OnceCell::new(),
+                };
+                let modulus = rng.u32(1..4);
+                let take = |pos: u32| pos % modulus != 1;
+                for n in [1, 3, 10, 100] {
+                    let Some(found) = candidates.by_tiers(n, &take) else {
+                        continue;
+                    };
+                    by_tiers += 1;
+                    let listed = all_words(in_names.iter().map(|l| Matched::merge(l.parts())));
+                    assert_eq!(found, best_first(&listed, n, take), "{words:?} n {n}");
+                }
+            }
+        }
+        // Most of those of up to four words are answered by tiers here.
+        assert!(by_tiers > 30 * 40 * 4 / 3, "{by_tiers}");
     }
 
     #[test]
