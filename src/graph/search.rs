@@ -515,10 +515,13 @@ impl SearchIndex {
         // Entities found only with the help of their description.
         if hits.len() < limit {
             let candidates = candidates.listed();
-            let in_either = all_words(words.iter().zip(&in_names).map(|(word, lists)| {
-                let in_descriptions = self.description_words.matching(word);
-                Matched::merge(lists.parts().chain(in_descriptions.parts()))
-            }));
+            let in_either = all_words(
+                words.iter().zip(&in_names).map(|(word, lists)| {
+                    let in_descriptions = self.description_words.matching(word);
+                    Matched::merge(lists.parts().chain(in_descriptions.parts()))
+                }),
+                |_| Some(0),
+            );
             let more = best_first(&in_either, limit - hits.len(), |pos| {
                 candidates.binary_search_by_key(&pos, |h| h.0).is_err() && keep(pos)
             });
@@ -607,6 +610,38 @@ impl SearchIndex {
         hits
     }
 
+    /// The entities whose names hold every query word (`in_names`, what
+    /// each matches), as [`all_words`] finds them; but a word whose lists
+    /// hold far more entries than the shortest word's (`on` in `working
+    /// group on water 249`) is checked on the names of the entities the
+    /// others match instead of merged: one with more than `entries_per_check`
+    /// times as many.
+    fn all_name_words(
+        &self,
+        words: &[&str],
+        in_names: &[Lists],
+        entries_per_check: usize,
+    ) -> Vec<(u32, u8)> {
+        let sizes: Vec<usize> = in_names
+            .iter()
+            .map(|lists| lists.parts().map(|p| p.entries.len()).sum())
+            .collect();
+        let shortest = sizes.iter().copied().min().unwrap_or(0);
+        let checked = |i: usize| sizes[i] / entries_per_check > shortest;
+        let checks: Vec<NameCheck> = (0..words.len())
+            .filter(|&i| checked(i))
+            .map(|i| NameCheck::new(words[i], !in_names[i].typos.is_empty()))
+            .collect();
+        let merged = (0..words.len())
+            .filter(|&i| !checked(i))
+            .map(|i| Matched::merge(in_names[i].parts()));
+        all_words(merged, |pos| {
+            checks.iter().try_fold(0, |sum, check| {
+                Some(sum + check.quality(self.names_of(pos))?.quarters())
+            })
+        })
+    }
+
     /// The folded names of the entity at `pos`, its name first.
     fn names_of(&self, pos: u32) -> std::str::SplitTerminator<'_, char> {
         let end = self.name_ends[pos as usize] as usize;
@@ -665,10 +700,15 @@ fn typo_budget(word: &str) -> usize {
     }
 }
 
-/// The entities every query word matches (`matched`, one set per word),
-/// with the sum of the weights of their matches in quarters, sorted by
-/// position: the smallest set is walked, the others probed.
-fn all_words<'a>(matched: impl Iterator<Item = Matched<'a>>) -> Vec<(u32, u8)> {
+/// The entities every query word matches (`matched`, one set per word,
+/// and `checked`, the sum of the weights of the matches of the words not in
+/// a set, if all match), with the sum of the weights of their matches in
+/// quarters, sorted by position: the smallest set is walked, the others
+/// probed.
+fn all_words<'a>(
+    matched: impl Iterator<Item = Matched<'a>>,
+    mut checked: impl FnMut(u32) -> Option<u8>,
+) -> Vec<(u32, u8)> {
     let mut sets = Vec::new();
     for set in matched {
         if set.is_empty() {
@@ -694,7 +734,9 @@ fn all_words<'a>(matched: impl Iterator<Item = Matched<'a>>) -> Vec<(u32, u8)> {
                 None => return,
             }
         }
-        out.push((pos, sum));
+        if let Some(more) = checked(pos) {
+            out.push((pos, sum + more));
+        }
     });
     out
 }
@@ -971,13 +1013,17 @@ impl Candidates<'_, '_> {
     fn listed(&self) -> std::borrow::Cow<'_, [(u32, u8)]> {
         match self {
             Candidates::Words {
-                in_names, listed, ..
-            } => std::borrow::Cow::Borrowed(listed.get_or_init(|| {
-                all_words(in_names.iter().map(|lists| Matched::merge(lists.parts())))
-            })),
-            Candidates::OneWord(lists) => {
-                std::borrow::Cow::Owned(all_words(std::iter::once(Matched::merge(lists.parts()))))
-            }
+                index,
+                words,
+                in_names,
+                listed,
+            } => std::borrow::Cow::Borrowed(
+                listed.get_or_init(|| index.all_name_words(words, in_names, ENTRIES_PER_CHECK)),
+            ),
+            Candidates::OneWord(lists) => std::borrow::Cow::Owned(all_words(
+                std::iter::once(Matched::merge(lists.parts())),
+                |_| Some(0),
+            )),
         }
     }
 
@@ -1146,6 +1192,12 @@ impl Candidates<'_, '_> {
         Some(out)
     }
 }
+
+/// A word whose lists hold more than this many times the entries of the
+/// shortest word's is checked on names rather than merged: a check, a few
+/// reads far apart in memory, costs about as much as merging this many
+/// entries.
+const ENTRIES_PER_CHECK: usize = 64;
 
 /// Queries of more words than this are ranked by listing their candidates
 /// ([`Candidates::by_tiers`] reads a set for each choice of words).
@@ -1955,9 +2007,21 @@ mod tests {
                         continue;
                     };
                     by_tiers += 1;
-                    let listed = all_words(in_names.iter().map(|l| Matched::merge(l.parts())));
+                    let listed =
+                        all_words(in_names.iter().map(|l| Matched::merge(l.parts())), |_| {
+                            Some(0)
+                        });
                     assert_eq!(found, best_first(&listed, n, take), "{words:?} n {n}");
                 }
+                // Listed with every word but the shortest checked on names.
+                let listed = all_words(in_names.iter().map(|l| Matched::merge(l.parts())), |_| {
+                    Some(0)
+                });
+                assert_eq!(
+                    index.all_name_words(&words, &in_names, 1),
+                    listed,
+                    "{words:?}"
+                );
             }
         }
         // Most of those of up to four words are answered by tiers here.
