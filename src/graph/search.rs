@@ -518,7 +518,7 @@ impl SearchIndex {
             let in_either = all_words(
                 words.iter().zip(&in_names).map(|(word, lists)| {
                     let in_descriptions = self.description_words.matching(word);
-                    Matched::merge(lists.parts().chain(in_descriptions.parts()))
+                    lists.parts().chain(in_descriptions.parts()).collect()
                 }),
                 |_| Some(0),
             );
@@ -634,7 +634,7 @@ impl SearchIndex {
             .collect();
         let merged = (0..words.len())
             .filter(|&i| !checked(i))
-            .map(|i| Matched::merge(in_names[i].parts()));
+            .map(|i| in_names[i].parts().collect());
         all_words(merged, |pos| {
             checks.iter().try_fold(0, |sum, check| {
                 Some(sum + check.quality(self.names_of(pos))?.quarters())
@@ -700,36 +700,56 @@ fn typo_budget(word: &str) -> usize {
     }
 }
 
-/// The entities every query word matches (`matched`, one set per word,
-/// and `checked`, the sum of the weights of the matches of the words not in
-/// a set, if all match), with the sum of the weights of their matches in
-/// quarters, sorted by position: the smallest set is walked, the others
-/// probed.
+/// The entities every query word matches (`words`, the lists of each,
+/// and `checked`, the sum of the weights of the matches of the words not
+/// among them, if all match), with the sum of the weights of their matches
+/// in quarters, sorted by position: the word with the fewest entries is
+/// merged and walked; the others are probed, each list sorted by position
+/// on its own and the runs of lists merged, between the first and last
+/// position walked only.
 fn all_words<'a>(
-    matched: impl Iterator<Item = Matched<'a>>,
+    words: impl Iterator<Item = Vec<Part<'a>>>,
     mut checked: impl FnMut(u32) -> Option<u8>,
 ) -> Vec<(u32, u8)> {
-    let mut sets = Vec::new();
-    for set in matched {
-        if set.is_empty() {
-            return Vec::new();
-        }
-        sets.push(set);
-    }
-    let Some(smallest) = (0..sets.len()).min_by_key(|&i| sets[i].size()) else {
+    let words: Vec<Vec<Part>> = words.collect();
+    let sizes: Vec<usize> = words
+        .iter()
+        .map(|parts| parts.iter().map(|p| p.entries.len()).sum())
+        .collect();
+    let Some(smallest) = (0..words.len()).min_by_key(|&i| sizes[i]) else {
         return Vec::new();
     };
-    let mut others: Vec<Probe> = sets
+    let walked = Matched::merge(words[smallest].iter().copied());
+    let Some(within) = walked.bounds() else {
+        return Vec::new();
+    };
+    let sets: Vec<Vec<Matched>> = (0..words.len())
+        .filter(|&i| i != smallest)
+        .map(|i| {
+            let (lists, runs): (Vec<Part>, Vec<Part>) = words[i].iter().partition(|p| p.sorted);
+            let mut sets: Vec<Matched> = lists
+                .into_iter()
+                .map(|list| Matched::merge_within(std::iter::once(list), within.clone()))
+                .collect();
+            if !runs.is_empty() {
+                sets.push(Matched::merge_within(runs.into_iter(), within.clone()));
+            }
+            sets
+        })
+        .collect();
+    let mut others: Vec<Vec<Probe>> = sets
         .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != smallest)
-        .map(|(_, set)| Probe { set, at: 0 })
+        .map(|sets| sets.iter().map(|set| Probe { set, at: 0 }).collect())
         .collect();
     let mut out = Vec::new();
-    sets[smallest].for_each(|pos, quality| {
+    walked.for_each(|pos, quality| {
         let mut sum = quality.quarters();
         for other in &mut others {
-            match other.quality(pos) {
+            match other
+                .iter_mut()
+                .filter_map(|probe| probe.quality(pos))
+                .max()
+            {
                 Some(q) => sum += q.quarters(),
                 None => return,
             }
@@ -809,11 +829,10 @@ enum Matched<'a> {
     /// Few, sorted by position.
     Sorted(Vec<(u32, Quality)>),
     /// Many: a bitmap of positions from `base` for each quality, the best
-    /// first; `len` is at least how many entities they hold.
+    /// first.
     Bitmaps {
         base: usize,
         planes: Vec<(Quality, Vec<u64>)>,
-        len: usize,
     },
 }
 
@@ -821,7 +840,30 @@ impl<'a> Matched<'a> {
     /// The union of posting lists, by sorting when they are sparse, else
     /// through bitmaps.
     fn merge(parts: impl Iterator<Item = Part<'a>>) -> Matched<'a> {
-        let parts: Vec<Part> = parts.filter(|p| !p.entries.is_empty()).collect();
+        Matched::merge_within(parts, 0..=u32::MAX)
+    }
+
+    /// [`Matched::merge`] of the entities at positions `within` only: a
+    /// sorted list is cut to them, a run of lists filtered.
+    fn merge_within(
+        parts: impl Iterator<Item = Part<'a>>,
+        within: std::ops::RangeInclusive<u32>,
+    ) -> Matched<'a> {
+        let (&first, &last) = (within.start(), within.end());
+        let parts: Vec<Part> = parts
+            .map(|p| match p.sorted {
+                true => {
+                    let from = p.entries.partition_point(|&e| e >> 1 < first);
+                    let to = p.entries.partition_point(|&e| e >> 1 <= last);
+                    Part {
+                        entries: &p.entries[from..to.max(from)],
+                        ..p
+                    }
+                }
+                false => p,
+            })
+            .filter(|p| !p.entries.is_empty())
+            .collect();
         match parts[..] {
             [] => return Matched::Sorted(Vec::new()),
             [Part {
@@ -831,24 +873,34 @@ impl<'a> Matched<'a> {
             }] => return Matched::List(entries, quality),
             _ => {}
         }
+        let inside = |p: &Part<'a>| {
+            let sorted = p.sorted;
+            p.entries
+                .iter()
+                .map(|&e| e >> 1)
+                .filter(move |&pos| sorted || (first..=last).contains(&pos))
+        };
         let total: usize = parts.iter().map(|p| p.entries.len()).sum();
         let (low, high) = parts
             .iter()
             .map(|p| match (p.sorted, p.entries) {
                 (true, [first, .., last]) => (first >> 1, last >> 1),
-                _ => p.entries.iter().fold((u32::MAX, 0), |(low, high), &e| {
-                    (low.min(e >> 1), high.max(e >> 1))
+                _ => inside(p).fold((u32::MAX, 0), |(low, high), pos| {
+                    (low.min(pos), high.max(pos))
                 }),
             })
             .fold((u32::MAX, 0), |(low, high), (first, last)| {
                 (low.min(first), high.max(last))
             });
+        if low > high {
+            return Matched::Sorted(Vec::new());
+        }
         let base = low as usize & !63;
         let span = (high as usize - base) / 64 + 1;
         if total < span {
             let mut all: Vec<(u32, Quality)> = parts
                 .iter()
-                .flat_map(|p| p.entries.iter().map(move |&e| (e >> 1, p.quality)))
+                .flat_map(|p| inside(p).map(move |pos| (pos, p.quality)))
                 .collect();
             all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
             all.dedup_by_key(|h| h.0);
@@ -864,30 +916,25 @@ impl<'a> Matched<'a> {
                 }
             };
             let bits = &mut planes[plane].1;
-            for &e in p.entries {
-                let i = (e >> 1) as usize - base;
+            for pos in inside(p) {
+                let i = pos as usize - base;
                 bits[i / 64] |= 1 << (i % 64);
             }
         }
         planes.sort_unstable_by_key(|p| Reverse(p.0));
-        Matched::Bitmaps {
-            base,
-            planes,
-            len: total,
-        }
+        Matched::Bitmaps { base, planes }
     }
 
-    /// At least how many entities there are (exactly, unless bitmaps).
-    fn size(&self) -> usize {
+    /// The first and the last position, if any.
+    fn bounds(&self) -> Option<std::ops::RangeInclusive<u32>> {
         match self {
-            Matched::List(list, _) => list.len(),
-            Matched::Sorted(hits) => hits.len(),
-            Matched::Bitmaps { len, .. } => *len,
+            Matched::List(list, _) => Some(list.first()? >> 1..=list.last()? >> 1),
+            Matched::Sorted(hits) => Some(hits.first()?.0..=hits.last()?.0),
+            Matched::Bitmaps { base, planes, .. } => {
+                let span = planes.first()?.1.len();
+                Some(*base as u32..=(base + span * 64 - 1) as u32)
+            }
         }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.size() == 0
     }
 
     /// Calls `f` with every entity and its quality, by position.
@@ -1020,10 +1067,11 @@ impl Candidates<'_, '_> {
             } => std::borrow::Cow::Borrowed(
                 listed.get_or_init(|| index.all_name_words(words, in_names, ENTRIES_PER_CHECK)),
             ),
-            Candidates::OneWord(lists) => std::borrow::Cow::Owned(all_words(
-                std::iter::once(Matched::merge(lists.parts())),
-                |_| Some(0),
-            )),
+            Candidates::OneWord(lists) => {
+                std::borrow::Cow::Owned(all_words(std::iter::once(lists.parts().collect()), |_| {
+                    Some(0)
+                }))
+            }
         }
     }
 
@@ -1633,12 +1681,22 @@ mod tests {
                     *b = (*b).max(*q);
                 }
             }
-            let merged = Matched::merge(borrowed);
+            let merged = Matched::merge(borrowed.clone());
             let mut walked = Vec::new();
             merged.for_each(|pos, q| walked.push((pos, q)));
             let expected: Vec<(u32, Quality)> = best.clone().into_iter().collect();
             assert_eq!(walked, expected);
-            assert!(merged.size() >= expected.len());
+            // Cut to a range of positions.
+            let first = rng.u32(0..range);
+            let within = first..=first + rng.u32(0..range);
+            let mut cut = Vec::new();
+            Matched::merge_within(borrowed, within.clone()).for_each(|pos, q| cut.push((pos, q)));
+            let expected_cut: Vec<(u32, Quality)> = expected
+                .iter()
+                .copied()
+                .filter(|(pos, _)| within.contains(pos))
+                .collect();
+            assert_eq!(cut, expected_cut, "{within:?}");
             // Probed in increasing order, skipping some.
             let mut probe = Probe {
                 set: &merged,
@@ -2008,15 +2066,11 @@ mod tests {
                     };
                     by_tiers += 1;
                     let listed =
-                        all_words(in_names.iter().map(|l| Matched::merge(l.parts())), |_| {
-                            Some(0)
-                        });
+                        all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                     assert_eq!(found, best_first(&listed, n, take), "{words:?} n {n}");
                 }
                 // Listed with every word but the shortest checked on names.
-                let listed = all_words(in_names.iter().map(|l| Matched::merge(l.parts())), |_| {
-                    Some(0)
-                });
+                let listed = all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                 assert_eq!(
                     index.all_name_words(&words, &in_names, 1),
                     listed,
