@@ -704,9 +704,9 @@ fn typo_budget(word: &str) -> usize {
 /// and `checked`, the sum of the weights of the matches of the words not
 /// among them, if all match), with the sum of the weights of their matches
 /// in quarters, sorted by position: the word with the fewest entries is
-/// merged and walked; the others are probed, each list sorted by position
-/// on its own and the runs of lists merged, between the first and last
-/// position walked only.
+/// merged and walked; the others are probed, each list far longer than the
+/// walk on its own and the rest merged between the first and last position
+/// walked only.
 fn all_words<'a>(
     words: impl Iterator<Item = Vec<Part<'a>>>,
     mut checked: impl FnMut(u32) -> Option<u8>,
@@ -726,7 +726,11 @@ fn all_words<'a>(
     let sets: Vec<Vec<Matched>> = (0..words.len())
         .filter(|&i| i != smallest)
         .map(|i| {
-            let (lists, runs): (Vec<Part>, Vec<Part>) = words[i].iter().partition(|p| p.sorted);
+            // A list far longer than the walk is looked in by galloping;
+            // the others are merged.
+            let (lists, runs): (Vec<Part>, Vec<Part>) = words[i]
+                .iter()
+                .partition(|p| p.sorted && p.entries.len() / GALLOP_RATIO > sizes[smallest]);
             let mut sets: Vec<Matched> = lists
                 .into_iter()
                 .map(|list| Matched::merge_within(std::iter::once(list), within.clone()))
@@ -1218,12 +1222,28 @@ impl Candidates<'_, '_> {
                 }
                 let mut sum = Quality::Exact.quarters() * held as u8;
                 for (j, check) in checks.iter().enumerate() {
-                    if fits && set.exact >> j & 1 == 0 {
+                    if !fits || set.exact >> j & 1 != 0 {
+                        continue;
+                    }
+                    let lists = &in_names[j];
+                    let quality = if lists.typos.is_empty() {
                         budget = budget.checked_sub(CHECK_COST)?;
-                        match check.quality(index.names_of(pos)) {
-                            Some(q) => sum += q.quarters(),
-                            None => fits = false,
-                        }
+                        check.quality(index.names_of(pos))
+                    } else {
+                        // The lists of the words within the typo budget
+                        // are sorted, and cheaper to look in than names.
+                        budget = budget.checked_sub(lists.typos.len())?;
+                        let mut typos = lists.typos.iter();
+                        typos
+                            .any(|typo| {
+                                let list = &lists.entries[typo.clone()];
+                                list.binary_search_by_key(&pos, |e| e >> 1).is_ok()
+                            })
+                            .then_some(Quality::Typo)
+                    };
+                    match quality {
+                        Some(q) => sum += q.quarters(),
+                        None => fits = false,
                     }
                 }
                 if fits && take(pos) {
@@ -1246,6 +1266,10 @@ impl Candidates<'_, '_> {
 /// reads far apart in memory, costs about as much as merging this many
 /// entries.
 const ENTRIES_PER_CHECK: usize = 64;
+
+/// [`all_words`] looks in a sorted list on its own, rather than merge it,
+/// when it holds more than this many times the entries walked.
+const GALLOP_RATIO: usize = 4;
 
 /// Queries of more words than this are ranked by listing their candidates
 /// ([`Candidates::by_tiers`] reads a set for each choice of words).
