@@ -496,6 +496,74 @@ test('entities a filter hid are placed beside their neighbours once shown, in a 
   await done(page);
 });
 
+/**
+ * The entity shown with the most room around it on screen (the farthest
+ * from any other), among those at least `margin` px inside the canvas, and
+ * where it is in the drawing's own coordinates.
+ */
+const roomiest = (page, margin) =>
+  page.evaluate((m) => {
+    const cy = window.__civgraph.cy();
+    const nodes = cy.nodes(':visible');
+    let best = null;
+    nodes.forEach((n) => {
+      const p = n.renderedPosition();
+      if (p.x < m || p.y < m || p.x > cy.width() - m || p.y > cy.height() - m) return;
+      const room = Math.min(...nodes.not(n).map((o) => Math.hypot(o.renderedPosition('x') - p.x, o.renderedPosition('y') - p.y)));
+      if (!best || room > best.room) best = { id: n.id(), room, at: { ...n.position() } };
+    });
+    return best;
+  }, margin);
+
+/** Drags entity `id` by (dx, dy) px with the mouse; where it is then, in the drawing's own coordinates. */
+async function dragEntity(page, id, dx, dy) {
+  const p = await page.evaluate((x) => window.__civgraph.nodePosition(x), id);
+  assert.ok(p, `${id} is drawn`);
+  await page.mouse.move(p.x, p.y);
+  await page.mouse.down();
+  await page.mouse.move(p.x + dx, p.y + dy, { steps: 8 });
+  await page.mouse.up();
+  return page.evaluate((x) => ({ ...window.__civgraph.cy().getElementById(x).position() }), id);
+}
+
+test('an entity dragged in the whole graph stays where it was dropped when the whole graph is drawn again', async () => {
+  const page = await open('/explore');
+  await viewShown(page);
+  await page.evaluate(() => window.__civgraph.settled());
+  const { id, at } = await roomiest(page, 120);
+  const zoom = await page.evaluate(() => window.__civgraph.cy().zoom());
+  const dropped = await dragEntity(page, id, 90, 60);
+  assert.match(page.url(), /\/explore$/, 'a drag is not a click');
+  assert.ok(
+    Math.abs(dropped.x - at.x - 90 / zoom) < 2 / zoom && Math.abs(dropped.y - at.y - 60 / zoom) < 2 / zoom,
+    `${id} followed the mouse: from ${JSON.stringify(at)} to ${JSON.stringify(dropped)} at zoom ${zoom}`,
+  );
+  const kept = await page.evaluate(() => window.__civgraph.wholePositions());
+
+  // A drag in an entity's view leaves the whole graph's places alone.
+  await page.locator('#panel .start-list a[href="/explore/group:u4ssc"]').click();
+  await page.waitForURL(/\/explore\/group:u4ssc$/);
+  await viewShown(page);
+  await page.evaluate(() => window.__civgraph.settled());
+  const local = await roomiest(page, 120);
+  await dragEntity(page, local.id, -80, 50);
+  assert.match(page.url(), /\/explore\/group:u4ssc$/, 'a drag is not a click');
+  assert.deepEqual(await page.evaluate(() => window.__civgraph.wholePositions()), kept);
+
+  await page.locator('#whole-graph').click();
+  await page.waitForURL(/\/explore$/);
+  await viewShown(page);
+  await page.evaluate(() => window.__civgraph.settled());
+  assert.equal((await shown(page)).length, server.health.entities);
+  const now = await places(page);
+  assert.ok(
+    Math.hypot(now[id].x - dropped.x, now[id].y - dropped.y) < 1,
+    `${id} is drawn where it was dropped, ${JSON.stringify(dropped)}, not at ${JSON.stringify(now[id])}`,
+  );
+  assertSamePlaces(now, kept, Object.keys(kept));
+  await done(page);
+});
+
 test('an answer that arrives after its view was left changes nothing', async () => {
   const { stats } = await gql('{ stats { byKind { kind count } } }');
   const organisations = stats.byKind.find((k) => k.kind === 'ORGANISATION').count;

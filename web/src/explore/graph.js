@@ -153,7 +153,7 @@ function seeded(seed, fn) {
 }
 
 export class GraphView {
-  constructor(container, { onNode, onEdge, onBackground, onPlaced }) {
+  constructor(container, { onNode, onEdge, onBackground, onPlaced, onDragged }) {
     this.cy = cytoscape({
       container,
       style: STYLE,
@@ -175,6 +175,14 @@ export class GraphView {
     // drawing was laid out again (the places of all others are dropped).
     this.onPlaced = onPlaced ?? (() => {});
     this.generation = 0;
+    // A node the reader dragged has the place they gave it: kept (a settling
+    // still to come pins it there) and told (id, {x, y}).
+    this.cy.on('dragfree', 'node', (e) => {
+      const id = e.target.id();
+      this.placed.add(id);
+      this.unsettled.delete(id);
+      onDragged?.(id, { ...e.target.position() });
+    });
     this.cy.on('tap', 'node', (e) => onNode(e.target.id(), e));
     this.cy.on('tap', 'edge', (e) => onEdge(e.target.id(), e));
     this.cy.on('tap', (e) => {

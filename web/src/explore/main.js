@@ -261,6 +261,11 @@ function ensureGraph() {
         for (const [id, p] of now) if (!wholePositions.has(id)) wholePositions.set(id, p);
       }
     },
+    onDragged: (id, p) => {
+      // Where the reader dragged an entity of the whole graph is kept too
+      // (a drag in an entity's view leaves the whole graph's places alone).
+      if (drawing === 'whole' && wholePositions) wholePositions.set(id, p);
+    },
   });
   return graph;
 }
