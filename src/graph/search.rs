@@ -1137,7 +1137,7 @@ impl Candidates<'_, '_> {
             index,
             words,
             in_names,
-            ..
+            listed,
         } = self
         else {
             return None;
@@ -1163,6 +1163,10 @@ impl Candidates<'_, '_> {
         // In probes of a sorted list; a check on names costs `CHECK_COST`.
         let mut budget = sizes.iter().sum::<usize>() / ENTRIES_PER_PROBE + MIN_PROBES;
         let mut out = Vec::new();
+        // Every candidate read, kept or not: all of them once every tier is
+        // read, which spares listing them again (a query with fewer hits
+        // than asked for looks in descriptions, apart from them).
+        let mut every = Vec::new();
         for held in (0..=exactable.count_ones()).rev() {
             let mut sets: Vec<TierSet> = Vec::new();
             for exact in 0..=exactable {
@@ -1246,10 +1250,13 @@ impl Candidates<'_, '_> {
                         None => fits = false,
                     }
                 }
-                if fits && take(pos) {
-                    out.push((pos, sum));
-                    if out.len() == n {
-                        return Some(out);
+                if fits {
+                    every.push((pos, sum));
+                    if take(pos) {
+                        out.push((pos, sum));
+                        if out.len() == n {
+                            return Some(out);
+                        }
                     }
                 }
                 if let Some(next) = from.and_then(|from| set.from.next_from(from)) {
@@ -1257,6 +1264,9 @@ impl Candidates<'_, '_> {
                 }
             }
         }
+        every.sort_unstable();
+        // Set here only, and tiers are read only while it is unset.
+        let _ = listed.set(every);
         Some(out)
     }
 }
@@ -2092,6 +2102,10 @@ mod tests {
                     let listed =
                         all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                     assert_eq!(found, best_first(&listed, n, take), "{words:?} n {n}");
+                    // Read to the end: every candidate is listed.
+                    if found.len() < n {
+                        assert_eq!(*candidates.listed(), *listed, "{words:?} n {n}");
+                    }
                 }
                 // Listed with every word but the shortest checked on names.
                 let listed = all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
