@@ -1,0 +1,52 @@
+//! Loads a graph and times searches (top 10) on it: the median of N runs of
+//! each query, after a warm-up, for comparing two builds query by query or
+//! for a profiler (`perf record -D <ms of the load>` leaves the load out).
+//!
+//! `cargo build --release --example search_times`
+//! `target/release/examples/search_times DIR N QUERY...`
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [dir, runs, queries @ ..] = args.as_slice() else {
+        eprintln!("usage: search_times DIR RUNS QUERY...");
+        std::process::exit(2);
+    };
+    let runs: usize = match runs.parse() {
+        Ok(n) if n > 0 => n,
+        _ => {
+            eprintln!("RUNS must be a whole number above 0, not {runs:?}");
+            std::process::exit(2);
+        }
+    };
+    let graph = match civgraph::loader::load_dir(Path::new(dir)) {
+        Ok(graph) => graph,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    // The first searches after a 1M load were seen to take milliseconds for
+    // a dozen runs (cause not found): warm up first.
+    let warm = Instant::now();
+    while warm.elapsed() < Duration::from_secs(3) {
+        std::hint::black_box(graph.search("s", None, 10));
+    }
+    for query in queries {
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(graph.search(query, None, 10));
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        let hits = graph.search(query, None, 10).len();
+        println!(
+            "{query:?}: median {:?} ({hits} hits)",
+            times[times.len() / 2]
+        );
+    }
+}
