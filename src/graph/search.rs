@@ -35,15 +35,19 @@
 //! of the edit-distance table and leaves every branch that can no longer
 //! come close, instead of comparing the query word with every indexed word.
 //!
-//! The posting lists a query word matches are merged (sorted, or into bitmaps
-//! when they are dense); the entities of the word that matches fewest are
-//! walked and looked up in the other words' sets. Only the entities that may
-//! earn a name bonus have their names compared with the query: every bonus
-//! beats every word-match score (at most 0.8), and only an entity one of
-//! whose names, its spaces removed, starts with the query with its spaces
-//! removed can earn one. Such whole names are flagged in the posting lists.
-//! The other entities are ranked by their word matches alone, and ranking
-//! stops as soon as the best `limit` hits are settled.
+//! Only the entities that may earn a name bonus have their names compared
+//! with the query: every bonus beats every word-match score (at most 0.8),
+//! and only an entity one of whose names, its spaces removed, starts with
+//! the query with its spaces removed can earn one. Such whole names are
+//! flagged in the posting lists, and read by position until `limit` have
+//! earned one. The other entities are ranked by their word matches alone,
+//! which for a query of up to four words is a count of the words they hold
+//! exactly: they are read tier by tier off the words' own lists
+//! ([`Candidates::by_tiers`]), stopping at `limit`. Only when that costs too
+//! much, or the query is longer, is every entity holding all its words
+//! listed: the word with the fewest entries is walked and looked up in the
+//! others' lists (galloping in long sorted ones, merging the rest, sorted or
+//! into bitmaps), or on the entity's names for a word far more common.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
