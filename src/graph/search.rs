@@ -127,6 +127,12 @@ struct WordIndex {
     /// For each block of [`BLOCK`] entries, the least position among them
     /// and among those of whole names (`u32::MAX` for none).
     least: Vec<[u32; 2]>,
+    /// For each first byte, where the positions of the entities with a word
+    /// that starts with it lie in `initial_entries`: sorted and each once, as
+    /// entries (shifted, no flag). A one-letter query word is the longest
+    /// run of lists, and the one a query of several words cannot read lazily.
+    initials: Vec<std::ops::Range<usize>>,
+    initial_entries: Vec<u32>,
 }
 
 /// What one query word matches in a [`WordIndex`].
@@ -142,6 +148,9 @@ struct Lists<'a> {
     /// Where the posting lists of the words within its typo budget lie in
     /// `entries`, only when it is no word and starts none.
     typos: Vec<std::ops::Range<usize>>,
+    /// For a word of one letter: every entity with a word that starts with
+    /// it (itself included), sorted ([`WordIndex::initials`]).
+    initial: Option<&'a [u32]>,
 }
 
 /// Posting-list entries of one quality: one list, sorted by position, or
@@ -158,14 +167,26 @@ impl WordIndex {
         let total = map.values().map(Vec::len).sum();
         let mut entries = Vec::with_capacity(total);
         let mut words = fst::MapBuilder::memory();
+        let mut initials = vec![0..0; 256];
+        let mut initial_entries: Vec<u32> = Vec::new();
+        let mut initial = None;
         for (word, list) in map {
             let start = u32::try_from(entries.len()).expect("fewer than 2^32 word occurrences");
             let len = u32::try_from(list.len()).expect("fewer than 2^32 word occurrences");
+            let first = word.as_bytes()[0];
+            if initial != Some(first) {
+                close_initial(&mut initials, &mut initial_entries, initial);
+                initials[usize::from(first)] = initial_entries.len()..initial_entries.len();
+                initial = Some(first);
+            }
+            initial_entries.extend(list.iter().map(|&e| e & !WHOLE_NAME));
             entries.extend_from_slice(&list);
             words
                 .insert(word.as_bytes(), u64::from(start) << 32 | u64::from(len))
                 .expect("a BTreeMap yields its keys sorted and once each");
         }
+        close_initial(&mut initials, &mut initial_entries, initial);
+        initial_entries.shrink_to_fit();
         let least = entries
             .chunks(BLOCK)
             .map(|block| [least_of(block, false), least_of(block, true)])
@@ -174,6 +195,8 @@ impl WordIndex {
             words: words.into_map(),
             entries,
             least,
+            initials,
+            initial_entries,
         }
     }
 
@@ -216,6 +239,10 @@ impl WordIndex {
             exact,
             longer: start + exact.len()..end.max(start + exact.len()),
             typos: Vec::new(),
+            initial: match word.as_bytes() {
+                &[b] => Some(&self.initial_entries[self.initials[usize::from(b)].clone()]),
+                _ => None,
+            },
         }
     }
 
@@ -249,6 +276,35 @@ fn least_of(block: &[u32], whole_only: bool) -> u32 {
         .unwrap_or(u32::MAX)
 }
 
+/// Sorts and dedups the entries of the last first byte (`initial`) read
+/// into `initial_entries`, and ends its range there.
+fn close_initial(
+    initials: &mut [std::ops::Range<usize>],
+    initial_entries: &mut Vec<u32>,
+    initial: Option<u8>,
+) {
+    if let Some(b) = initial {
+        let range = &mut initials[usize::from(b)];
+        let run = &mut initial_entries[range.start..];
+        run.sort_unstable();
+        let kept = range.start + dedup_sorted(run);
+        initial_entries.truncate(kept);
+        range.end = kept;
+    }
+}
+
+/// Moves the distinct values of sorted `run` to its front; how many.
+fn dedup_sorted(run: &mut [u32]) -> usize {
+    let mut kept = 0;
+    for i in 0..run.len() {
+        if kept == 0 || run[i] != run[kept - 1] {
+            run[kept] = run[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
 /// The least key after every key that starts with `key`, if any.
 fn successor(key: &[u8]) -> Option<Vec<u8>> {
     let mut next = key.to_vec();
@@ -273,10 +329,19 @@ impl<'a> Lists<'a> {
             quality: Quality::Exact,
             sorted: true,
         };
-        let longer = Part {
-            entries: &self.entries[self.longer.clone()],
-            quality: Quality::Prefix,
-            sorted: false,
+        // One sorted list rather than a run of lists, when there is one
+        // (it holds the word's own entities too: they match exactly).
+        let longer = match self.initial {
+            Some(initial) => Part {
+                entries: initial,
+                quality: Quality::Prefix,
+                sorted: true,
+            },
+            None => Part {
+                entries: &self.entries[self.longer.clone()],
+                quality: Quality::Prefix,
+                sorted: false,
+            },
         };
         let typos = self.typos.iter().map(|typos| Part {
             entries: &self.entries[typos.clone()],
@@ -1179,10 +1244,13 @@ impl Candidates<'_, '_> {
                 }
                 let from = if exact == 0 {
                     let i = (0..words.len()).min_by_key(|&i| sizes[i])?;
-                    if in_names[i].typos.is_empty() {
-                        ListByPosition::Run(in_names[i].longer_by_position(false))
-                    } else {
-                        ListByPosition::Run(in_names[i].typos_by_position())
+                    let lists = &in_names[i];
+                    match lists.initial {
+                        Some(initial) => ListByPosition::List(initial),
+                        None if lists.typos.is_empty() => {
+                            ListByPosition::Run(lists.longer_by_position(false))
+                        }
+                        None => ListByPosition::Run(lists.typos_by_position()),
                     }
                 } else {
                     let i = (0..words.len())
@@ -1194,6 +1262,7 @@ impl Candidates<'_, '_> {
                     exact,
                     from,
                     at: [0; MAX_TIERED_WORDS],
+                    at_initial: [0; MAX_TIERED_WORDS],
                 });
             }
             // The sets' entities by position (an entity is in one set of a
@@ -1234,7 +1303,19 @@ impl Candidates<'_, '_> {
                         continue;
                     }
                     let lists = &in_names[j];
-                    let quality = if lists.typos.is_empty() {
+                    let quality = if let Some(initial) = lists.initial {
+                        // Not held exactly (see above): held by its start,
+                        // if in the sorted list of its letter; if not, the
+                        // set's next entity is at that list's next or later.
+                        budget = budget.checked_sub(1)?;
+                        set.at_initial[j] +=
+                            gallop(&initial[set.at_initial[j]..], |&e| e >> 1 < pos);
+                        let next = initial.get(set.at_initial[j]).map(|&e| e >> 1);
+                        if next != Some(pos) {
+                            from = from.zip(next).map(|(a, b)| a.max(b));
+                        }
+                        (next == Some(pos)).then_some(Quality::Prefix)
+                    } else if lists.typos.is_empty() {
                         budget = budget.checked_sub(CHECK_COST)?;
                         check.quality(index.names_of(pos))
                     } else {
@@ -1302,11 +1383,13 @@ const CHECK_COST: usize = 3;
 
 /// One set of a tier of [`Candidates::by_tiers`]: the words its entities
 /// hold exactly (as bits), the list they are read from, and how far into
-/// each word's own list the positions read are.
+/// each word's own list, and into a one-letter word's list of its letter,
+/// the positions read are.
 struct TierSet<'a> {
     exact: u32,
     from: ListByPosition<'a>,
     at: [usize; MAX_TIERED_WORDS],
+    at_initial: [usize; MAX_TIERED_WORDS],
 }
 
 /// A posting list, or a run of them, read by position.
@@ -1666,6 +1749,18 @@ mod tests {
                     .flat_map(|(_, list)| list.iter().copied())
                     .collect();
                 assert_eq!(&index.entries[lists.longer.clone()], longer, "{word}");
+                // A one-letter word: its letter's list, sorted, each once.
+                let mut initial: Vec<u32> = exact
+                    .iter()
+                    .chain(&longer)
+                    .map(|&e| e & !WHOLE_NAME)
+                    .collect();
+                initial.sort_unstable();
+                initial.dedup();
+                match word.len() {
+                    1 => assert_eq!(lists.initial, Some(&initial[..]), "{word}"),
+                    _ => assert_eq!(lists.initial, None, "{word}"),
+                }
                 for whole_only in [false, true] {
                     let mut expected: Vec<u32> = longer
                         .iter()
