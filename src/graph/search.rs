@@ -41,7 +41,7 @@
 //! the query with its spaces removed can earn one. Such whole names are
 //! flagged in the posting lists, and read by position until `limit` have
 //! earned one. The other entities are ranked by their word matches alone,
-//! which for a query of up to four words is a count of the words they hold
+//! which for a query of up to six words is a count of the words they hold
 //! exactly: they are read tier by tier off the words' own lists
 //! ([`Candidates::by_tiers`]), stopping at `limit`. Only when that costs too
 //! much, or the query is longer, is every entity holding all its words
@@ -1368,7 +1368,7 @@ const GALLOP_RATIO: usize = 4;
 
 /// Queries of more words than this are ranked by listing their candidates
 /// ([`Candidates::by_tiers`] reads a set for each choice of words).
-const MAX_TIERED_WORDS: usize = 4;
+const MAX_TIERED_WORDS: usize = 6;
 
 /// [`Candidates::by_tiers`] probes a sorted list at most once for this many
 /// list entries that listing the candidates would merge (a probe costs
@@ -2215,7 +2215,7 @@ mod tests {
                 );
             }
         }
-        // Most of those of up to four words are answered by tiers here.
+        // Most of those of up to six words are answered by tiers here.
         assert!(by_tiers > 30 * 40 * 4 / 3, "{by_tiers}");
     }
 
