@@ -148,21 +148,21 @@ impl FromStr for Format {
 }
 
 /// Why an export cannot be made as asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Its `Display` names parameters as the route does (`groupKind`);
+/// [`ExportError::naming`] names them as another caller does (a flag).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportError {
     /// A parameter that should hold an entity id does not.
-    #[error("`{param}`: {reason}")]
     BadId {
-        /// The parameter, as the caller spelled it.
+        /// The parameter, as the route spells it.
         param: &'static str,
         /// What is wrong with the id.
         reason: IdError,
     },
     /// A parameter names an entity the graph does not hold.
-    #[error("`{param}`: no entity `{id}` in the graph")]
     UnknownEntity { param: &'static str, id: EntityId },
     /// A parameter names an entity of the wrong kind.
-    #[error("`{param}`: `{id}` is not {expected}")]
     WrongKind {
         param: &'static str,
         id: EntityId,
@@ -170,26 +170,52 @@ pub enum ExportError {
         expected: &'static str,
     },
     /// The depth is not a whole number from 0 to [`MAX_DEPTH`].
-    #[error("`depth` must be a whole number from 0 to {MAX_DEPTH}, not `{0}`")]
     BadDepth(String),
     /// A depth without a root to count it from.
-    #[error("`depth` counts relations from `root`: give `root` too")]
     DepthWithoutRoot,
     /// A value outside a closed vocabulary (a relation type, a group kind).
-    #[error("`{param}`: {reason}")]
     BadValue {
         param: &'static str,
         reason: UnknownValue,
     },
     /// A comma-separated list with nothing in it.
-    #[error("`{0}` is empty: give at least one value (comma-separated), or leave it out")]
     EmptyList(&'static str),
     /// The writer failed (it writes to memory, so this is a bug).
-    #[error("cannot write the export: {0}")]
     Write(String),
 }
 
 impl ExportError {
+    /// The message, each parameter named by `name` from the route's name
+    /// (`groupKind`, `depth`): `--group-kind` on the command line.
+    pub fn naming(&self, name: &dyn Fn(&'static str) -> String) -> String {
+        match self {
+            ExportError::BadId { param, reason } => format!("`{}`: {reason}", name(param)),
+            ExportError::UnknownEntity { param, id } => {
+                format!("`{}`: no entity `{id}` in the graph", name(param))
+            }
+            ExportError::WrongKind {
+                param,
+                id,
+                expected,
+            } => format!("`{}`: `{id}` is not {expected}", name(param)),
+            ExportError::BadDepth(value) => format!(
+                "`{}` must be a whole number from 0 to {MAX_DEPTH}, not `{value}`",
+                name("depth")
+            ),
+            ExportError::DepthWithoutRoot => format!(
+                "`{depth}` counts relations from `{root}`: give `{root}` too",
+                depth = name("depth"),
+                root = name("root"),
+            ),
+            ExportError::BadValue { param, reason } => format!("`{}`: {reason}", name(param)),
+            ExportError::EmptyList(param) => format!(
+                "`{}` is empty: give at least one value (comma-separated), or leave it out",
+                name(param)
+            ),
+            ExportError::Write(e) => format!("cannot write the export: {e}"),
+        }
+    }
+
     /// Whether the request named something that is not there (HTTP 404),
     /// rather than something malformed (400).
     pub fn is_not_found(&self) -> bool {
@@ -204,6 +230,14 @@ impl ExportError {
         }
     }
 }
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.naming(&|param| param.to_string()))
+    }
+}
+
+impl std::error::Error for ExportError {}
 
 /// Which part of the graph to export: the whole graph, or the
 /// neighbourhood of a root entity (relations followed either way).
@@ -573,6 +607,23 @@ fn relation_attributes(r: &Relation) -> Vec<(&'static str, Attr<'_>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_name_every_parameter_as_the_caller_does() {
+        let flag = |param: &'static str| format!("--{param}");
+        assert_eq!(
+            ExportError::DepthWithoutRoot.to_string(),
+            "`depth` counts relations from `root`: give `root` too"
+        );
+        assert_eq!(
+            ExportError::DepthWithoutRoot.naming(&flag),
+            "`--depth` counts relations from `--root`: give `--root` too"
+        );
+        assert_eq!(
+            ExportError::EmptyList("types").naming(&flag),
+            "`--types` is empty: give at least one value (comma-separated), or leave it out"
+        );
+    }
 
     #[test]
     fn formats_round_trip_their_names() {

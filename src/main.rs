@@ -113,28 +113,16 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// An export error as the command line says it: parameters named by their
-/// flags (`--group-kind`, not the route's `groupKind`).
-fn as_flags(message: &str) -> String {
-    const FLAGS: &[(&str, &str)] = &[
-        ("`root`", "`--root`"),
-        ("`depth`", "`--depth`"),
-        ("`types`", "`--types`"),
-        ("`groupKind`", "`--group-kind`"),
-        ("`leaderOrganisation`", "`--leader-organisation`"),
-        ("`groupOrganisation`", "`--group-organisation`"),
-        ("`under`", "`--under`"),
-        ("`role`", "`--role`"),
-        ("`text`", "`--text`"),
-    ];
-    FLAGS
-        .iter()
-        .find_map(|(param, flag)| {
-            message
-                .strip_prefix(param)
-                .map(|rest| format!("{flag}{rest}"))
-        })
-        .unwrap_or_else(|| message.to_string())
+/// The flag of a route's parameter: `groupKind` -> `--group-kind`.
+fn flag_of(param: &'static str) -> String {
+    let mut flag = String::from("--");
+    for c in param.chars() {
+        if c.is_ascii_uppercase() {
+            flag.push('-');
+        }
+        flag.push(c.to_ascii_lowercase());
+    }
+    flag
 }
 
 fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
@@ -153,7 +141,7 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         let filter = args.leadership.params().filter(&graph)?;
         export::export(&graph, args.format, &scope, &filter)
     })()
-    .map_err(|err| anyhow::anyhow!(as_flags(&err.to_string())))?;
+    .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
     if made.truncated {
         eprintln!(
             "warning: the neighbourhood was cut at {} entities",
@@ -294,4 +282,16 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flag_of;
+
+    #[test]
+    fn a_routes_parameter_is_named_by_its_flag() {
+        assert_eq!(flag_of("root"), "--root");
+        assert_eq!(flag_of("groupKind"), "--group-kind");
+        assert_eq!(flag_of("leaderOrganisation"), "--leader-organisation");
+    }
 }
