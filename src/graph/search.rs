@@ -1047,10 +1047,7 @@ impl Probe<'_, '_> {
     fn quality(&mut self, pos: u32) -> Option<Quality> {
         match self.set {
             Matched::List(list, quality) => {
-                self.at += gallop(&list[self.at..], |&e| e >> 1 < pos);
-                list.get(self.at)
-                    .filter(|&&e| e >> 1 == pos)
-                    .map(|_| *quality)
+                (seek(list, &mut self.at, pos) == Some(pos)).then_some(*quality)
             }
             Matched::Sorted(hits) => {
                 self.at += gallop(&hits[self.at..], |h| h.0 < pos);
@@ -1068,6 +1065,14 @@ impl Probe<'_, '_> {
             }
         }
     }
+}
+
+/// The first position from `pos` on in posting list `list`, its cursor `at`
+/// (how far into it earlier positions, not after `pos`, were sought) moved
+/// to it.
+fn seek(list: &[u32], at: &mut usize, pos: u32) -> Option<u32> {
+    *at += gallop(&list[*at..], |&e| e >> 1 < pos);
+    list.get(*at).map(|&e| e >> 1)
 }
 
 /// The number of leading entries of `sorted` that are `before` the sought
@@ -1284,9 +1289,7 @@ impl Candidates<'_, '_> {
                 for (j, lists) in in_names.iter().enumerate() {
                     if exactable >> j & 1 != 0 {
                         budget = budget.checked_sub(1)?;
-                        let list = lists.exact;
-                        set.at[j] += gallop(&list[set.at[j]..], |&e| e >> 1 < pos);
-                        let next = list.get(set.at[j]).map(|&e| e >> 1);
+                        let next = seek(lists.exact, &mut set.at[j], pos);
                         let in_set = set.exact >> j & 1 != 0;
                         if (next == Some(pos)) != in_set {
                             fits = false;
@@ -1308,9 +1311,7 @@ impl Candidates<'_, '_> {
                         // if in the sorted list of its letter; if not, the
                         // set's next entity is at that list's next or later.
                         budget = budget.checked_sub(1)?;
-                        set.at_initial[j] +=
-                            gallop(&initial[set.at_initial[j]..], |&e| e >> 1 < pos);
-                        let next = initial.get(set.at_initial[j]).map(|&e| e >> 1);
+                        let next = seek(initial, &mut set.at_initial[j], pos);
                         if next != Some(pos) {
                             from = from.zip(next).map(|(a, b)| a.max(b));
                         }
