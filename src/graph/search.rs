@@ -215,8 +215,9 @@ impl WordIndex {
     /// `entries` (its end when there is none).
     fn start_of(&self, key: &[u8]) -> usize {
         let mut keys = self.words.range().ge(key).into_stream();
-        keys.next()
-            .map_or(self.entries.len(), |(_, value)| (value >> 32) as usize)
+        keys.next().map_or(self.entries.len(), |(_, value)| {
+            WordIndex::span(value).start
+        })
     }
 
     /// The posting lists of `word` and of the longer words it starts: the
@@ -226,9 +227,9 @@ impl WordIndex {
         let mut keys = self.words.range().ge(word).into_stream();
         let (start, exact) = match keys.next() {
             Some((key, value)) if key == word.as_bytes() => {
-                ((value >> 32) as usize, self.list(value))
+                (WordIndex::span(value).start, self.list(value))
             }
-            Some((_, value)) => ((value >> 32) as usize, &[][..]),
+            Some((_, value)) => (WordIndex::span(value).start, &[][..]),
             None => (self.entries.len(), &[][..]),
         };
         let end =
@@ -318,6 +319,11 @@ fn successor(key: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl<'a> Lists<'a> {
+    /// How many entries its lists hold.
+    fn len(&self) -> usize {
+        self.parts().map(|p| p.entries.len()).sum()
+    }
+
     fn is_empty(&self) -> bool {
         self.exact.is_empty() && self.longer.is_empty() && self.typos.is_empty()
     }
@@ -691,15 +697,12 @@ impl SearchIndex {
         in_names: &[Lists],
         entries_per_check: usize,
     ) -> Vec<(u32, u8)> {
-        let sizes: Vec<usize> = in_names
-            .iter()
-            .map(|lists| lists.parts().map(|p| p.entries.len()).sum())
-            .collect();
+        let sizes: Vec<usize> = in_names.iter().map(Lists::len).collect();
         let shortest = sizes.iter().copied().min().unwrap_or(0);
         let checked = |i: usize| sizes[i] / entries_per_check > shortest;
         let checks: Vec<NameCheck> = (0..words.len())
             .filter(|&i| checked(i))
-            .map(|i| NameCheck::new(words[i], !in_names[i].typos.is_empty()))
+            .map(|i| NameCheck::new(words[i], &in_names[i]))
             .collect();
         let merged = (0..words.len())
             .filter(|&i| !checked(i))
@@ -844,10 +847,13 @@ struct NameCheck<'w> {
 }
 
 impl<'w> NameCheck<'w> {
-    fn new(word: &'w str, by_typos: bool) -> NameCheck<'w> {
+    /// `word`, matched as `lists` (what it matches in the index) says: by
+    /// typos when they hold its typos.
+    fn new(word: &'w str, lists: &Lists) -> NameCheck<'w> {
         NameCheck {
             word: word.as_bytes(),
-            typos: by_typos.then(|| Typos::new(word.as_bytes(), typo_budget(word))),
+            typos: (!lists.typos.is_empty())
+                .then(|| Typos::new(word.as_bytes(), typo_budget(word))),
         }
     }
 
@@ -1120,7 +1126,7 @@ impl Candidates<'_, '_> {
             } => match listed.get() {
                 Some(all) => all.binary_search_by_key(&pos, |c| c.0).is_ok(),
                 None => words.iter().zip(*in_names).all(|(word, lists)| {
-                    NameCheck::new(word, !lists.typos.is_empty())
+                    NameCheck::new(word, lists)
                         .quality(index.names_of(pos))
                         .is_some()
                 }),
@@ -1219,17 +1225,14 @@ impl Candidates<'_, '_> {
         if words.len() > MAX_TIERED_WORDS {
             return None;
         }
-        let sizes: Vec<usize> = in_names
-            .iter()
-            .map(|lists| lists.parts().map(|p| p.entries.len()).sum())
-            .collect();
+        let sizes: Vec<usize> = in_names.iter().map(Lists::len).collect();
         if sizes.contains(&0) {
             return Some(Vec::new());
         }
         let checks: Vec<NameCheck> = words
             .iter()
             .zip(*in_names)
-            .map(|(word, lists)| NameCheck::new(word, !lists.typos.is_empty()))
+            .map(|(word, lists)| NameCheck::new(word, lists))
             .collect();
         let exactable: u32 = (0..words.len())
             .filter(|&i| in_names[i].typos.is_empty())
@@ -2159,7 +2162,7 @@ mod tests {
                 let lists = index.name_words.matching(&word);
                 let mut in_index = vec![None; entities.len()];
                 Matched::merge(lists.parts()).for_each(|pos, q| in_index[pos as usize] = Some(q));
-                let check = NameCheck::new(&word, !lists.typos.is_empty());
+                let check = NameCheck::new(&word, &lists);
                 for (pos, want) in in_index.into_iter().enumerate() {
                     let got = check.quality(index.names_of(pos as u32));
                     assert_eq!(got, want, "{word:?} in {:?}", entities[pos].name);
