@@ -169,23 +169,33 @@ impl WordIndex {
         let mut words = fst::MapBuilder::memory();
         let mut initials = vec![0..0; 256];
         let mut initial_entries: Vec<u32> = Vec::new();
-        let mut initial = None;
+        // The entries of the words of one first byte (they come together).
+        let mut initial: Option<(u8, Vec<u32>)> = None;
+        let mut close = |initial: Option<(u8, Vec<u32>)>| {
+            if let Some((b, mut of_initial)) = initial {
+                of_initial.sort_unstable();
+                of_initial.dedup();
+                let start = initial_entries.len();
+                initial_entries.extend(of_initial);
+                initials[usize::from(b)] = start..initial_entries.len();
+            }
+        };
         for (word, list) in map {
             let start = u32::try_from(entries.len()).expect("fewer than 2^32 word occurrences");
             let len = u32::try_from(list.len()).expect("fewer than 2^32 word occurrences");
             let first = word.as_bytes()[0];
-            if initial != Some(first) {
-                close_initial(&mut initials, &mut initial_entries, initial);
-                initials[usize::from(first)] = initial_entries.len()..initial_entries.len();
-                initial = Some(first);
+            if initial.as_ref().is_none_or(|(b, _)| *b != first) {
+                close(initial.replace((first, Vec::new())));
             }
-            initial_entries.extend(list.iter().map(|&e| e & !WHOLE_NAME));
+            if let Some((_, of_initial)) = &mut initial {
+                of_initial.extend(list.iter().map(|&e| e & !WHOLE_NAME));
+            }
             entries.extend_from_slice(&list);
             words
                 .insert(word.as_bytes(), u64::from(start) << 32 | u64::from(len))
                 .expect("a BTreeMap yields its keys sorted and once each");
         }
-        close_initial(&mut initials, &mut initial_entries, initial);
+        close(initial);
         initial_entries.shrink_to_fit();
         let least = entries
             .chunks(BLOCK)
@@ -275,35 +285,6 @@ fn least_of(block: &[u32], whole_only: bool) -> u32 {
         .map(|&e| e >> 1)
         .min()
         .unwrap_or(u32::MAX)
-}
-
-/// Sorts and dedups the entries of the last first byte (`initial`) read
-/// into `initial_entries`, and ends its range there.
-fn close_initial(
-    initials: &mut [std::ops::Range<usize>],
-    initial_entries: &mut Vec<u32>,
-    initial: Option<u8>,
-) {
-    if let Some(b) = initial {
-        let range = &mut initials[usize::from(b)];
-        let run = &mut initial_entries[range.start..];
-        run.sort_unstable();
-        let kept = range.start + dedup_sorted(run);
-        initial_entries.truncate(kept);
-        range.end = kept;
-    }
-}
-
-/// Moves the distinct values of sorted `run` to its front; how many.
-fn dedup_sorted(run: &mut [u32]) -> usize {
-    let mut kept = 0;
-    for i in 0..run.len() {
-        if kept == 0 || run[i] != run[kept - 1] {
-            run[kept] = run[i];
-            kept += 1;
-        }
-    }
-    kept
 }
 
 /// The least key after every key that starts with `key`, if any.
