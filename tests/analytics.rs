@@ -242,7 +242,7 @@ impl Model {
                 aliases: Vec::new(),
                 description: None,
                 note: None,
-                sources: vec![source(&doc)],
+                sources: [source(&doc)].into(),
                 details: details(self.kinds[i]),
             })
             .collect();
@@ -255,7 +255,7 @@ impl Model {
                 to: self.ids[r.to].clone(),
                 role: None,
                 note: None,
-                sources: Box::new([source(&doc)]),
+                sources: [source(&doc)].into(),
             })
             .collect();
         Graph::new(vec![doc], entities, relations).expect("generated graphs are valid")

@@ -15,8 +15,8 @@ use civgraph::export::{self, Format, Scope, ENTITY_COLUMNS, LEADERSHIP_COLUMNS, 
 use civgraph::graph::{Graph, LeadershipFilter, Subgraph};
 use civgraph::http::{app, AppState, HttpConfig};
 use civgraph::model::{
-    Details, Document, Entity, EntityId, GroupKind, GroupStatus, OrganisationCategory, Relation,
-    RelationType, Source,
+    ArcStr, Details, Document, Entity, EntityId, GroupKind, GroupStatus, OrganisationCategory,
+    Relation, RelationType, Source, Sources,
 };
 use http_body_util::BodyExt;
 use quick_xml::events::Event;
@@ -55,12 +55,13 @@ fn tricky() -> Graph {
         url: None,
         text_file: None,
     });
-    let source = |quote: &str| {
-        vec![Source {
+    let source = |quote: &str| -> Sources {
+        [Source {
             document: doc.clone(),
             section: None,
             quote: quote.into(),
         }]
+        .into()
     };
     let id = |s: &str| EntityId::parse(s).unwrap();
     let entity = |eid: &str, name: &str, details: Details| Entity {
@@ -102,9 +103,9 @@ fn tricky() -> Graph {
         rel_type: t,
         from: id(from),
         to: id(to),
-        role: role.map(Arc::from),
+        role: role.map(ArcStr::from),
         note: None,
-        sources: source("+1 for the quote").into(),
+        sources: source("+1 for the quote"),
     };
     let relations = vec![
         relation(

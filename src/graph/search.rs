@@ -2064,7 +2064,7 @@ mod tests {
             aliases,
             description,
             note: None,
-            sources: Vec::new(),
+            sources: Default::default(),
             details: Details::Organisation {
                 acronym,
                 category: OrganisationCategory::Unit,

@@ -24,9 +24,11 @@ use super::raw::{RawDocument, RawEntity, RawRecord, RawRelation, RawSource};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::{Graph, GraphError};
 use crate::model::{
-    DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind, EventKind,
-    GroupKind, GroupStatus, OrganisationCategory, Relation, RelationType, Source,
+    ArcStr, DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind,
+    EventKind, GroupKind, GroupStatus, OrganisationCategory, Relation, RelationType, Source,
+    Sources,
 };
+use smallvec::SmallVec;
 
 /// The longest quote accepted: a citation, not a copy.
 pub const MAX_QUOTE_CHARS: usize = 300;
@@ -61,7 +63,7 @@ struct Checker<'a> {
     options: &'a LoadOptions,
     /// Every distinct role and section heading, shared by the records that
     /// repeat it.
-    strings: foldhash::HashSet<Arc<str>>,
+    strings: foldhash::HashSet<ArcStr>,
 }
 
 impl Checker<'_> {
@@ -70,11 +72,11 @@ impl Checker<'_> {
     }
 
     /// `text`, shared with every earlier record that holds the same text.
-    fn intern(&mut self, text: &str) -> Arc<str> {
+    fn intern(&mut self, text: &str) -> ArcStr {
         if let Some(shared) = self.strings.get(text) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
+        let shared = ArcStr::from(text);
         self.strings.insert(shared.clone());
         shared
     }
@@ -182,7 +184,7 @@ struct PendingSource {
     doc: u32,
     doc_line: u32,
     quote_line: u32,
-    section: Option<Arc<str>>,
+    section: Option<ArcStr>,
     quote: Box<str>,
 }
 
@@ -222,9 +224,9 @@ struct CheckedRelation {
     line: u32,
     from_line: u32,
     to_line: u32,
-    role: Option<Arc<str>>,
-    note: Option<Box<str>>,
-    sources: Box<[PendingSource]>,
+    role: Option<ArcStr>,
+    note: Option<ArcStr>,
+    sources: SmallVec<[PendingSource; 1]>,
 }
 
 /// What identifies a checked relation (its type and its ends' id numbers),
@@ -680,7 +682,7 @@ fn prepare_entity(
         aliases: raw.aliases.into_iter().map(trimmed).collect(),
         description: raw.description,
         note: raw.note,
-        sources: Vec::new(),
+        sources: Sources::new(),
         details,
     };
     PendingEntity::Checked(Box::new(CheckedEntity {
@@ -726,7 +728,7 @@ fn prepare_relation(
         from_line: file.line_of(from.span().start) as u32,
         to_line: file.line_of(to.span().start) as u32,
         role: raw.role.map(|role| worker.checker.intern(role.trim())),
-        note: raw.note.map(String::into_boxed_str),
+        note: raw.note.map(ArcStr::from),
         sources,
     })
 }
@@ -744,9 +746,9 @@ fn resolve_sources(
     file: &FileCtx,
     docs: &Docs<'_>,
     pending: impl IntoIterator<Item = PendingSource>,
-) -> Vec<Source> {
+) -> Sources {
     let pending = pending.into_iter();
-    let mut out = Vec::with_capacity(pending.size_hint().0);
+    let mut out = Sources::with_capacity(pending.size_hint().0);
     for source in pending {
         let Some((document, text)) = &docs.by_number[source.doc as usize] else {
             let message = format!(
@@ -837,7 +839,7 @@ fn check_prepared_relation(
         to,
         role: relation.role,
         note: relation.note,
-        sources: sources.into_boxed_slice(),
+        sources,
     };
     let key = RelationKey {
         rel_type,
@@ -915,7 +917,7 @@ fn check_sources(
     at: usize,
     what: &dyn Fn() -> String,
     list: Vec<Spanned<RawSource>>,
-) -> Vec<Source> {
+) -> Sources {
     if list.is_empty() {
         let message = format!(
             "{} has no source: add a [[...source]] with `doc` and `quote`",
@@ -923,7 +925,7 @@ fn check_sources(
         );
         checker.report(file, at, message);
     }
-    let mut out = Vec::with_capacity(list.len());
+    let mut out = Sources::with_capacity(list.len());
     for entry in list {
         let src_at = entry.span().start;
         let raw = entry.into_inner();
@@ -1228,8 +1230,8 @@ fn check_relation<'d>(
         from,
         to,
         role: raw.role.map(|role| checker.intern(role.trim())),
-        note: raw.note.map(String::into_boxed_str),
-        sources: sources.into_boxed_slice(),
+        note: raw.note.map(ArcStr::from),
+        sources,
     };
     Some((relation, (rel_type, from_pos, to_pos)))
 }
