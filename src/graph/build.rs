@@ -10,7 +10,7 @@ use std::sync::Arc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{fold, search, Adj, Graph, GraphError};
-use crate::model::{Document, Entity, EntityId, Relation};
+use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationType};
 
 impl Graph {
     /// Builds a graph, checking its invariants: unique ids, relations between
@@ -21,39 +21,41 @@ impl Graph {
         mut relations: Vec<Relation>,
     ) -> Result<Graph, GraphError> {
         documents.sort_by(|a, b| a.key.cmp(&b.key));
-        // Relations by id on another core, while this one sorts entities by
-        // kind (enum order), then id: a stable sort by kind of the entities
-        // sorted by id.
-        std::thread::scope(|s| {
-            let sorting = s.spawn(|| {
-                relations.sort_unstable_by(Relation::cmp_by_id);
-                relations.shrink_to_fit();
-            });
-            entities.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            entities.sort_by_cached_key(Entity::kind);
-            entities.shrink_to_fit();
-            sorting
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        });
-        if let Some(w) = relations.windows(2).find(|w| w[0].cmp_by_id(&w[1]).is_eq()) {
-            return Err(GraphError::DuplicateRelation(w[0].id()));
-        }
-
+        // Entities by kind (enum order), then id: a stable sort by kind of
+        // the entities sorted by id.
+        entities.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        entities.sort_by_cached_key(Entity::kind);
+        entities.shrink_to_fit();
         assert!(
             relations.len() < Adj::OUTGOING as usize,
             "a graph holds fewer than 2^31 relations"
         );
-        // The search index needs only the entities: it is built on another
-        // core while this one builds the rest.
+        assert!(
+            entities.len() < 1 << 30,
+            "a graph holds fewer than 2^30 entities"
+        );
+        // What needs only the entities (the ids' ranks, the search index,
+        // the names' ranks) is built on other threads while this one finds
+        // the relations' ends.
         let (search, rest) = std::thread::scope(|s| {
-            let search = s.spawn(|| search::SearchIndex::build(&entities));
-            let rest = links(&entities, &relations);
-            let search = search
+            let id_ranks = s.spawn(|| IdRanks::new(&entities));
+            let search = s.spawn(|| (search::SearchIndex::build(&entities), name_ranks(&entities)));
+            let ordered = IdIndex::new(&entities).and_then(|index| {
+                let ends = index.ends(&entities, &relations)?;
+                let ranks = id_ranks
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                let ends = sort_by_id(&mut relations, ends, &ranks)?;
+                Ok((index.by_id, ends))
+            });
+            let (search, name_rank) = search
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let rest =
+                ordered.map(|(by_id, ends)| links(&entities, &relations, by_id, &ends, &name_rank));
             (search, rest)
         });
+        relations.shrink_to_fit();
         let Links {
             graph,
             by_id,
@@ -82,54 +84,224 @@ static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1
 /// What [`links`] builds: the fields of [`Graph`] of the same names.
 struct Links {
     graph: DiGraph<(), u32, u32>,
-    by_id: foldhash::HashMap<EntityId, NodeIndex<u32>>,
+    by_id: ById,
     adjacency_start: Vec<u32>,
     adjacency: Vec<Adj>,
 }
 
-/// The petgraph graph, the id index and the sorted adjacency of `entities`
-/// (sorted) and `relations` (sorted by id), checking that relations link
-/// existing entities of kinds their type allows.
-fn links(entities: &[Entity], relations: &[Relation]) -> Result<Links, GraphError> {
-    let n = entities.len();
-    let mut graph = DiGraph::<(), u32, u32>::with_capacity(n, relations.len());
-    let mut by_id = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
-    // The loader gives a relation's ends the very id text of their entity:
-    // those are found by address, without hashing or comparing the text.
-    let mut by_addr = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
-    for e in entities {
-        let idx = graph.add_node(());
-        if by_id.insert(e.id.clone(), idx).is_some() {
-            return Err(GraphError::DuplicateEntity(e.id.clone()));
+/// The id index: each entity's position by id.
+type ById = foldhash::HashMap<EntityId, NodeIndex<u32>>;
+
+/// The entities' positions, by id and by where their id's text is held.
+struct IdIndex {
+    by_id: ById,
+    /// The loader gives a relation's ends the very id text of their entity:
+    /// those are found by address, without hashing or comparing the text.
+    by_addr: foldhash::HashMap<usize, u32>,
+    /// Entities are sorted by kind: the end of each kind's positions.
+    kind_ends: Vec<(u32, EntityKind)>,
+}
+
+impl IdIndex {
+    /// The index of `entities` (sorted), or the first id held twice.
+    fn new(entities: &[Entity]) -> Result<IdIndex, GraphError> {
+        let n = entities.len();
+        let mut by_id: ById = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_addr = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
+        for (i, e) in entities.iter().enumerate() {
+            if by_id.insert(e.id.clone(), NodeIndex::new(i)).is_some() {
+                return Err(GraphError::DuplicateEntity(e.id.clone()));
+            }
+            by_addr.insert(e.id.addr(), i as u32);
         }
-        by_addr.insert(e.id.addr(), idx);
-    }
-    // Each relation's ends, as entity positions.
-    let mut ends: Vec<(u32, u32)> = Vec::with_capacity(relations.len());
-    let mut degree = vec![0u32; n + 1];
-    for (i, r) in relations.iter().enumerate() {
-        let lookup = |id: &EntityId| {
-            by_addr
-                .get(&id.addr())
-                .or_else(|| by_id.get(id))
-                .copied()
-                .ok_or_else(|| GraphError::UnknownEntity {
-                    relation: r.id(),
-                    entity: id.clone(),
-                })
-        };
-        let (from, to) = (lookup(&r.from)?, lookup(&r.to)?);
-        if !r.rel_type.allows(r.from.kind(), r.to.kind()) || from == to {
-            return Err(GraphError::KindMismatch(r.id()));
-        }
-        graph.add_edge(from, to, i as u32);
-        let (from, to) = (from.index() as u32, to.index() as u32);
-        degree[from as usize] += 1;
-        degree[to as usize] += 1;
-        ends.push((from, to));
+        let kind_ends = EntityKind::ALL
+            .iter()
+            .map(|&k| (entities.partition_point(|e| e.kind() <= k) as u32, k))
+            .collect();
+        Ok(IdIndex {
+            by_id,
+            by_addr,
+            kind_ends,
+        })
     }
 
-    drop(by_addr);
+    fn kind_at(&self, position: u32) -> EntityKind {
+        self.kind_ends
+            .iter()
+            .find(|(end, _)| position < *end)
+            .map(|&(_, k)| k)
+            .expect("a position is below the last kind's end")
+    }
+
+    /// Each relation's ends as entity positions, checking that they exist
+    /// and are of kinds the relation's type allows.
+    fn ends(
+        &self,
+        entities: &[Entity],
+        relations: &[Relation],
+    ) -> Result<Vec<(u32, u32)>, GraphError> {
+        debug_assert_eq!(self.by_id.len(), entities.len());
+        let mut ends = Vec::with_capacity(relations.len());
+        // Relations are usually written entity after entity: one that starts
+        // where the last one did needs no look-up.
+        let mut last_from = (usize::MAX, 0);
+        for r in relations {
+            let lookup = |id: &EntityId| {
+                self.by_addr
+                    .get(&id.addr())
+                    .copied()
+                    .or_else(|| self.by_id.get(id).map(|idx| idx.index() as u32))
+                    .ok_or_else(|| GraphError::UnknownEntity {
+                        relation: r.id(),
+                        entity: id.clone(),
+                    })
+            };
+            let from = match r.from.addr() {
+                addr if addr == last_from.0 => last_from.1,
+                addr => {
+                    let from = lookup(&r.from)?;
+                    last_from = (addr, from);
+                    from
+                }
+            };
+            let to = lookup(&r.to)?;
+            if !r.rel_type.allows(self.kind_at(from), self.kind_at(to)) || from == to {
+                return Err(GraphError::KindMismatch(r.id()));
+            }
+            ends.push((from, to));
+        }
+        Ok(ends)
+    }
+}
+
+/// Each entity's rank among the ids, as a relation's id orders them: a
+/// relation's id is `relation:<type>/<from>/<to>`, so `from` is compared
+/// followed by `/` and `to` alone. The two orders differ where an id is
+/// the start of another followed by `-` (`a-b/` < `a/`, but `a` < `a-b`).
+struct IdRanks {
+    /// Positions, in the order of their ids as text.
+    as_text: Vec<u32>,
+    /// Positions, in the order of their ids followed by `/`.
+    before_slash: Vec<u32>,
+    /// By position: the rank in `as_text`, then in `before_slash`.
+    to_rank: Vec<u32>,
+    from_rank: Vec<u32>,
+}
+
+impl IdRanks {
+    fn new(entities: &[Entity]) -> IdRanks {
+        let n = entities.len();
+        let id = |i: u32| entities[i as usize].id.as_str().as_bytes();
+        let mut as_text: Vec<u32> = (0..n as u32).collect();
+        as_text.sort_unstable_by(|&a, &b| id(a).cmp(id(b)));
+        // Nearly in order already: a stable sort of it is nearly linear.
+        let mut before_slash = as_text.clone();
+        before_slash.sort_by(|&a, &b| crate::model::cmp_before_slash(id(a), id(b)));
+        let ranks = |order: &[u32]| {
+            let mut rank = vec![0u32; n];
+            for (r, &i) in order.iter().enumerate() {
+                rank[i as usize] = r as u32;
+            }
+            rank
+        };
+        IdRanks {
+            to_rank: ranks(&as_text),
+            from_rank: ranks(&before_slash),
+            as_text,
+            before_slash,
+        }
+    }
+}
+
+/// Sorts `relations` (with their `ends`) by id, or finds two with one id;
+/// with the ends in the new order.
+///
+/// The ids are never compared as text: a relation's id orders as the
+/// integer (its type's rank, its `from`'s rank, its `to`'s rank).
+fn sort_by_id(
+    relations: &mut [Relation],
+    ends: Vec<(u32, u32)>,
+    ranks: &IdRanks,
+) -> Result<Vec<(u32, u32)>, GraphError> {
+    let mut types = RelationType::ALL.to_vec();
+    types.sort_by(|a, b| {
+        crate::model::cmp_before_slash(a.id_segment().as_bytes(), b.id_segment().as_bytes())
+    });
+    let mut type_rank = [0u64; RelationType::ALL.len()];
+    for (r, t) in types.iter().enumerate() {
+        type_rank[*t as usize] = r as u64;
+    }
+    let mut keys: Vec<(u64, u32)> = relations
+        .iter()
+        .zip(&ends)
+        .enumerate()
+        .map(|(i, (r, &(from, to)))| {
+            let key = type_rank[r.rel_type as usize] << 60
+                | u64::from(ranks.from_rank[from as usize]) << 30
+                | u64::from(ranks.to_rank[to as usize]);
+            (key, i as u32)
+        })
+        .collect();
+    drop(ends);
+    keys.sort_unstable();
+    if let Some(w) = keys.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(GraphError::DuplicateRelation(
+            relations[w[0].1 as usize].id(),
+        ));
+    }
+
+    // The relations in key order, in place: each cycle of the permutation
+    // is followed once, swapping (`source[k]` is where the relation that
+    // goes to `k` is; `DONE` once it is there).
+    const DONE: u32 = u32::MAX;
+    let mut source: Vec<u32> = keys.iter().map(|&(_, i)| i).collect();
+    for start in 0..source.len() {
+        let mut k = start;
+        while source[k] != DONE {
+            let from = source[k] as usize;
+            source[k] = DONE;
+            if from != start {
+                relations.swap(k, from);
+                k = from;
+            }
+        }
+    }
+    let mask = (1u64 << 30) - 1;
+    Ok(keys
+        .iter()
+        .map(|&(key, _)| {
+            let from = ranks.before_slash[(key >> 30 & mask) as usize];
+            let to = ranks.as_text[(key & mask) as usize];
+            (from, to)
+        })
+        .collect())
+}
+
+/// The petgraph graph, the id index and the sorted adjacency of `entities`
+/// (sorted) and `relations` (sorted by id, with their `ends`), given each
+/// entity's rank by name.
+fn links(
+    entities: &[Entity],
+    relations: &[Relation],
+    by_id: ById,
+    ends: &[(u32, u32)],
+    name_rank: &[u32],
+) -> Links {
+    let n = entities.len();
+    let mut graph = DiGraph::<(), u32, u32>::with_capacity(n, relations.len());
+    for _ in entities {
+        graph.add_node(());
+    }
+    let mut degree = vec![0u32; n + 1];
+    for (i, &(from, to)) in ends.iter().enumerate() {
+        graph.add_edge(
+            NodeIndex::new(from as usize),
+            NodeIndex::new(to as usize),
+            i as u32,
+        );
+        degree[from as usize] += 1;
+        degree[to as usize] += 1;
+    }
 
     // adjacency_start[i] = where entity i's relations begin.
     let mut adjacency_start = Vec::with_capacity(n + 1);
@@ -147,30 +319,29 @@ fn links(entities: &[Entity], relations: &[Relation]) -> Result<Links, GraphErro
             fill[at as usize] += 1;
         }
     }
-    drop((ends, fill, degree));
+    drop((fill, degree));
 
     // Edge order: relation type, then the other end's name (folded:
     // accents and case ignored, then as written), then the relation id
     // (relations are sorted by id, so their position), then outgoing first.
-    let rank = name_ranks(entities);
     for i in 0..n {
         let (start, end) = (adjacency_start[i] as usize, adjacency_start[i + 1] as usize);
         adjacency[start..end].sort_unstable_by_key(|a| {
             let r = &relations[a.relation() as usize];
             (
                 r.rel_type,
-                rank[a.other as usize],
+                name_rank[a.other as usize],
                 a.relation(),
                 !a.outgoing(),
             )
         });
     }
-    Ok(Links {
+    Links {
         graph,
         by_id,
         adjacency_start,
         adjacency,
-    })
+    }
 }
 
 /// Each entity's dense rank by (folded name, name): equal names share a rank.
@@ -188,4 +359,141 @@ fn name_ranks(entities: &[Entity]) -> Vec<u32> {
         rank[*pair as usize] = current;
     }
     rank
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Details, OrganisationCategory};
+
+    fn entity(id: &str) -> Entity {
+        let id = EntityId::parse(id).expect("a valid id");
+        let details = match id.kind() {
+            crate::model::EntityKind::Person => Details::Person { honorific: None },
+            _ => Details::Organisation {
+                acronym: None,
+                category: OrganisationCategory::Other,
+            },
+        };
+        Entity {
+            name: id.slug().to_string(),
+            id,
+            aliases: Vec::new(),
+            description: None,
+            note: None,
+            sources: Default::default(),
+            details,
+        }
+    }
+
+    fn relation(rel_type: RelationType, from: &Entity, to: &Entity) -> Relation {
+        Relation {
+            rel_type,
+            from: from.id.clone(),
+            to: to.id.clone(),
+            role: None,
+            note: None,
+            sources: Default::default(),
+        }
+    }
+
+    /// Ids that are the start of others, followed by `-`, a digit or a
+    /// letter: as text and followed by `/` they sort differently.
+    const SLUGS: &[&str] = &[
+        "a", "a-b", "a-b-c", "a0", "ab", "a-", "b", "b-a", "z-9", "z",
+    ];
+
+    /// Relations come out ordered by their id's text, whatever their order
+    /// in, and each is at both its ends' adjacency with the right other end.
+    #[test]
+    fn relations_are_ordered_by_id_text() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for round in 0..40 {
+            let mut entities: Vec<Entity> = Vec::new();
+            for kind in ["person", "organisation"] {
+                for slug in SLUGS {
+                    entities.push(entity(&format!("{kind}:{slug}")));
+                }
+            }
+            let (people, orgs) = entities.split_at(SLUGS.len());
+            let mut relations = Vec::new();
+            for p in people {
+                for o in orgs {
+                    for t in [RelationType::AffiliatedWith, RelationType::Leads] {
+                        if rng.usize(0..3) > 0 {
+                            relations.push(relation(t, p, o));
+                        }
+                    }
+                }
+            }
+            for a in orgs {
+                for b in orgs {
+                    if a.id != b.id && rng.bool() {
+                        relations.push(relation(RelationType::PartOf, a, b));
+                    }
+                }
+            }
+            rng.shuffle(&mut relations);
+            rng.shuffle(&mut entities);
+            // Ends given fresh id texts, found by text rather than address.
+            if round % 2 == 1 {
+                for r in &mut relations {
+                    r.from = EntityId::parse(r.from.as_str()).unwrap();
+                }
+            }
+            let count = relations.len();
+            let graph = Graph::new(Vec::new(), entities, relations).expect("a valid graph");
+            let ids: Vec<String> = graph.relations().iter().map(Relation::id).collect();
+            assert_eq!(ids.len(), count);
+            for w in ids.windows(2) {
+                assert!(w[0] < w[1], "{} before {}", w[0], w[1]);
+            }
+            for (i, r) in graph.relations().iter().enumerate() {
+                assert_eq!(graph.relation(&ids[i]), Some(r));
+                let out = graph.edges(&r.from, None, crate::model::Direction::Out);
+                assert!(out
+                    .iter()
+                    .any(|e| std::ptr::eq(e.relation, r) && e.other.id == r.to));
+                let inc = graph.edges(&r.to, None, crate::model::Direction::In);
+                assert!(inc
+                    .iter()
+                    .any(|e| std::ptr::eq(e.relation, r) && e.other.id == r.from));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_relations_are_refused() {
+        let entities: Vec<Entity> = ["person:a", "person:a-b", "organisation:a"]
+            .into_iter()
+            .map(entity)
+            .collect();
+        let (p, q, o) = (&entities[0], &entities[1], &entities[2]);
+        let build = |relations: Vec<Relation>| Graph::new(Vec::new(), entities.clone(), relations);
+        let twice = vec![
+            relation(RelationType::AffiliatedWith, p, o),
+            relation(RelationType::AffiliatedWith, q, o),
+            relation(RelationType::AffiliatedWith, p, o),
+        ];
+        assert!(
+            matches!(build(twice), Err(GraphError::DuplicateRelation(id))
+            if id == "relation:affiliated-with/person:a/organisation:a")
+        );
+        let unknown = vec![relation(
+            RelationType::AffiliatedWith,
+            p,
+            &entity("organisation:x"),
+        )];
+        assert!(
+            matches!(build(unknown), Err(GraphError::UnknownEntity { entity, .. })
+            if entity.as_str() == "organisation:x")
+        );
+        let wrong_kinds = vec![relation(RelationType::AffiliatedWith, o, p)];
+        assert!(matches!(
+            build(wrong_kinds),
+            Err(GraphError::KindMismatch(_))
+        ));
+        let to_itself = vec![relation(RelationType::PartOf, o, o)];
+        assert!(matches!(build(to_itself), Err(GraphError::KindMismatch(_))));
+    }
 }
