@@ -165,6 +165,8 @@ struct Worker<'a> {
     checker: Checker<'a>,
     /// Document keys already numbered by this thread.
     doc_keys: FastMap<Box<str>, u32>,
+    /// The last relation's `from`, with its number.
+    last_from: (String, u32),
 }
 
 impl Worker<'_> {
@@ -175,6 +177,17 @@ impl Worker<'_> {
         let number = shared.docs.intern(key);
         self.doc_keys.insert(key.into(), number);
         number
+    }
+
+    /// The number of a relation's `from`. Relations are usually written
+    /// entity after entity, so most are numbered without a look-up.
+    fn number_of_from(&mut self, shared: &Shared, id: &str) -> u32 {
+        if self.last_from.0 != id {
+            self.last_from.0.clear();
+            self.last_from.0.push_str(id);
+            self.last_from.1 = shared.ids.intern(id);
+        }
+        self.last_from.1
     }
 }
 
@@ -324,6 +337,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                 strings: Default::default(),
             },
             doc_keys: FastMap::default(),
+            last_from: (String::new(), 0),
         },
         shared: &shared,
         documents: Vec::new(),
@@ -722,7 +736,7 @@ fn prepare_relation(
         .collect();
     PendingRelation::Checked(CheckedRelation {
         rel_type,
-        from: shared.ids.intern(from.get_ref()),
+        from: worker.number_of_from(shared, from.get_ref()),
         to: shared.ids.intern(to.get_ref()),
         line: file.line_of(at) as u32,
         from_line: file.line_of(from.span().start) as u32,
