@@ -378,7 +378,8 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     };
 
     let id_texts = shared.ids.texts();
-    let mut entities: Vec<Entity> = Vec::new();
+    let mut entities: Vec<Entity> =
+        Vec::with_capacity(files.iter().map(|f| f.entities.len()).sum());
     // By id number.
     let mut declared: Vec<Option<Declared>> = Vec::new();
     declared.resize_with(id_texts.len(), || None);

@@ -224,7 +224,10 @@ impl<'a> Reader<'a, '_> {
                 }
                 self.open = Open::Source(table);
                 let source = Spanned::new(span, RawSource::default());
-                self.sources()?.push(source);
+                let sources = self.sources()?;
+                // Most entries have one source: room for one, not four.
+                sources.reserve_exact(1);
+                sources.push(source);
             }
         }
         Some(())
