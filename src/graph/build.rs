@@ -463,6 +463,17 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_graph_and_one_without_relations_build() {
+        let empty = Graph::new(Vec::new(), Vec::new(), Vec::new()).expect("builds");
+        assert_eq!((empty.entities().len(), empty.relations().len()), (0, 0));
+        let lone = Graph::new(Vec::new(), vec![entity("person:a")], Vec::new()).expect("builds");
+        let id = EntityId::parse("person:a").unwrap();
+        assert!(lone
+            .edges(&id, None, crate::model::Direction::Both)
+            .is_empty());
+    }
+
+    #[test]
     fn bad_relations_are_refused() {
         let entities: Vec<Entity> = ["person:a", "person:a-b", "organisation:a"]
             .into_iter()
