@@ -346,7 +346,7 @@ pub struct Document {
     pub text_file: Option<String>,
 }
 
-/// A relation's sources: one (the usual case) is held inline, more on the
+/// A record's sources: one (the usual case) is held inline, more on the
 /// heap.
 pub type Sources = smallvec::SmallVec<[Source; 1]>;
 
@@ -452,15 +452,8 @@ impl Relation {
     pub fn cmp_by_id(&self, other: &Relation) -> std::cmp::Ordering {
         use std::cmp::Ordering::Equal;
         // Ends that share their text are equal without reading it.
-        let types = if self.rel_type == other.rel_type {
-            Equal
-        } else {
-            cmp_before_slash(
-                self.rel_type.id_segment().as_bytes(),
-                other.rel_type.id_segment().as_bytes(),
-            )
-        };
-        types
+        self.rel_type
+            .cmp_in_ids(other.rel_type)
             .then_with(|| match self.from.addr() == other.from.addr() {
                 true => Equal,
                 false => cmp_before_slash(
@@ -534,6 +527,15 @@ impl RelationType {
         }
     }
 
+    /// How relations of these types order by id: as their id segments,
+    /// each followed by `/`.
+    pub fn cmp_in_ids(self, other: RelationType) -> std::cmp::Ordering {
+        if self == other {
+            return std::cmp::Ordering::Equal;
+        }
+        cmp_before_slash(self.id_segment().as_bytes(), other.id_segment().as_bytes())
+    }
+
     /// The type whose id segment is `segment`.
     pub fn from_id_segment(segment: &str) -> Option<RelationType> {
         RelationType::ALL
@@ -559,8 +561,7 @@ fn cmp_id_parts(
     a: (RelationType, &str, &str),
     b: (RelationType, &str, &str),
 ) -> std::cmp::Ordering {
-    let (ta, tb) = (a.0.id_segment(), b.0.id_segment());
-    cmp_before_slash(ta.as_bytes(), tb.as_bytes())
+    a.0.cmp_in_ids(b.0)
         .then_with(|| cmp_before_slash(a.1.as_bytes(), b.1.as_bytes()))
         .then_with(|| a.2.cmp(b.2))
 }
