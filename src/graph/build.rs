@@ -41,7 +41,7 @@ impl Graph {
             let id_ranks = s.spawn(|| IdRanks::new(&entities));
             let search = s.spawn(|| (search::SearchIndex::build(&entities), name_ranks(&entities)));
             let ordered = IdIndex::new(&entities).and_then(|index| {
-                let ends = index.ends(&entities, &relations)?;
+                let ends = index.ends(&relations)?;
                 let ranks = id_ranks
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -135,12 +135,7 @@ impl IdIndex {
 
     /// Each relation's ends as entity positions, checking that they exist
     /// and are of kinds the relation's type allows.
-    fn ends(
-        &self,
-        entities: &[Entity],
-        relations: &[Relation],
-    ) -> Result<Vec<(u32, u32)>, GraphError> {
-        debug_assert_eq!(self.by_id.len(), entities.len());
+    fn ends(&self, relations: &[Relation]) -> Result<Vec<(u32, u32)>, GraphError> {
         let mut ends = Vec::with_capacity(relations.len());
         // Relations are usually written entity after entity: one that starts
         // where the last one did needs no look-up.
@@ -179,12 +174,9 @@ impl IdIndex {
 /// followed by `/` and `to` alone. The two orders differ where an id is
 /// the start of another followed by `-` (`a-b/` < `a/`, but `a` < `a-b`).
 struct IdRanks {
-    /// Positions, in the order of their ids as text.
-    as_text: Vec<u32>,
-    /// Positions, in the order of their ids followed by `/`.
-    before_slash: Vec<u32>,
-    /// By position: the rank in `as_text`, then in `before_slash`.
+    /// By position: the rank of the id as text.
     to_rank: Vec<u32>,
+    /// By position: the rank of the id followed by `/`.
     from_rank: Vec<u32>,
 }
 
@@ -207,8 +199,6 @@ impl IdRanks {
         IdRanks {
             to_rank: ranks(&as_text),
             from_rank: ranks(&before_slash),
-            as_text,
-            before_slash,
         }
     }
 }
@@ -224,9 +214,7 @@ fn sort_by_id(
     ranks: &IdRanks,
 ) -> Result<Vec<(u32, u32)>, GraphError> {
     let mut types = RelationType::ALL.to_vec();
-    types.sort_by(|a, b| {
-        crate::model::cmp_before_slash(a.id_segment().as_bytes(), b.id_segment().as_bytes())
-    });
+    types.sort_by(|a, b| a.cmp_in_ids(*b));
     let mut type_rank = [0u64; RelationType::ALL.len()];
     for (r, t) in types.iter().enumerate() {
         type_rank[*t as usize] = r as u64;
@@ -242,7 +230,6 @@ fn sort_by_id(
             (key, i as u32)
         })
         .collect();
-    drop(ends);
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(GraphError::DuplicateRelation(
@@ -250,11 +237,12 @@ fn sort_by_id(
         ));
     }
 
-    // The relations in key order, in place: each cycle of the permutation
-    // is followed once, swapping (`source[k]` is where the relation that
-    // goes to `k` is; `DONE` once it is there).
+    // The ends in key order, then the relations, in place: each cycle of
+    // the permutation is followed once, swapping (`source[k]` is where the
+    // relation that goes to `k` is; `DONE` once it is there).
+    let ends = keys.iter().map(|&(_, i)| ends[i as usize]).collect();
     const DONE: u32 = u32::MAX;
-    let mut source: Vec<u32> = keys.iter().map(|&(_, i)| i).collect();
+    let mut source: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
     for start in 0..source.len() {
         let mut k = start;
         while source[k] != DONE {
@@ -266,15 +254,7 @@ fn sort_by_id(
             }
         }
     }
-    let mask = (1u64 << 30) - 1;
-    Ok(keys
-        .iter()
-        .map(|&(key, _)| {
-            let from = ranks.before_slash[(key >> 30 & mask) as usize];
-            let to = ranks.as_text[(key & mask) as usize];
-            (from, to)
-        })
-        .collect())
+    Ok(ends)
 }
 
 /// The petgraph graph, the id index and the sorted adjacency of `entities`
