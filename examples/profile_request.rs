@@ -15,6 +15,10 @@ use civgraph::http::{app, AppState, HttpConfig};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+/// The binary's allocator, so that the profile is the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUERY: &str = r#"{"query":"{ entity(id: \"group:u4ssc\") { id name kind relations(first: 20) { totalCount edges { direction relation { type role } node { id name kind } } } } }"}"#;
 
 #[tokio::main(flavor = "current_thread")]
