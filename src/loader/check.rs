@@ -252,11 +252,13 @@ struct RelationKey {
     ordinal: u32,
 }
 
-/// One file's relations, checked, with their keys in the same order; the
-/// problems found, by the position of their relation in the file.
+/// One file's relations, checked, with their keys and their ends'
+/// positions among the entities in the same order; the problems found, by
+/// the position of their relation in the file.
 struct CheckedRelations {
     relations: Vec<Relation>,
     keys: Vec<RelationKey>,
+    ends: Vec<(u32, u32)>,
     problems: Vec<(u32, Problem)>,
 }
 
@@ -345,7 +347,10 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         relations: Vec::new(),
         keep_lines: false,
     };
+    // Where the time goes, for `RUST_LOG=civgraph=debug`.
+    let started = std::time::Instant::now();
     let mut files = parse::parse_all(paths, new_preparer)?;
+    tracing::debug!(files = files.len(), since_start = ?started.elapsed(), "load: files parsed");
     // The same files give the same id in every process.
     let hashes: Vec<u64> = files.iter().map(|f| f.file.content_hash).collect();
     let data_id = parse::stable_hash(&hashes);
@@ -443,6 +448,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         }
     }
 
+    tracing::debug!(entities = entities.len(), since_start = ?started.elapsed(), "load: entities checked");
     let ends = Ends {
         declared: &declared,
         texts: &id_texts,
@@ -473,6 +479,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         let mut checked_file = CheckedRelations {
             relations: Vec::with_capacity(list.len()),
             keys: Vec::with_capacity(list.len()),
+            ends: Vec::with_capacity(list.len()),
             problems: Vec::new(),
         };
         for (ordinal, pending) in list.into_iter().enumerate() {
@@ -484,7 +491,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                 PendingRelation::Raw(entry) => {
                     let line = ctx.line_of(entry.span().start) as u32;
                     let checked = check_relation(checker, ctx, &by_text, *entry);
-                    checked.map(|(relation, (rel_type, _, _))| {
+                    checked.map(|(relation, (rel_type, from, to))| {
                         // Both ends are declared, hence numbered.
                         let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
                         let key = RelationKey {
@@ -494,31 +501,36 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                             line,
                             ordinal: 0,
                         };
-                        (relation, key)
+                        (relation, key, (from, to))
                     })
                 }
             };
             let found = checker.problems.drain(..).map(|p| (ordinal, p));
             checked_file.problems.extend(found);
-            if let Some((relation, key)) = checked {
+            if let Some((relation, key, ends)) = checked {
                 checked_file.relations.push(relation);
                 checked_file.keys.push(RelationKey { ordinal, ..key });
+                checked_file.ends.push(ends);
             }
         }
         checked_file
     };
     let checked = super::on_all_cores(pending.len(), new_checker, check_file);
     drop(pending);
+    tracing::debug!(since_start = ?started.elapsed(), "load: relations checked");
 
     let mut relations: Vec<Relation> = Vec::with_capacity(total);
+    let mut ends: Vec<(u32, u32)> = Vec::with_capacity(total);
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
     for (file_index, checked_file) in checked.into_iter().enumerate() {
         relations.extend(checked_file.relations);
+        ends.extend(checked_file.ends);
         relation_keys.push((file_index, checked_file.keys, checked_file.problems));
     }
     drop(declared);
     drop(files);
     drop(shared);
+    tracing::debug!(relations = relations.len(), since_start = ?started.elapsed(), "load: relations joined");
 
     // Duplicate relations are looked for only when there are problems
     // already, or when the graph finds two relations with one id (the
@@ -527,10 +539,13 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     let mut problems = checker.problems;
     if problems.is_empty() && !any_relation_problem {
         let documents = checker.documents.into_values().map(|(d, _)| d).collect();
-        match Graph::new(documents, entities, relations) {
-            Ok(graph) => return Ok(graph.with_data_id(data_id)),
+        match Graph::with_ends(documents, entities, relations, ends) {
+            Ok(graph) => {
+                tracing::debug!(since_start = ?started.elapsed(), "load: graph built");
+                return Ok(graph.with_data_id(data_id));
+            }
             Err(GraphError::DuplicateRelation(_)) => {}
-            // The checks above establish every other invariant Graph::new
+            // The checks above establish every other invariant the graph
             // asserts.
             Err(err) => {
                 return Err(LoadError::Invalid(vec![Problem {
@@ -827,19 +842,20 @@ impl Ends<'_> {
 }
 
 /// Finishes checking a relation converted while parsing, with the problems
-/// [`check_relation`] would find, in the same order; with its key.
+/// [`check_relation`] would find, in the same order; with its key and its
+/// ends' positions among the entities.
 fn check_prepared_relation(
     checker: &mut Checker<'_>,
     file: &FileCtx,
     ends: &Ends<'_>,
     docs: &Docs<'_>,
     relation: CheckedRelation,
-) -> Option<(Relation, RelationKey)> {
+) -> Option<(Relation, RelationKey, (u32, u32))> {
     let rel_type = relation.rel_type;
     let from = ends.get(checker, file, "from", relation.from, relation.from_line);
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
     let sources = resolve_sources(checker, file, docs, relation.sources);
-    let ((from, from_kind, _), (to, to_kind, _)) = (from?, to?);
+    let ((from, from_kind, from_at), (to, to_kind, to_at)) = (from?, to?);
     if let Some((at, message)) = shape_problem(rel_type, (&from, from_kind), (&to, to_kind)) {
         let line = match at {
             ShapeAt::To => relation.to_line,
@@ -863,7 +879,7 @@ fn check_prepared_relation(
         line: relation.line,
         ordinal: 0,
     };
-    Some((checked, key))
+    Some((checked, key, (from_at, to_at)))
 }
 
 fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawDocument>) {
