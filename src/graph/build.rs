@@ -16,32 +16,20 @@ impl Graph {
     /// Builds a graph, checking its invariants: unique ids, relations between
     /// existing entities of kinds their type allows.
     pub fn new(
-        documents: Vec<Arc<Document>>,
-        entities: Vec<Entity>,
-        relations: Vec<Relation>,
-    ) -> Result<Graph, GraphError> {
-        Graph::build(documents, entities, relations, None)
-    }
-
-    /// [`Graph::new`], for records whose ends were found already: `ends[i]`
-    /// holds the positions in `entities` (as given) of relation `i`'s `from`
-    /// and `to`. No id is looked up again; the relations' kinds are checked.
-    pub(crate) fn with_ends(
-        documents: Vec<Arc<Document>>,
-        entities: Vec<Entity>,
-        relations: Vec<Relation>,
-        ends: Vec<(u32, u32)>,
-    ) -> Result<Graph, GraphError> {
-        assert_eq!(ends.len(), relations.len(), "one pair of ends per relation");
-        Graph::build(documents, entities, relations, Some(ends))
-    }
-
-    fn build(
         mut documents: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
         mut relations: Vec<Relation>,
-        given_ends: Option<Vec<(u32, u32)>>,
     ) -> Result<Graph, GraphError> {
+        // Where the time goes, for `RUST_LOG=civgraph=debug`.
+        let started = std::time::Instant::now();
+        let step = |what: &str| tracing::debug!(since_start = ?started.elapsed(), "graph: {what}");
+        documents.sort_by(|a, b| a.key.cmp(&b.key));
+        // Entities by kind (enum order), then id: a stable sort by kind of
+        // the entities sorted by id.
+        entities.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        entities.sort_by_cached_key(Entity::kind);
+        entities.shrink_to_fit();
+        step("entities sorted");
         assert!(
             relations.len() < Adj::OUTGOING as usize,
             "a graph holds fewer than 2^31 relations"
@@ -50,16 +38,9 @@ impl Graph {
             entities.len() < 1 << 30,
             "a graph holds fewer than 2^30 entities"
         );
-        // Where the time goes, for `RUST_LOG=civgraph=debug`.
-        let started = std::time::Instant::now();
-        let step = |what: &str| tracing::debug!(since_start = ?started.elapsed(), "graph: {what}");
-        documents.sort_by(|a, b| a.key.cmp(&b.key));
-        let moved = sort_entities(&mut entities);
-        entities.shrink_to_fit();
-        step("entities sorted");
-        // What needs only the entities (the ids' ranks, the search index) is
-        // built on other threads while this one finds the relations' ends
-        // and the names' ranks.
+        // What needs only the entities (the ids' ranks, the search index,
+        // the names' ranks) is built on other threads while this one finds
+        // the relations' ends.
         let (search, rest) = std::thread::scope(|s| {
             let id_ranks = s.spawn(|| {
                 let ranks = IdRanks::new(&entities);
@@ -69,36 +50,28 @@ impl Graph {
             let search = s.spawn(|| {
                 let search = search::SearchIndex::build(&entities);
                 step("search index");
-                search
+                let name_rank = name_ranks(&entities);
+                step("name ranks");
+                (search, name_rank)
             });
-            let rest = IdIndex::new(&entities).and_then(|index| {
-                let ends = match given_ends {
-                    Some(mut ends) => {
-                        for (from, to) in &mut ends {
-                            (*from, *to) = (moved[*from as usize], moved[*to as usize]);
-                        }
-                        index.check_ends(&entities, &relations, &ends)?;
-                        ends
-                    }
-                    None => index.find_ends(&relations)?,
-                };
-                drop(moved);
-                step("ends checked");
+            let ordered = IdIndex::new(&entities).and_then(|index| {
+                let ends = index.ends(&relations)?;
+                step("ends found");
                 let ranks = id_ranks
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
                 let ends = sort_by_id(&mut relations, ends, &ranks)?;
-                drop(ranks);
                 step("relations sorted");
-                let name_rank = name_ranks(&entities);
-                step("name ranks");
-                let links = links(&entities, &relations, index.by_id, &ends, &name_rank);
-                step("adjacency");
-                Ok(links)
+                Ok((index.by_id, ends))
             });
-            let search = search
+            let (search, name_rank) = search
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let rest = ordered.map(|(by_id, ends)| {
+                let links = links(&entities, &relations, by_id, &ends, &name_rank);
+                step("adjacency");
+                links
+            });
             (search, rest)
         });
         relations.shrink_to_fit();
@@ -123,43 +96,6 @@ impl Graph {
     }
 }
 
-/// Sorts `entities` by kind (in [`EntityKind`]'s order), then id; returns
-/// where each one went, by its position before.
-fn sort_entities(entities: &mut [Entity]) -> Vec<u32> {
-    let kinds: Vec<EntityKind> = entities.iter().map(Entity::kind).collect();
-    let mut order: Vec<u32> = (0..entities.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        kinds[a]
-            .cmp(&kinds[b])
-            .then_with(|| entities[a].id.cmp(&entities[b].id))
-    });
-    let mut moved = vec![0u32; entities.len()];
-    for (new, &old) in order.iter().enumerate() {
-        moved[old as usize] = new as u32;
-    }
-    permute(entities, order);
-    moved
-}
-
-/// Puts `items[source[k]]` at `k`, for every `k`, in place: each cycle of
-/// the permutation is followed once, swapping.
-fn permute<T>(items: &mut [T], mut source: Vec<u32>) {
-    debug_assert_eq!(items.len(), source.len());
-    const DONE: u32 = u32::MAX;
-    for start in 0..source.len() {
-        let mut k = start;
-        while source[k] != DONE {
-            let from = source[k] as usize;
-            source[k] = DONE;
-            if from != start {
-                items.swap(k, from);
-                k = from;
-            }
-        }
-    }
-}
-
 /// The [`Graph::data_id`] of the next graph built from records (a loaded
 /// graph is given the hash of its files instead).
 static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -175,9 +111,12 @@ struct Links {
 /// The id index: each entity's position by id.
 type ById = foldhash::HashMap<EntityId, NodeIndex<u32>>;
 
-/// The entities' positions by id.
+/// The entities' positions, by id and by where their id's text is held.
 struct IdIndex {
     by_id: ById,
+    /// The loader gives a relation's ends the very id text of their entity:
+    /// those are found by address, without hashing or comparing the text.
+    by_addr: foldhash::HashMap<usize, u32>,
     /// Entities are sorted by kind: the end of each kind's positions.
     kind_ends: Vec<(u32, EntityKind)>,
 }
@@ -187,16 +126,22 @@ impl IdIndex {
     fn new(entities: &[Entity]) -> Result<IdIndex, GraphError> {
         let n = entities.len();
         let mut by_id: ById = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_addr = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
         for (i, e) in entities.iter().enumerate() {
             if by_id.insert(e.id.clone(), NodeIndex::new(i)).is_some() {
                 return Err(GraphError::DuplicateEntity(e.id.clone()));
             }
+            by_addr.insert(e.id.addr(), i as u32);
         }
         let kind_ends = EntityKind::ALL
             .iter()
             .map(|&k| (entities.partition_point(|e| e.kind() <= k) as u32, k))
             .collect();
-        Ok(IdIndex { by_id, kind_ends })
+        Ok(IdIndex {
+            by_id,
+            by_addr,
+            kind_ends,
+        })
     }
 
     fn kind_at(&self, position: u32) -> EntityKind {
@@ -207,51 +152,39 @@ impl IdIndex {
             .expect("a position is below the last kind's end")
     }
 
-    /// Each relation's ends as entity positions, looked up by id, checking
-    /// that they exist and are of kinds the relation's type allows.
-    fn find_ends(&self, relations: &[Relation]) -> Result<Vec<(u32, u32)>, GraphError> {
+    /// Each relation's ends as entity positions, checking that they exist
+    /// and are of kinds the relation's type allows.
+    fn ends(&self, relations: &[Relation]) -> Result<Vec<(u32, u32)>, GraphError> {
         let mut ends = Vec::with_capacity(relations.len());
+        // Relations are usually written entity after entity: one that starts
+        // where the last one did needs no look-up.
+        let mut last_from = (usize::MAX, 0);
         for r in relations {
-            let position = |id: &EntityId| {
-                self.by_id
-                    .get(id)
-                    .map(|idx| idx.index() as u32)
+            let lookup = |id: &EntityId| {
+                self.by_addr
+                    .get(&id.addr())
+                    .copied()
+                    .or_else(|| self.by_id.get(id).map(|idx| idx.index() as u32))
                     .ok_or_else(|| GraphError::UnknownEntity {
                         relation: r.id(),
                         entity: id.clone(),
                     })
             };
-            let (from, to) = (position(&r.from)?, position(&r.to)?);
-            self.check_kinds(r, from, to)?;
+            let from = match r.from.addr() {
+                addr if addr == last_from.0 => last_from.1,
+                addr => {
+                    let from = lookup(&r.from)?;
+                    last_from = (addr, from);
+                    from
+                }
+            };
+            let to = lookup(&r.to)?;
+            if !r.rel_type.allows(self.kind_at(from), self.kind_at(to)) || from == to {
+                return Err(GraphError::KindMismatch(r.id()));
+            }
             ends.push((from, to));
         }
         Ok(ends)
-    }
-
-    /// Checks ends found already: they are of kinds the relation's type
-    /// allows (and, in debug builds, that they are the relation's own).
-    fn check_ends(
-        &self,
-        entities: &[Entity],
-        relations: &[Relation],
-        ends: &[(u32, u32)],
-    ) -> Result<(), GraphError> {
-        for (r, &(from, to)) in relations.iter().zip(ends) {
-            debug_assert!(
-                entities[from as usize].id == r.from && entities[to as usize].id == r.to,
-                "the ends given for {} are not its own",
-                r.id()
-            );
-            self.check_kinds(r, from, to)?;
-        }
-        Ok(())
-    }
-
-    fn check_kinds(&self, r: &Relation, from: u32, to: u32) -> Result<(), GraphError> {
-        if from == to || !r.rel_type.allows(self.kind_at(from), self.kind_at(to)) {
-            return Err(GraphError::KindMismatch(r.id()));
-        }
-        Ok(())
     }
 }
 
@@ -323,9 +256,23 @@ fn sort_by_id(
         ));
     }
 
-    // The ends in key order, then the relations, in place.
+    // The ends in key order, then the relations, in place: each cycle of
+    // the permutation is followed once, swapping (`source[k]` is where the
+    // relation that goes to `k` is; `DONE` once it is there).
     let ends = keys.iter().map(|&(_, i)| ends[i as usize]).collect();
-    permute(relations, keys.into_iter().map(|(_, i)| i).collect());
+    const DONE: u32 = u32::MAX;
+    let mut source: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
+    for start in 0..source.len() {
+        let mut k = start;
+        while source[k] != DONE {
+            let from = source[k] as usize;
+            source[k] = DONE;
+            if from != start {
+                relations.swap(k, from);
+                k = from;
+            }
+        }
+    }
     Ok(ends)
 }
 
@@ -456,8 +403,7 @@ mod tests {
     ];
 
     /// Relations come out ordered by their id's text, whatever their order
-    /// in, and each is at both its ends' adjacency with the right other end;
-    /// whether the ends are looked up by id or given as positions.
+    /// in, and each is at both its ends' adjacency with the right other end.
     #[test]
     fn relations_are_ordered_by_id_text() {
         let mut rng = fastrand::Rng::with_seed(7);
@@ -488,17 +434,14 @@ mod tests {
             }
             rng.shuffle(&mut relations);
             rng.shuffle(&mut entities);
-            let count = relations.len();
-            let graph = if round % 2 == 0 {
-                Graph::new(Vec::new(), entities, relations)
-            } else {
-                // The positions in the (shuffled) list given, as the loader
-                // gives them.
-                let at = |id: &EntityId| entities.iter().position(|e| e.id == *id).unwrap() as u32;
-                let ends = relations.iter().map(|r| (at(&r.from), at(&r.to))).collect();
-                Graph::with_ends(Vec::new(), entities, relations, ends)
+            // Ends given fresh id texts, found by text rather than address.
+            if round % 2 == 1 {
+                for r in &mut relations {
+                    r.from = EntityId::parse(r.from.as_str()).unwrap();
+                }
             }
-            .expect("a valid graph");
+            let count = relations.len();
+            let graph = Graph::new(Vec::new(), entities, relations).expect("a valid graph");
             let ids: Vec<String> = graph.relations().iter().map(Relation::id).collect();
             assert_eq!(ids.len(), count);
             for w in ids.windows(2) {
@@ -562,28 +505,5 @@ mod tests {
         ));
         let to_itself = vec![relation(RelationType::PartOf, o, o)];
         assert!(matches!(build(to_itself), Err(GraphError::KindMismatch(_))));
-
-        // The same refusals when the ends are given as positions.
-        let with_ends = |relations: Vec<Relation>, ends: Vec<(u32, u32)>| {
-            Graph::with_ends(Vec::new(), entities.clone(), relations, ends)
-        };
-        let twice = vec![
-            relation(RelationType::AffiliatedWith, p, o),
-            relation(RelationType::AffiliatedWith, p, o),
-        ];
-        assert!(matches!(
-            with_ends(twice, vec![(0, 2), (0, 2)]),
-            Err(GraphError::DuplicateRelation(_))
-        ));
-        let wrong_kinds = vec![relation(RelationType::AffiliatedWith, o, p)];
-        assert!(matches!(
-            with_ends(wrong_kinds, vec![(2, 0)]),
-            Err(GraphError::KindMismatch(_))
-        ));
-        let to_itself = vec![relation(RelationType::PartOf, o, o)];
-        assert!(matches!(
-            with_ends(to_itself, vec![(2, 2)]),
-            Err(GraphError::KindMismatch(_))
-        ));
     }
 }

@@ -252,13 +252,11 @@ struct RelationKey {
     ordinal: u32,
 }
 
-/// One file's relations, checked, with their keys and their ends'
-/// positions among the entities in the same order; the problems found, by
-/// the position of their relation in the file.
+/// One file's relations, checked, with their keys in the same order; the
+/// problems found, by the position of their relation in the file.
 struct CheckedRelations {
     relations: Vec<Relation>,
     keys: Vec<RelationKey>,
-    ends: Vec<(u32, u32)>,
     problems: Vec<(u32, Problem)>,
 }
 
@@ -479,7 +477,6 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         let mut checked_file = CheckedRelations {
             relations: Vec::with_capacity(list.len()),
             keys: Vec::with_capacity(list.len()),
-            ends: Vec::with_capacity(list.len()),
             problems: Vec::new(),
         };
         for (ordinal, pending) in list.into_iter().enumerate() {
@@ -491,7 +488,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                 PendingRelation::Raw(entry) => {
                     let line = ctx.line_of(entry.span().start) as u32;
                     let checked = check_relation(checker, ctx, &by_text, *entry);
-                    checked.map(|(relation, (rel_type, from, to))| {
+                    checked.map(|(relation, (rel_type, _, _))| {
                         // Both ends are declared, hence numbered.
                         let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
                         let key = RelationKey {
@@ -501,16 +498,15 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                             line,
                             ordinal: 0,
                         };
-                        (relation, key, (from, to))
+                        (relation, key)
                     })
                 }
             };
             let found = checker.problems.drain(..).map(|p| (ordinal, p));
             checked_file.problems.extend(found);
-            if let Some((relation, key, ends)) = checked {
+            if let Some((relation, key)) = checked {
                 checked_file.relations.push(relation);
                 checked_file.keys.push(RelationKey { ordinal, ..key });
-                checked_file.ends.push(ends);
             }
         }
         checked_file
@@ -520,11 +516,9 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     tracing::debug!(since_start = ?started.elapsed(), "load: relations checked");
 
     let mut relations: Vec<Relation> = Vec::with_capacity(total);
-    let mut ends: Vec<(u32, u32)> = Vec::with_capacity(total);
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
     for (file_index, checked_file) in checked.into_iter().enumerate() {
         relations.extend(checked_file.relations);
-        ends.extend(checked_file.ends);
         relation_keys.push((file_index, checked_file.keys, checked_file.problems));
     }
     drop(declared);
@@ -539,13 +533,13 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     let mut problems = checker.problems;
     if problems.is_empty() && !any_relation_problem {
         let documents = checker.documents.into_values().map(|(d, _)| d).collect();
-        match Graph::with_ends(documents, entities, relations, ends) {
+        match Graph::new(documents, entities, relations) {
             Ok(graph) => {
                 tracing::debug!(since_start = ?started.elapsed(), "load: graph built");
                 return Ok(graph.with_data_id(data_id));
             }
             Err(GraphError::DuplicateRelation(_)) => {}
-            // The checks above establish every other invariant the graph
+            // The checks above establish every other invariant Graph::new
             // asserts.
             Err(err) => {
                 return Err(LoadError::Invalid(vec![Problem {
@@ -842,20 +836,19 @@ impl Ends<'_> {
 }
 
 /// Finishes checking a relation converted while parsing, with the problems
-/// [`check_relation`] would find, in the same order; with its key and its
-/// ends' positions among the entities.
+/// [`check_relation`] would find, in the same order; with its key.
 fn check_prepared_relation(
     checker: &mut Checker<'_>,
     file: &FileCtx,
     ends: &Ends<'_>,
     docs: &Docs<'_>,
     relation: CheckedRelation,
-) -> Option<(Relation, RelationKey, (u32, u32))> {
+) -> Option<(Relation, RelationKey)> {
     let rel_type = relation.rel_type;
     let from = ends.get(checker, file, "from", relation.from, relation.from_line);
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
     let sources = resolve_sources(checker, file, docs, relation.sources);
-    let ((from, from_kind, from_at), (to, to_kind, to_at)) = (from?, to?);
+    let ((from, from_kind, _), (to, to_kind, _)) = (from?, to?);
     if let Some((at, message)) = shape_problem(rel_type, (&from, from_kind), (&to, to_kind)) {
         let line = match at {
             ShapeAt::To => relation.to_line,
@@ -879,7 +872,7 @@ fn check_prepared_relation(
         line: relation.line,
         ordinal: 0,
     };
-    Some((checked, key, (from_at, to_at)))
+    Some((checked, key))
 }
 
 fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawDocument>) {
