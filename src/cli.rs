@@ -28,6 +28,28 @@ pub struct Cli {
         value_name = "FORMAT"
     )]
     pub log_format: LogFormat,
+
+    /// Transparent huge pages for the process's memory (Linux): `off` turns
+    /// them off, as in-memory stores commonly do (loading 1M entities took 16%
+    /// less time, queries the same; BENCHMARKS.md); `system` leaves the
+    /// system's and the allocator's choice.
+    #[arg(
+        long,
+        global = true,
+        env = "CIVGRAPH_HUGE_PAGES",
+        default_value = "off",
+        value_name = "off|system"
+    )]
+    pub huge_pages: HugePages,
+}
+
+/// Whether the process's memory may use transparent huge pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HugePages {
+    /// Never: every page is 4 KiB.
+    Off,
+    /// As the system and the allocator set it.
+    System,
 }
 
 /// How log lines are written.

@@ -21,6 +21,7 @@ fn civgraph(args: &[&str]) -> Command {
         "CIVGRAPH_MAX_DEPTH",
         "CIVGRAPH_MAX_COMPLEXITY",
         "CIVGRAPH_TIMEOUT_MS",
+        "CIVGRAPH_HUGE_PAGES",
         "RUST_LOG",
     ] {
         cmd.env_remove(var);
@@ -211,6 +212,50 @@ fn serve_refuses_invalid_data_without_listening() {
         stderr.contains(&format!("{file}:13: unknown reference")),
         "{stderr}"
     );
+}
+
+/// Whether a running `civgraph serve` (given `extra` flags) may use
+/// transparent huge pages, as its `/proc/PID/status` says once it listens.
+#[cfg(target_os = "linux")]
+fn serving_thp_enabled(extra: &[&str]) -> String {
+    use std::io::BufRead;
+    let mut args = vec!["serve", "--data", "graph-data", "--bind", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut child = civgraph(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start civgraph serve");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("listening") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let listening = rx.recv_timeout(Duration::from_secs(60));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
+    let _ = child.kill();
+    let _ = child.wait();
+    listening.expect("serve did not start listening");
+    let status = status.expect("the server's /proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .map(|v| v.trim().to_string())
+        .expect("a THP_enabled line (Linux 5.0 or later)")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_turns_transparent_huge_pages_off_unless_told_otherwise() {
+    assert_eq!(serving_thp_enabled(&[]), "0");
+    assert_eq!(serving_thp_enabled(&["--huge-pages", "off"]), "0");
+    assert_eq!(serving_thp_enabled(&["--huge-pages", "system"]), "1");
 }
 
 #[test]
