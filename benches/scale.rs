@@ -144,6 +144,8 @@ fn subject(name: &str, dir: PathBuf) -> Subject {
 }
 
 fn subjects() -> Vec<Subject> {
+    // As the binary does by default (`--huge-pages off`).
+    civgraph::cli::HugePages::Off.apply();
     let mut out = vec![subject(
         "bundled",
         Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data"),

@@ -11,8 +11,7 @@ use clap::Parser;
 
 use civgraph::api::{self, QueryLimits};
 use civgraph::cli::{
-    Cli, Command, ExportArgs, GenerateArgs, HugePages, LogFormat, QueryArgs, ServeArgs,
-    ValidateArgs,
+    Cli, Command, ExportArgs, GenerateArgs, LogFormat, QueryArgs, ServeArgs, ValidateArgs,
 };
 use civgraph::export::{self, Format, Scope};
 use civgraph::http::{self, AppState, HttpConfig};
@@ -35,9 +34,7 @@ fn main() -> ExitCode {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
-    if cli.huge_pages == HugePages::Off {
-        huge_pages_off();
-    }
+    cli.huge_pages.apply();
     let result = match cli.into_command() {
         Command::Serve(args) => serve(args),
         Command::Validate(args) => validate(&args),
@@ -53,19 +50,6 @@ fn main() -> ExitCode {
         eprintln!("error: {err:#}");
         ExitCode::FAILURE
     })
-}
-
-/// Turns transparent huge pages off for this process before it allocates
-/// much. On the benchmark machine (a virtual machine) a huge page touched for
-/// the first time often costs far more than 512 small ones: loading 1M
-/// entities took 9.4 s instead of 11.2 s (medians of 5), with the in-process
-/// queries no slower (BENCHMARKS.md). A refusal (a sandbox's seccomp policy,
-/// say) leaves them as they were.
-fn huge_pages_off() {
-    #[cfg(target_os = "linux")]
-    if let Err(err) = rustix::thread::disable_transparent_huge_pages(true) {
-        tracing::debug!(%err, "transparent huge pages left as they were");
-    }
 }
 
 /// Prints every problem of a failed load; the exit code says it failed.
