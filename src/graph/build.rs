@@ -120,7 +120,7 @@ static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1
 
 /// What [`links`] builds: the fields of [`Graph`] of the same names.
 struct Links {
-    graph: DiGraph<(), u32, u32>,
+    graph: DiGraph<(), (), u32>,
     by_id: ById,
     adjacency_start: Vec<u32>,
     adjacency: Vec<Adj>,
@@ -305,16 +305,17 @@ fn links(
     name_rank: &[u32],
 ) -> Links {
     let n = entities.len();
-    let mut graph = DiGraph::<(), u32, u32>::with_capacity(n, relations.len());
+    // Edge i is relation i (they are added in order), so edges need no weight.
+    let mut graph = DiGraph::<(), (), u32>::with_capacity(n, relations.len());
     for _ in entities {
         graph.add_node(());
     }
     let mut degree = vec![0u32; n + 1];
-    for (i, &(from, to)) in ends.iter().enumerate() {
+    for &(from, to) in ends {
         graph.add_edge(
             NodeIndex::new(from as usize),
             NodeIndex::new(to as usize),
-            i as u32,
+            (),
         );
         degree[from as usize] += 1;
         degree[to as usize] += 1;

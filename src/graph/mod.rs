@@ -104,7 +104,8 @@ pub struct Graph {
     /// Sorted by (kind, id); position i is node i of `graph`.
     entities: Vec<Entity>,
     relations: Vec<Relation>,
-    graph: DiGraph<(), u32, u32>,
+    /// Node i is entity i, edge i relation i.
+    graph: DiGraph<(), (), u32>,
     by_id: foldhash::HashMap<EntityId, NodeIndex<u32>>,
     /// Entity i's relations are `adjacency[adjacency_start[i]..adjacency_start[i + 1]]`.
     adjacency_start: Vec<u32>,
