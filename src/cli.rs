@@ -53,13 +53,9 @@ pub enum HugePages {
 }
 
 impl HugePages {
-    /// Applies the choice to this process, best before it allocates much.
-    ///
-    /// On the benchmark machine (a virtual machine) a huge page touched for
-    /// the first time often costs far more than 512 small ones: loading 1M
-    /// entities took 9.4 s instead of 11.2 s with them off (medians of 5),
-    /// and the in-process queries were no slower (BENCHMARKS.md). A refusal
-    /// (a sandbox's seccomp policy, say) leaves them as they were.
+    /// Applies the choice to this process, best before it allocates much
+    /// (why `off` is the default: the flag's help, and BENCHMARKS.md). A
+    /// refusal (a sandbox's seccomp policy, say) leaves them as they were.
     pub fn apply(self) {
         #[cfg(target_os = "linux")]
         if self == HugePages::Off {

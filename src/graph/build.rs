@@ -24,13 +24,8 @@ impl Graph {
         let started = std::time::Instant::now();
         let step = |what: &str| tracing::debug!(since_start = ?started.elapsed(), "graph: {what}");
         documents.sort_by(|a, b| a.key.cmp(&b.key));
-        // Entities by kind (enum order), then id, in one sort: the kinds'
-        // ids differ in their first letter, which gives the kind's rank.
-        let rank = kind_rank_by_first_letter();
-        entities.sort_unstable_by(|a, b| {
-            let first = |e: &Entity| rank[usize::from(e.id.as_str().as_bytes()[0])];
-            first(a).cmp(&first(b)).then_with(|| a.id.cmp(&b.id))
-        });
+        // Entities by kind (enum order), then id, in one sort.
+        entities.sort_unstable_by(|a, b| a.kind().cmp(&b.kind()).then_with(|| a.id.cmp(&b.id)));
         entities.shrink_to_fit();
         step("entities sorted");
         assert!(
@@ -97,21 +92,6 @@ impl Graph {
             data_id: BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
-}
-
-/// Each kind's rank in [`EntityKind::ALL`], by the first letter of its ids.
-fn kind_rank_by_first_letter() -> [u8; 256] {
-    let mut rank = [u8::MAX; 256];
-    for (i, kind) in EntityKind::ALL.iter().enumerate() {
-        let letter = usize::from(kind.prefix().as_bytes()[0]);
-        assert_eq!(
-            rank[letter],
-            u8::MAX,
-            "two kinds' ids start with one letter"
-        );
-        rank[letter] = i as u8;
-    }
-    rank
 }
 
 /// The [`Graph::data_id`] of the next graph built from records (a loaded
