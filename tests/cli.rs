@@ -1,5 +1,7 @@
 //! The `civgraph` binary, run as a curator or a deployment would run it.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
@@ -218,31 +220,22 @@ fn serve_refuses_invalid_data_without_listening() {
 /// transparent huge pages, as its `/proc/PID/status` says once it listens.
 #[cfg(target_os = "linux")]
 fn serving_thp_enabled(extra: &[&str]) -> String {
-    use std::io::BufRead;
     let mut args = vec!["serve", "--data", "graph-data", "--bind", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    let mut child = civgraph(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start civgraph serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("listening") {
-                let _ = tx.send(());
-            }
+    let server = common::spawn_logging(civgraph(&args));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = server
+            .lines
+            .recv_timeout(left)
+            .expect("serve did not start listening");
+        if line.contains("listening") {
+            break;
         }
-    });
-    let listening = rx.recv_timeout(Duration::from_secs(60));
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
-    let _ = child.kill();
-    let _ = child.wait();
-    listening.expect("serve did not start listening");
-    let status = status.expect("the server's /proc status");
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .expect("the server's /proc status");
     status
         .lines()
         .find_map(|l| l.strip_prefix("THP_enabled:"))

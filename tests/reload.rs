@@ -370,25 +370,14 @@ async fn watch_picks_up_a_file_change() {
 
 #[cfg(unix)]
 mod sighup {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::net::{SocketAddr, TcpStream};
-    use std::process::{Child, Command, Stdio};
-    use std::sync::mpsc;
+    use std::process::Command;
     use std::time::{Duration, Instant};
 
     use serde_json::Value;
 
     use super::*;
-
-    /// The server process, stopped when dropped (also on a failed assertion).
-    struct Server(Child);
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 
     /// GET `path` over a plain HTTP/1.1 connection; the body as JSON.
     fn get(addr: SocketAddr, path: &str) -> Value {
@@ -413,7 +402,8 @@ mod sighup {
     #[test]
     fn the_binary_reloads_on_sighup() {
         let dir = copy_of_graph_data();
-        let child = Command::new(env!("CARGO_BIN_EXE_civgraph"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_civgraph"));
+        command
             .args([
                 "serve",
                 "--bind",
@@ -422,31 +412,21 @@ mod sighup {
                 "json",
                 "--data",
             ])
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("civgraph starts");
-        let mut server = Server(child);
-        let pid = server.0.id();
+            .arg(dir.path());
+        let server = common::spawn_logging(command);
+        let pid = server.child.id();
 
-        // Its log says where it listens: read it on a thread that keeps
-        // draining stderr.
-        let stderr = server.0.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel::<Value>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Ok(event) = serde_json::from_str::<Value>(&line) {
-                    let _ = tx.send(event);
-                }
-            }
-        });
+        // Its log says where it listens.
         let deadline = Instant::now() + Duration::from_secs(30);
         let addr: SocketAddr = loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let event = rx.recv_timeout(left).expect("the listening log line");
+            let line = server
+                .lines
+                .recv_timeout(left)
+                .expect("the listening log line");
+            let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
             let message = event["fields"]["message"].as_str().unwrap_or("");
             if let Some(at) = message.split("http://").nth(1) {
                 break at.trim_end_matches('/').parse().unwrap();
@@ -476,7 +456,10 @@ mod sighup {
 
         // The process is still serving, and logged the reload.
         let mut logged = false;
-        while let Ok(event) = rx.recv_timeout(Duration::from_millis(200)) {
+        while let Ok(line) = server.lines.recv_timeout(Duration::from_millis(200)) {
+            let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
             logged |= event["fields"]["message"]
                 .as_str()
                 .is_some_and(|m| m.contains("reload"));

@@ -1,7 +1,45 @@
 //! Helpers shared by the test crates (each uses some of them).
 #![allow(dead_code)]
 
+use std::io::BufRead;
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+
+/// A running `civgraph` (started by [`spawn_logging`]), stopped when dropped
+/// (also on a failed assertion).
+pub struct Running {
+    pub child: Child,
+    /// Its stderr, line by line, read on a thread that keeps draining it.
+    pub lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `command` with its stderr read line by line (stdin and stdout
+/// closed).
+pub fn spawn_logging(mut command: Command) -> Running {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("civgraph starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    Running { child, lines }
+}
 
 /// A copy of the folder `from` (sub-folders included) in a temporary folder.
 pub fn temp_copy(from: &Path) -> tempfile::TempDir {
