@@ -817,6 +817,31 @@ proptest! {
         }
     }
 
+    /// `relations_touching`: per type, the relations with at least one end
+    /// among the chosen entities, each once (a relation between two chosen
+    /// entities too); every type listed, in enum order.
+    #[test]
+    fn relations_touching_counts_each_relation_once(
+        spec in spec(),
+        parallel in any::<bool>(),
+        chosen in proptest::collection::vec(any::<bool>(), 40),
+    ) {
+        let model = Model::generate(&spec, parallel);
+        let graph = model.graph();
+        let picked = |e: &Entity| chosen[model.idx(e)];
+        let got = graph.relations_touching(graph.entities().iter().filter(|e| picked(e)));
+        let listed: Vec<RelationType> = got.iter().map(|&(t, _)| t).collect();
+        prop_assert_eq!(listed, RelationType::ALL.to_vec());
+        for (t, n) in got {
+            let want = model
+                .rels
+                .iter()
+                .filter(|r| r.rel_type == t && (chosen[r.from] || chosen[r.to]))
+                .count();
+            prop_assert_eq!(n, want, "{:?}", t);
+        }
+    }
+
     /// 3. components: the partition equals union-find's over the relations
     /// of the types asked; each entity once; largest first, equal sizes by
     /// their first entity; each component in (kind, id) order.

@@ -5,7 +5,7 @@
 //! The tests speak only the public contract (`/work/shared/api`) and the
 //! committed `schema.graphql`: queries in, JSON out.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -2233,4 +2233,73 @@ async fn path_search_answers_the_paths_of_paths_and_whether_its_budget_cut_them(
         bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{bad}"
     );
+}
+
+/// `aggregate` counts the selected entities by kind, and the relations that
+/// touch at least one of them by type, each relation once.
+#[tokio::test]
+async fn aggregate_counts_selected_entities_and_the_relations_touching_them() {
+    let everything = data(
+        "{ aggregate { entityCount byKind { key count } byRelationType { key count } }
+           stats { entityCount byKind { kind count } byRelationType { type count } } }",
+        json!({}),
+    )
+    .await;
+    let (agg, stats) = (&everything["aggregate"], &everything["stats"]);
+    assert_eq!(agg["entityCount"], stats["entityCount"]);
+    let nonzero = |list: &Value, key: &str| -> Vec<(String, u64)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["count"].as_u64().unwrap() > 0)
+            .map(|b| {
+                (
+                    b[key].as_str().unwrap().to_string(),
+                    b["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        nonzero(&agg["byKind"], "key"),
+        nonzero(&stats["byKind"], "kind")
+    );
+    // Every relation touches some entity: all of them, once each.
+    assert_eq!(
+        nonzero(&agg["byRelationType"], "key"),
+        nonzero(&stats["byRelationType"], "type")
+    );
+
+    // The people only: a relation between two people counts once.
+    let people: Vec<&str> = FIXTURE_IDS
+        .iter()
+        .copied()
+        .filter(|id| id.starts_with("person:"))
+        .collect();
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for id in &people {
+        let edges = all_relations(id, "BOTH").await;
+        for (rid, t) in pluck(&edges["edges"], "/relation/id")
+            .into_iter()
+            .zip(pluck(&edges["edges"], "/relation/type"))
+        {
+            if seen.insert(rid) {
+                *want.entry(t.as_str().unwrap().to_string()).or_default() += 1;
+            }
+        }
+    }
+    let agg = data(
+        "{ aggregate(kinds: [PERSON]) { entityCount byKind { key count } byRelationType { key count } } }",
+        json!({}),
+    )
+    .await["aggregate"]
+        .clone();
+    assert_eq!(agg["entityCount"], people.len());
+    assert_eq!(
+        agg["byKind"],
+        json!([{ "key": "PERSON", "count": people.len() }])
+    );
+    let got: BTreeMap<String, u64> = nonzero(&agg["byRelationType"], "key").into_iter().collect();
+    assert_eq!(got, want);
 }

@@ -2,7 +2,7 @@
 //! the leadership table, centrality, common connections, components and
 //! aggregations. Each is bounded; the bounds are in the descriptions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 
@@ -606,8 +606,6 @@ impl AnalyticsQuery {
         let mut by_deliverable_kind = BTreeMap::new();
         let mut by_deliverable_status = BTreeMap::new();
         let mut by_category = BTreeMap::new();
-        let mut touching: HashSet<_> = HashSet::new();
-        let mut by_relation_type = BTreeMap::new();
         for e in &selected {
             *by_kind.entry(e.kind()).or_insert(0) += 1;
             match &e.details {
@@ -630,12 +628,12 @@ impl AnalyticsQuery {
                 }
                 _ => {}
             }
-            for edge in g.edges(&e.id, None, model::Direction::Both) {
-                if touching.insert(edge.relation.display_id().key()) {
-                    *by_relation_type.entry(edge.relation.rel_type).or_insert(0) += 1;
-                }
-            }
         }
+        let by_relation_type = g
+            .relations_touching(selected.iter().copied())
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+            .collect();
         Ok(Aggregation {
             entity_count: selected.len(),
             by_kind: buckets(by_kind),

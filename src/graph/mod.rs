@@ -191,6 +191,49 @@ impl Graph {
         &self.entities[start..end]
     }
 
+    /// How many relations of each type touch at least one of `entities`
+    /// (entities of this graph), each relation counted once; every type in
+    /// [`RelationType::ALL`] order, zero included.
+    pub fn relations_touching<'g>(
+        &'g self,
+        entities: impl IntoIterator<Item = &'g Entity>,
+    ) -> Vec<(RelationType, usize)> {
+        let mut touched = fixedbitset::FixedBitSet::with_capacity(self.relations.len());
+        for e in entities {
+            let at = self.position_of(e);
+            for a in self.adjacency(at) {
+                touched.insert(a.relation() as usize);
+            }
+        }
+        RelationType::ALL
+            .iter()
+            .map(|&t| (t, touched.count_ones(self.run_of_type(t))))
+            .collect()
+    }
+
+    /// Where the relations of `rel_type` lie in [`Graph::relations`]: they
+    /// are ordered by id, which starts with the type, so they are a run.
+    fn run_of_type(&self, rel_type: RelationType) -> std::ops::Range<usize> {
+        let start = self
+            .relations
+            .partition_point(|r| r.rel_type.cmp_in_ids(rel_type).is_lt());
+        let len = self.relations[start..].partition_point(|r| r.rel_type == rel_type);
+        start..start + len
+    }
+
+    /// The position of `e`, an entity of this graph (found from its
+    /// address: no look-up).
+    fn position_of(&self, e: &Entity) -> u32 {
+        let offset = (std::ptr::from_ref(e) as usize).wrapping_sub(self.entities.as_ptr() as usize);
+        let at = offset / std::mem::size_of::<Entity>();
+        assert!(
+            offset % std::mem::size_of::<Entity>() == 0 && at < self.entities.len(),
+            "`{}` is not an entity of this graph",
+            e.id
+        );
+        at as u32
+    }
+
     /// Every relation, ordered by id.
     pub fn relations(&self) -> &[Relation] {
         &self.relations
