@@ -977,15 +977,23 @@ async fn wrong_content_types_are_415_with_a_code() {
 /// looked at after it finished).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_over_the_timeout_is_503_timeout_and_counted() {
-    let server = Server::with(
-        QueryLimits::default(),
-        HttpConfig {
-            timeout: std::time::Duration::from_millis(1),
-            ..HttpConfig::default()
-        },
-    );
-    let slow = "{ paths(from: \"person:okan-geray\", to: \"person:leyi-zhang\", maxDepth: 10, first: 100) {
-                  length nodes { id name } } }";
+    // A query far longer than the timeout on any machine: betweenness over
+    // a generated graph of 3,000 entities (some 15,000 relations) is a
+    // breadth-first search from every entity.
+    let dir = tempfile::tempdir().unwrap();
+    civgraph::generate::generate(3_000, 1, dir.path()).unwrap();
+    let generated = Arc::new(civgraph::loader::load_dir(dir.path()).unwrap());
+    let server = Server {
+        state: AppState::new(
+            generated,
+            api::schema(QueryLimits::default()),
+            HttpConfig {
+                timeout: std::time::Duration::from_millis(1),
+                ..HttpConfig::default()
+            },
+        ),
+    };
+    let slow = "{ centrality(metric: BETWEENNESS, first: 1) { score } }";
     let request = Request::post("/graphql")
         .header(header::CONTENT_TYPE, APPLICATION_JSON)
         .body(Body::from(json!({ "query": slow }).to_string()))

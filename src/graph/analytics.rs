@@ -106,11 +106,11 @@ impl Graph {
     fn adj(&self, at: u32, mask: u16, direction: Direction) -> impl Iterator<Item = &Adj> + '_ {
         self.adjacency(at).iter().filter(move |a| {
             direction_matches(direction, a.outgoing())
-                && mask & (1 << (self.relations[a.relation() as usize].rel_type as u16)) != 0
+                && mask & (1 << (self.type_of(a) as u16)) != 0
         })
     }
 
-    fn position(&self, id: &EntityId) -> Option<u32> {
+    pub(super) fn position(&self, id: &EntityId) -> Option<u32> {
         self.by_id.get(id).map(|i| i.index() as u32)
     }
 

@@ -82,6 +82,7 @@ impl Graph {
         Ok(Graph {
             documents,
             entities,
+            type_runs: super::TypeRuns::new(&relations),
             relations,
             graph,
             by_id,
@@ -362,7 +363,7 @@ fn name_ranks(entities: &[Entity]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Details, OrganisationCategory};
+    use crate::model::{Details, Direction, OrganisationCategory};
 
     fn entity(id: &str) -> Entity {
         let id = EntityId::parse(id).expect("a valid id");
@@ -456,6 +457,38 @@ mod tests {
                 assert!(inc
                     .iter()
                     .any(|e| std::ptr::eq(e.relation, r) && e.other.id == r.from));
+            }
+            // Types read off positions, and the runs of each type.
+            for (i, r) in graph.relations().iter().enumerate() {
+                assert_eq!(graph.type_runs.type_at(i as u32), r.rel_type);
+            }
+            for &t in RelationType::ALL {
+                let run = graph.run_of_type(t);
+                let of_t = graph.relations().iter().filter(|r| r.rel_type == t);
+                assert_eq!(run.len(), of_t.count(), "{t:?}");
+                assert!(graph.relations()[run].iter().all(|r| r.rel_type == t));
+            }
+            // An entity's neighbours of one type: its edges of that type.
+            for e in graph.entities() {
+                for t in [
+                    RelationType::AffiliatedWith,
+                    RelationType::Leads,
+                    RelationType::PartOf,
+                ] {
+                    for d in [Direction::Out, Direction::In, Direction::Both] {
+                        let got: Vec<*const Relation> = graph
+                            .neighbours(&e.id, t, d)
+                            .map(|x| std::ptr::from_ref(x.relation))
+                            .collect();
+                        let want: Vec<*const Relation> = graph
+                            .edges(&e.id, None, d)
+                            .iter()
+                            .filter(|x| x.relation.rel_type == t)
+                            .map(|x| std::ptr::from_ref(x.relation))
+                            .collect();
+                        assert_eq!(got, want, "{} {t:?} {d:?}", e.id);
+                    }
+                }
             }
         }
     }

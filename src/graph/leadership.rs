@@ -44,20 +44,28 @@ pub struct LeadershipFilter {
 impl Graph {
     /// The entities above `id` along PART_OF, nearest first (stops at a cycle).
     pub fn parent_chain(&self, id: &EntityId) -> Vec<&Entity> {
-        let mut chain: Vec<&Entity> = Vec::new();
-        let mut at = id.clone();
-        while let Some(edge) = self
-            .neighbours(&at, RelationType::PartOf, Direction::Out)
-            .next()
+        let Some(start) = self.position(id) else {
+            return Vec::new();
+        };
+        let mut chain: Vec<u32> = Vec::new();
+        let mut at = start;
+        // Followed by position: no id look-up per step.
+        while let Some(parent) = self
+            .adjacency_of_type(at, RelationType::PartOf)
+            .iter()
+            .find(|a| a.outgoing())
+            .map(|a| a.other)
         {
-            let parent = edge.other;
-            if parent.id == *id || chain.iter().any(|e| e.id == parent.id) {
+            if parent == start || chain.contains(&parent) {
                 break;
             }
             chain.push(parent);
-            at = parent.id.clone();
+            at = parent;
         }
         chain
+            .into_iter()
+            .map(|i| &self.entities[i as usize])
+            .collect()
     }
 
     /// `org` and every organisation below it along PART_OF.
@@ -77,47 +85,70 @@ impl Graph {
     /// The leaderships that `filter` keeps, ordered by the led entity's
     /// kind and name, then the leader's name.
     pub fn leaderships(&self, filter: &LeadershipFilter) -> Vec<LeadershipRow<'_>> {
-        let leader_family = filter
-            .leader_organisation
-            .as_ref()
-            .map(|o| self.organisation_family(o));
-        let group_family = filter
-            .group_organisation
-            .as_ref()
-            .map(|o| self.organisation_family(o));
+        // Each filter on organisations as one set of entities, found once:
+        // the leader must be one of the first, what is led (or a group
+        // above it) one of the second.
+        let leaders = filter.leader_organisation.as_ref().map(|o| {
+            // The family, and whoever is affiliated with one of its members.
+            self.family_and(o, &[(RelationType::AffiliatedWith, Direction::In)])
+        });
+        let led = filter.group_organisation.as_ref().map(|o| {
+            // The family, and what one of its members leads, coordinates
+            // or supports.
+            self.family_and(
+                o,
+                &[
+                    (RelationType::Leads, Direction::Out),
+                    (RelationType::Coordinates, Direction::Out),
+                    (RelationType::Supports, Direction::Out),
+                ],
+            )
+        });
         let role = filter.role.as_deref().map(fold).filter(|r| !r.is_empty());
         let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
-        let mut rows: Vec<LeadershipRow<'_>> = self
-            .relations
-            .iter()
-            .filter(|r| r.rel_type == RelationType::Leads)
-            .map(|r| self.leadership_row(r))
-            .filter(|row| {
-                let kind_ok = filter.group_kinds.as_ref().is_none_or(|kinds| {
-                    matches!(&row.led.details, Details::Group { group_kind, .. } if kinds.contains(group_kind))
-                });
-                let role_text = row.relation.role.as_deref().map(fold).unwrap_or_default();
-                let role_ok = role.as_ref().is_none_or(|r| role_text.contains(r.as_str()));
-                let text_ok = text.as_ref().is_none_or(|t| {
+        let keeps = |r: &Relation, leader: &Entity, led_entity: &Entity| {
+            let kind_ok = filter.group_kinds.as_ref().is_none_or(|kinds| {
+                matches!(&led_entity.details, Details::Group { group_kind, .. } if kinds.contains(group_kind))
+            });
+            if !kind_ok
+                || leaders
+                    .as_ref()
+                    .is_some_and(|set| !set.contains(&leader.id))
+            {
+                return false;
+            }
+            if filter.under.is_some() || led.is_some() {
+                let chain = self.parent_chain(&led_entity.id);
+                let mut up = std::iter::once(led_entity).chain(chain);
+                let under_ok = filter
+                    .under
+                    .as_ref()
+                    .is_none_or(|u| up.clone().any(|e| e.id == *u));
+                if !under_ok
+                    || led
+                        .as_ref()
+                        .is_some_and(|set| !up.any(|e| set.contains(&e.id)))
+                {
+                    return false;
+                }
+            }
+            if role.is_none() && text.is_none() {
+                return true;
+            }
+            let role_text = r.role.as_deref().map(fold).unwrap_or_default();
+            role.as_ref().is_none_or(|r| role_text.contains(r.as_str()))
+                && text.as_ref().is_none_or(|t| {
                     role_text.contains(t.as_str())
-                        || fold(&row.leader.name).contains(t.as_str())
-                        || fold(&row.led.name).contains(t.as_str())
-                });
-                let leader_ok = leader_family.as_ref().is_none_or(|family| {
-                    family.contains(&row.leader.id)
-                        || row.leader_affiliations.iter().any(|(_, o)| family.contains(&o.id))
-                });
-                let group_ok = group_family.as_ref().is_none_or(|family| {
-                    std::iter::once(row.led)
-                        .chain(row.led_parents.iter().copied())
-                        .any(|e| family.contains(&e.id) || self.backed_by(&e.id, family))
-                });
-                let under_ok = filter.under.as_ref().is_none_or(|u| {
-                    row.led.id == *u || row.led_parents.iter().any(|p| p.id == *u)
-                });
-                kind_ok && role_ok && text_ok && leader_ok && group_ok && under_ok
-            })
-            .collect();
+                        || fold(&leader.name).contains(t.as_str())
+                        || fold(&led_entity.name).contains(t.as_str())
+                })
+        };
+        let mut rows: Vec<LeadershipRow<'_>> = self.relations
+            [self.run_of_type(RelationType::Leads)]
+        .iter()
+        .filter(|r| keeps(r, self.end(&r.from), self.end(&r.to)))
+        .map(|r| self.leadership_row(r))
+        .collect();
         rows.sort_by(|a, b| {
             (a.led.kind(), &a.led.name, &a.leader.name)
                 .cmp(&(b.led.kind(), &b.led.name, &b.leader.name))
@@ -126,19 +157,17 @@ impl Graph {
         rows
     }
 
-    /// Whether an organisation of `family` leads, coordinates or supports `id`.
-    fn backed_by(&self, id: &EntityId, family: &HashSet<EntityId>) -> bool {
-        self.edges(
-            id,
-            Some(&[
-                RelationType::Leads,
-                RelationType::Coordinates,
-                RelationType::Supports,
-            ]),
-            Direction::In,
-        )
-        .iter()
-        .any(|edge| family.contains(&edge.other.id))
+    /// `org`'s family (it and the organisations below it), and the entities
+    /// one relation of the given (type, direction) away from a member.
+    fn family_and(&self, org: &EntityId, links: &[(RelationType, Direction)]) -> HashSet<EntityId> {
+        let family = self.organisation_family(org);
+        let mut set = family.clone();
+        for member in &family {
+            for &(t, d) in links {
+                set.extend(self.neighbours(member, t, d).map(|e| e.other.id.clone()));
+            }
+        }
+        set
     }
 
     fn leadership_row<'g>(&'g self, r: &'g Relation) -> LeadershipRow<'g> {

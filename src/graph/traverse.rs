@@ -63,9 +63,7 @@ impl Graph {
             let mut next = Vec::new();
             for &at in &frontiers[side] {
                 for a in self.adjacency(at) {
-                    let allowed = types.is_none_or(|t| {
-                        t.contains(&self.relations[a.relation() as usize].rel_type)
-                    });
+                    let allowed = types.is_none_or(|t| t.contains(&self.type_of(a)));
                     if !allowed || sides[side].contains_key(&a.other) {
                         continue;
                     }
