@@ -19,6 +19,7 @@ mod table;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
+use std::io::Write;
 use std::str::FromStr;
 
 use crate::graph::{Graph, LeadershipFilter, Subgraph};
@@ -441,30 +442,46 @@ pub fn export(
     leadership: &LeadershipFilter,
 ) -> Result<Export, ExportError> {
     let sub = scope.select(graph)?;
-    let bytes = match format {
-        Format::GraphMl => graphml(&sub)?,
-        Format::JsonLd => to_json(&jsonld(&sub))?,
-        Format::Cytoscape => to_json(&cytoscape(&sub))?,
-        Format::EntitiesCsv => entities_csv(&sub)?,
-        Format::RelationsCsv => relations_csv(&sub)?,
-        Format::LeadershipCsv => {
-            let kept: HashSet<_> = sub.relations.iter().map(|r| r.display_id().key()).collect();
-            let mut rows = graph.leaderships(leadership);
-            rows.retain(|row| kept.contains(&row.relation.display_id().key()));
-            leadership_csv(&rows)?
-        }
-    };
+    let mut bytes = Vec::new();
+    write_to(graph, format, &sub, leadership, &mut bytes)?;
     Ok(Export {
         bytes,
         truncated: sub.truncated,
     })
 }
 
-fn to_json(value: &serde_json::Value) -> Result<Vec<u8>, ExportError> {
-    let mut bytes =
-        serde_json::to_vec_pretty(value).map_err(|e| ExportError::Write(e.to_string()))?;
-    bytes.push(b'\n');
-    Ok(bytes)
+/// Writes `sub` (a part of `graph`, from [`Scope::select`]) as `format` to
+/// `out`, piece by piece as it is made: no more than one entity's or
+/// relation's text is held at a time, whatever the size of the export (a
+/// `BufWriter` or a socket's buffer is `out`'s business). See [`export`]
+/// for `leadership`.
+pub fn write_to(
+    graph: &Graph,
+    format: Format,
+    sub: &Subgraph<'_>,
+    leadership: &LeadershipFilter,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
+    match format {
+        Format::GraphMl => graphml::write(sub, out).map_err(|e| ExportError::Write(e.to_string())),
+        Format::JsonLd => write_json(&jsonld::document(sub), out),
+        Format::Cytoscape => write_json(&cytoscape::document(sub), out),
+        Format::EntitiesCsv => table::write_entities(sub, out),
+        Format::RelationsCsv => table::write_relations(sub, out),
+        Format::LeadershipCsv => {
+            let kept: HashSet<_> = sub.relations.iter().map(|r| r.display_id().key()).collect();
+            let mut rows = graph.leaderships(leadership);
+            rows.retain(|row| kept.contains(&row.relation.display_id().key()));
+            table::write_leadership(&rows, out)
+        }
+    }
+}
+
+/// `value` as indented JSON and a line feed.
+fn write_json(value: &impl serde::Serialize, out: &mut dyn Write) -> Result<(), ExportError> {
+    let fail = |e: &dyn fmt::Display| ExportError::Write(e.to_string());
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| fail(&e))?;
+    out.write_all(b"\n").map_err(|e| fail(&e))
 }
 
 /// An attribute's value.

@@ -137,25 +137,46 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
              --under, --role, --text) apply to --format leadership-csv only"
         );
     }
-    let made = (|| {
-        let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())?;
-        let filter = args.leadership.params().filter(&graph)?;
-        export::export(&graph, args.format, &scope, &filter)
-    })()
-    .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
-    if made.truncated {
+    let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())
+        .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
+    let filter = (args.leadership.params().filter(&graph))
+        .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
+    let sub = scope
+        .select(&graph)
+        .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
+    if sub.truncated {
         eprintln!(
             "warning: the neighbourhood was cut at {} entities",
             export::EXPORT_BUDGET
         );
     }
+    // Written as it is made. A file appears whole or not at all: it is
+    // written beside its destination and renamed over it once complete.
+    let write = |out: &mut dyn Write| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        export::write_to(&graph, args.format, &sub, &filter, &mut out)?;
+        out.flush()
+            .map_err(|e| export::ExportError::Write(e.to_string()))
+    };
     match &args.out {
-        Some(path) => std::fs::write(path, &made.bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(&made.bytes)
-            .context("cannot write to stdout")?,
+        Some(path) => {
+            let cannot = || format!("cannot write {}", path.display());
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => std::path::Path::new("."),
+            };
+            let mut builder = tempfile::Builder::new();
+            #[cfg(unix)]
+            {
+                // As a file made by `>` would be (a temporary file is 0600).
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(std::fs::Permissions::from_mode(0o644));
+            }
+            let mut file = builder.tempfile_in(folder).with_context(cannot)?;
+            write(file.as_file_mut()).with_context(cannot)?;
+            file.persist(path).with_context(cannot)?;
+        }
+        None => write(&mut std::io::stdout().lock()).context("cannot write to stdout")?,
     }
     Ok(ExitCode::SUCCESS)
 }

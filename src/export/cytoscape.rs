@@ -13,10 +13,40 @@ use crate::graph::Subgraph;
 
 /// The Cytoscape.js document of `sub`.
 pub fn cytoscape(sub: &Subgraph<'_>) -> Value {
-    let nodes: Vec<Value> = sub
-        .entities
-        .iter()
-        .map(|e| {
+    serde_json::to_value(document(sub)).expect("a Cytoscape.js document is JSON")
+}
+
+/// The same document, each element made as it is written (streamed: the
+/// document is never whole in memory).
+pub(super) fn document<'s>(sub: &'s Subgraph<'s>) -> Document<'s> {
+    Document {
+        elements: Elements {
+            edges: Edges(sub),
+            nodes: Nodes(sub),
+        },
+    }
+}
+
+/// `{"elements": {"edges": [...], "nodes": [...]}}`, keys in the order
+/// `serde_json` writes an object's (sorted).
+#[derive(serde::Serialize)]
+pub(super) struct Document<'s> {
+    elements: Elements<'s>,
+}
+
+#[derive(serde::Serialize)]
+struct Elements<'s> {
+    edges: Edges<'s>,
+    nodes: Nodes<'s>,
+}
+
+struct Nodes<'s>(&'s Subgraph<'s>);
+
+struct Edges<'s>(&'s Subgraph<'s>);
+
+impl serde::Serialize for Nodes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.entities.iter().map(|e| {
             let mut data = Map::new();
             data.insert("id".into(), json!(e.id.as_str()));
             data.insert("label".into(), json!(e.name));
@@ -24,12 +54,13 @@ pub fn cytoscape(sub: &Subgraph<'_>) -> Value {
                 data.insert(name.into(), value.to_json());
             }
             json!({ "data": data })
-        })
-        .collect();
-    let edges: Vec<Value> = sub
-        .relations
-        .iter()
-        .map(|r| {
+        }))
+    }
+}
+
+impl serde::Serialize for Edges<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.relations.iter().map(|r| {
             let mut data = Map::new();
             data.insert("id".into(), json!(r.id()));
             data.insert("source".into(), json!(r.from.as_str()));
@@ -38,7 +69,6 @@ pub fn cytoscape(sub: &Subgraph<'_>) -> Value {
                 data.insert(name.into(), value.to_json());
             }
             json!({ "data": data })
-        })
-        .collect();
-    json!({ "elements": { "nodes": nodes, "edges": edges } })
+        }))
+    }
 }

@@ -8,6 +8,7 @@
 //! the relation's type; Gephi keeps parallel edges apart by label).
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
@@ -22,13 +23,16 @@ const GRAPHML_NS: &str = "http://graphml.graphdrawing.org/xmlns";
 const SCHEMA_LOCATION: &str =
     "http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd";
 
-/// Writes `sub` as a GraphML document (UTF-8).
+/// `sub` as a GraphML document (UTF-8).
 pub fn graphml(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
-    write(sub).map_err(|e| ExportError::Write(e.to_string()))
+    let mut bytes = Vec::new();
+    write(sub, &mut bytes).map_err(|e| ExportError::Write(e.to_string()))?;
+    Ok(bytes)
 }
 
-fn write(sub: &Subgraph<'_>) -> std::io::Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+/// Writes `sub` as a GraphML document (UTF-8) to `out`, element by element.
+pub(super) fn write(sub: &Subgraph<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut w = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.create_element("graphml")
         .with_attribute(("xmlns", GRAPHML_NS))
@@ -75,12 +79,15 @@ fn write(sub: &Subgraph<'_>) -> std::io::Result<Vec<u8>> {
                 })?;
             Ok(())
         })?;
-    let mut bytes = w.into_inner();
-    bytes.push(b'\n');
-    Ok(bytes)
+    w.into_inner().write_all(b"\n")
 }
 
-fn key(w: &mut Writer<Vec<u8>>, domain: &str, name: &str, ty: AttrType) -> std::io::Result<()> {
+fn key(
+    w: &mut Writer<&mut dyn Write>,
+    domain: &str,
+    name: &str,
+    ty: AttrType,
+) -> std::io::Result<()> {
     let prefix = if domain == "node" { "n" } else { "e" };
     let ty = match ty {
         AttrType::Text => "string",
@@ -95,7 +102,7 @@ fn key(w: &mut Writer<Vec<u8>>, domain: &str, name: &str, ty: AttrType) -> std::
     Ok(())
 }
 
-fn data(w: &mut Writer<Vec<u8>>, key: &str, value: &str) -> std::io::Result<()> {
+fn data(w: &mut Writer<&mut dyn Write>, key: &str, value: &str) -> std::io::Result<()> {
     w.create_element("data")
         .with_attribute(("key", key))
         .write_text_content(BytesText::new(&xml_chars(value)))?;

@@ -27,23 +27,53 @@ pub const CIVGRAPH_VOCAB: &str = "urn:civgraph:vocab:";
 
 /// The JSON-LD document of `sub`: `@context` and `@graph`.
 pub fn jsonld(sub: &Subgraph<'_>) -> Value {
-    let mut out: HashMap<&EntityId, Vec<&Relation>> = HashMap::new();
-    let mut inc: HashMap<&EntityId, Vec<&Relation>> = HashMap::new();
+    serde_json::to_value(document(sub)).expect("a JSON-LD document is JSON")
+}
+
+/// The same document, each node made as it is written (streamed: the
+/// document is never whole in memory).
+pub(super) fn document<'s>(sub: &'s Subgraph<'s>) -> Document<'s> {
+    let mut outgoing: HashMap<&EntityId, Vec<&Relation>> = HashMap::new();
+    let mut incoming: HashMap<&EntityId, Vec<&Relation>> = HashMap::new();
     for r in &sub.relations {
-        out.entry(&r.from).or_default().push(r);
-        inc.entry(&r.to).or_default().push(r);
+        outgoing.entry(&r.from).or_default().push(r);
+        incoming.entry(&r.to).or_default().push(r);
     }
-    let none = Vec::new();
-    let nodes: Vec<Value> = sub
-        .entities
-        .iter()
-        .map(|e| {
-            let outgoing = out.get(&e.id).unwrap_or(&none);
-            let incoming = inc.get(&e.id).unwrap_or(&none);
+    Document {
+        context: context(),
+        graph: Nodes {
+            sub,
+            outgoing,
+            incoming,
+        },
+    }
+}
+
+/// A JSON-LD document, its keys in the order `serde_json` writes an
+/// object's (sorted).
+#[derive(serde::Serialize)]
+pub(super) struct Document<'s> {
+    #[serde(rename = "@context")]
+    context: Value,
+    #[serde(rename = "@graph")]
+    graph: Nodes<'s>,
+}
+
+/// The `@graph` list, one node per entity.
+pub(super) struct Nodes<'s> {
+    sub: &'s Subgraph<'s>,
+    outgoing: HashMap<&'s EntityId, Vec<&'s Relation>>,
+    incoming: HashMap<&'s EntityId, Vec<&'s Relation>>,
+}
+
+impl serde::Serialize for Nodes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.sub.entities.iter().map(|e| {
+            let outgoing = self.outgoing.get(&e.id).map_or(&[][..], Vec::as_slice);
+            let incoming = self.incoming.get(&e.id).map_or(&[][..], Vec::as_slice);
             Value::Object(node(e, outgoing, incoming))
-        })
-        .collect();
-    json!({ "@context": context(), "@graph": nodes })
+        }))
+    }
 }
 
 fn context() -> Value {

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write;
 
 use super::{entity_attributes, Attr, ExportError};
 use crate::graph::{LeadershipRow, Subgraph};
@@ -70,23 +71,49 @@ pub(super) fn safe_cell(cell: &str) -> Cow<'_, str> {
     }
 }
 
-/// Writes a header and rows, every cell made safe.
+/// Writes a header and rows to `out`, row by row, every cell made safe.
 fn write<'a>(
     header: &[&str],
     rows: impl Iterator<Item = Vec<Cow<'a, str>>>,
-) -> Result<Vec<u8>, ExportError> {
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
     let fail = |e: &dyn std::fmt::Display| ExportError::Write(e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(header).map_err(|e| fail(&e))?;
     for row in rows {
         w.write_record(row.iter().map(|c| safe_cell(c).into_owned()))
             .map_err(|e| fail(&e))?;
     }
-    w.into_inner().map_err(|e| fail(&e))
+    w.flush().map_err(|e| fail(&e))
+}
+
+/// What `write` wrote, in memory.
+fn to_vec(
+    write: impl FnOnce(&mut dyn Write) -> Result<(), ExportError>,
+) -> Result<Vec<u8>, ExportError> {
+    let mut bytes = Vec::new();
+    write(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// `entities.csv`: one row per entity of `sub`, [`ENTITY_COLUMNS`].
 pub fn entities_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
+    to_vec(|out| write_entities(sub, out))
+}
+
+/// `relations.csv`: one row per relation of `sub`, [`RELATION_COLUMNS`].
+pub fn relations_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
+    to_vec(|out| write_relations(sub, out))
+}
+
+/// `leadership.csv`: one row per leadership, [`LEADERSHIP_COLUMNS`] (see
+/// [`write_leadership`]).
+pub fn leadership_csv(rows: &[LeadershipRow<'_>]) -> Result<Vec<u8>, ExportError> {
+    to_vec(|out| write_leadership(rows, out))
+}
+
+/// Writes `entities.csv` of `sub` to `out`.
+pub(super) fn write_entities(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<(), ExportError> {
     let rows = sub.entities.iter().map(|e| {
         let attributes = entity_attributes(e);
         ENTITY_COLUMNS
@@ -103,11 +130,11 @@ pub fn entities_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
             })
             .collect()
     });
-    write(&ENTITY_COLUMNS, rows)
+    write(&ENTITY_COLUMNS, rows, out)
 }
 
-/// `relations.csv`: one row per relation of `sub`, [`RELATION_COLUMNS`].
-pub fn relations_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
+/// Writes `relations.csv` of `sub` to `out`.
+pub(super) fn write_relations(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<(), ExportError> {
     let names: HashMap<&EntityId, &str> = sub
         .entities
         .iter()
@@ -129,14 +156,16 @@ pub fn relations_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
             Cow::Borrowed(source.map_or("", |s| &*s.quote)),
         ]
     });
-    write(&RELATION_COLUMNS, rows)
+    write(&RELATION_COLUMNS, rows, out)
 }
 
-/// `leadership.csv`: one row per leadership, [`LEADERSHIP_COLUMNS`].
-/// `parents` runs from the top down to the led entity's parent
-/// (`U4SSC > Thematic Group ...`); `leader_affiliations` is
-/// `title, organisation` for each, joined with `; `.
-pub fn leadership_csv(rows: &[LeadershipRow<'_>]) -> Result<Vec<u8>, ExportError> {
+/// Writes `leadership.csv` of `rows` to `out`. `parents` runs from the top
+/// down to the led entity's parent (`U4SSC > Thematic Group ...`);
+/// `leader_affiliations` is `title, organisation` for each, joined with `; `.
+pub(super) fn write_leadership(
+    rows: &[LeadershipRow<'_>],
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
     let rows = rows.iter().map(|row| {
         let group_kind = match &row.led.details {
             Details::Group { group_kind, .. } => group_kind.as_str(),
@@ -170,7 +199,7 @@ pub fn leadership_csv(rows: &[LeadershipRow<'_>]) -> Result<Vec<u8>, ExportError
             Cow::Borrowed(row.relation.sources.first().map_or("", |s| &*s.quote)),
         ]
     });
-    write(&LEADERSHIP_COLUMNS, rows)
+    write(&LEADERSHIP_COLUMNS, rows, out)
 }
 
 #[cfg(test)]
