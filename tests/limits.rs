@@ -1055,3 +1055,44 @@ const INTROSPECTION_QUERY: &str = include_str!("fixtures/introspection/default.g
 /// isRepeatable, schema description, input value deprecation, oneOf).
 const INTROSPECTION_QUERY_ALL_OPTIONS: &str =
     include_str!("fixtures/introspection/all-options.graphql");
+
+/// On a large graph, graph-wide fields run in turns, on a thread the
+/// runtime gives up; they answer as they would in place, in a
+/// multi-threaded runtime (the server's) as in a single-threaded one
+/// (`civgraph query`'s), where there is no thread to give up.
+#[test]
+fn graph_wide_fields_answer_alike_in_either_runtime_on_a_large_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    civgraph::generate::generate(10_000, 2, dir.path()).unwrap();
+    let generated = Arc::new(civgraph::loader::load_dir(dir.path()).unwrap());
+    assert!(
+        generated.entities().len() + generated.relations().len() > 50_000,
+        "large enough to be computed off the runtime's threads"
+    );
+    let query = "{ stats { entityCount componentCount }
+                   aggregate { entityCount byRelationType { key count } }
+                   components(first: 2) { size }
+                   centrality(metric: DEGREE, first: 3) { score entity { id } }
+                   leadership(first: 2) { totalCount }
+                   people(first: 2, where: { nameContains: \"an\" }) { totalCount } }";
+    let answer = |runtime: tokio::runtime::Runtime| {
+        let schema = api::schema_for(generated.clone());
+        let response = runtime.block_on(schema.execute(query));
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        response.data.into_json().unwrap()
+    };
+    let single = answer(
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap(),
+    );
+    let multi = answer(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(single, multi);
+    assert_eq!(single["stats"]["entityCount"], 10_000);
+    assert_eq!(single["aggregate"]["entityCount"], 10_000);
+}

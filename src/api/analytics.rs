@@ -12,6 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::kinds::{EntityConnection, Leadership};
 use super::query::{graph, parse_id, to_model, Path, MAX_PATH_DEPTH};
 use super::views::{EntityView, RelationView};
+use super::work::whole_graph;
 use crate::graph::{self, Graph, Subgraph};
 use crate::model::{self, Details};
 
@@ -460,7 +461,8 @@ impl AnalyticsQuery {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<LeadershipConnection<'c>> {
         let g = graph(ctx);
-        let rows = g.leaderships(&filter.to_filter()?);
+        let filter = filter.to_filter()?;
+        let rows = whole_graph(ctx, || g.leaderships(&filter)).await;
         let page = Page::cut(rows, first, after.as_deref(), g.data_id())?;
         let page_info = page.page_info();
         let total_count = page.total;
@@ -501,8 +503,8 @@ impl AnalyticsQuery {
         let limit = check_first(first.unwrap_or(10))?;
         let types: Option<Vec<model::RelationType>> = to_model(&types);
         let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
-        let scores = g
-            .centrality(metric.into(), types.as_deref())
+        let scores = whole_graph(ctx, || g.centrality(metric.into(), types.as_deref()))
+            .await
             .map_err(|err| bad(err.to_string()))?;
         let mut ranked: Vec<(usize, f64)> = scores
             .iter()
@@ -574,7 +576,8 @@ impl AnalyticsQuery {
         let g = graph(ctx);
         let limit = check_first(first.unwrap_or(10))?;
         let types: Option<Vec<model::RelationType>> = to_model(&types);
-        Ok(g.components(types.as_deref())
+        Ok(whole_graph(ctx, || g.components(types.as_deref()))
+            .await
             .into_iter()
             .take(limit)
             .map(|members| Component { members, g })
@@ -594,55 +597,64 @@ impl AnalyticsQuery {
         let g = graph(ctx);
         let common = super::query::Common::new(g, &filter)?;
         let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
-        let selected: Vec<&model::Entity> = g
-            .entities()
-            .iter()
-            .filter(|e| kinds.as_ref().is_none_or(|k| k.contains(&e.kind())))
-            .filter(|e| common.keeps(e))
-            .collect();
-        let mut by_kind = BTreeMap::new();
-        let mut by_group_kind = BTreeMap::new();
-        let mut by_group_status = BTreeMap::new();
-        let mut by_deliverable_kind = BTreeMap::new();
-        let mut by_deliverable_status = BTreeMap::new();
-        let mut by_category = BTreeMap::new();
-        for e in &selected {
-            *by_kind.entry(e.kind()).or_insert(0) += 1;
-            match &e.details {
-                Details::Group {
-                    group_kind, status, ..
-                } => {
-                    *by_group_kind.entry(*group_kind).or_insert(0) += 1;
-                    *by_group_status.entry(*status).or_insert(0) += 1;
-                }
-                Details::Deliverable {
-                    deliverable_kind,
-                    status,
-                    ..
-                } => {
-                    *by_deliverable_kind.entry(*deliverable_kind).or_insert(0) += 1;
-                    *by_deliverable_status.entry(*status).or_insert(0) += 1;
-                }
-                Details::Organisation { category, .. } => {
-                    *by_category.entry(*category).or_insert(0) += 1;
-                }
-                _ => {}
+        Ok(whole_graph(ctx, || aggregation(g, kinds.as_deref(), &common)).await)
+    }
+}
+
+/// `aggregate`'s counts over the entities of `kinds` that `common` keeps.
+fn aggregation(
+    g: &Graph,
+    kinds: Option<&[model::EntityKind]>,
+    common: &super::query::Common<'_>,
+) -> Aggregation {
+    let selected: Vec<&model::Entity> = g
+        .entities()
+        .iter()
+        .filter(|e| kinds.is_none_or(|k| k.contains(&e.kind())))
+        .filter(|e| common.keeps(e))
+        .collect();
+    let mut by_kind = BTreeMap::new();
+    let mut by_group_kind = BTreeMap::new();
+    let mut by_group_status = BTreeMap::new();
+    let mut by_deliverable_kind = BTreeMap::new();
+    let mut by_deliverable_status = BTreeMap::new();
+    let mut by_category = BTreeMap::new();
+    for e in &selected {
+        *by_kind.entry(e.kind()).or_insert(0) += 1;
+        match &e.details {
+            Details::Group {
+                group_kind, status, ..
+            } => {
+                *by_group_kind.entry(*group_kind).or_insert(0) += 1;
+                *by_group_status.entry(*status).or_insert(0) += 1;
             }
+            Details::Deliverable {
+                deliverable_kind,
+                status,
+                ..
+            } => {
+                *by_deliverable_kind.entry(*deliverable_kind).or_insert(0) += 1;
+                *by_deliverable_status.entry(*status).or_insert(0) += 1;
+            }
+            Details::Organisation { category, .. } => {
+                *by_category.entry(*category).or_insert(0) += 1;
+            }
+            _ => {}
         }
-        let by_relation_type = g
-            .relations_touching(selected.iter().copied())
-            .into_iter()
-            .filter(|&(_, n)| n > 0)
-            .collect();
-        Ok(Aggregation {
-            entity_count: selected.len(),
-            by_kind: buckets(by_kind),
-            by_relation_type: buckets(by_relation_type),
-            by_group_kind: buckets(by_group_kind),
-            by_group_status: buckets(by_group_status),
-            by_deliverable_kind: buckets(by_deliverable_kind),
-            by_deliverable_status: buckets(by_deliverable_status),
-            by_organisation_category: buckets(by_category),
-        })
+    }
+    let by_relation_type = g
+        .relations_touching(selected.iter().copied())
+        .into_iter()
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    Aggregation {
+        entity_count: selected.len(),
+        by_kind: buckets(by_kind),
+        by_relation_type: buckets(by_relation_type),
+        by_group_kind: buckets(by_group_kind),
+        by_group_status: buckets(by_group_status),
+        by_deliverable_kind: buckets(by_deliverable_kind),
+        by_deliverable_status: buckets(by_deliverable_status),
+        by_organisation_category: buckets(by_category),
     }
 }

@@ -11,6 +11,7 @@ mod guard;
 mod kinds;
 mod query;
 mod views;
+mod work;
 
 use std::sync::Arc;
 
@@ -102,7 +103,10 @@ fn limited(
 ) -> CivSchema {
     // The cost limit is the guard's (async-graphql's own complexity
     // visitor does not weigh fields reached through interfaces).
-    let inner = builder.limit_depth(limits.max_depth).finish();
+    let inner = builder
+        .data(work::Turns::new())
+        .limit_depth(limits.max_depth)
+        .finish();
     let facts = guard::SchemaFacts::from_sdl(&inner.sdl());
     CivSchema {
         inner,

@@ -272,14 +272,25 @@ fn one_of<T: PartialEq + Copy, M: Into<T> + Copy>(allowed: &Option<Vec<T>>, valu
 
 /// The entities of `kind` that `filter` and `keep` (on the kind's own
 /// fields) accept, in `order`.
-fn listed<'g>(
-    g: &'g Graph,
+async fn listed<'g>(
+    ctx: &Context<'g>,
     kind: model::EntityKind,
     filter: &EntityFilter,
     keep: impl Fn(&Details) -> bool,
     order: Option<EntityOrder>,
 ) -> ApiResult<Vec<Linked<'g>>> {
+    let g = graph(ctx);
     let common = Common::new(g, filter)?;
+    super::work::whole_graph(ctx, || list_of(g, kind, &common, keep, order)).await
+}
+
+fn list_of<'g>(
+    g: &'g Graph,
+    kind: model::EntityKind,
+    common: &Common<'_>,
+    keep: impl Fn(&Details) -> bool,
+    order: Option<EntityOrder>,
+) -> ApiResult<Vec<Linked<'g>>> {
     let mut list: Vec<&Entity> = g
         .entities_of(kind)
         .iter()
@@ -449,12 +460,13 @@ impl QueryRoot {
             _ => false,
         };
         let items = listed(
-            g,
+            ctx,
             model::EntityKind::Organisation,
             &filter.entity,
             keep,
             order_by,
-        )?;
+        )
+        .await?;
         OrganisationConnection::build(items, g, first, after)
     }
 
@@ -470,12 +482,13 @@ impl QueryRoot {
     ) -> ApiResult<PersonConnection<'c>> {
         let g = graph(ctx);
         let items = listed(
-            g,
+            ctx,
             model::EntityKind::Person,
             &filter.entity,
             |_| true,
             order_by,
-        )?;
+        )
+        .await?;
         PersonConnection::build(items, g, first, after)
     }
 
@@ -496,7 +509,14 @@ impl QueryRoot {
             } => one_of(&filter.group_kind, *group_kind) && one_of(&filter.status, *status),
             _ => false,
         };
-        let items = listed(g, model::EntityKind::Group, &filter.entity, keep, order_by)?;
+        let items = listed(
+            ctx,
+            model::EntityKind::Group,
+            &filter.entity,
+            keep,
+            order_by,
+        )
+        .await?;
         GroupConnection::build(items, g, first, after)
     }
 
@@ -523,12 +543,13 @@ impl QueryRoot {
             _ => false,
         };
         let items = listed(
-            g,
+            ctx,
             model::EntityKind::Deliverable,
             &filter.entity,
             keep,
             order_by,
-        )?;
+        )
+        .await?;
         DeliverableConnection::build(items, g, first, after)
     }
 
@@ -547,7 +568,14 @@ impl QueryRoot {
             Details::Event { event_kind, .. } => one_of(&filter.event_kind, *event_kind),
             _ => false,
         };
-        let items = listed(g, model::EntityKind::Event, &filter.entity, keep, order_by)?;
+        let items = listed(
+            ctx,
+            model::EntityKind::Event,
+            &filter.entity,
+            keep,
+            order_by,
+        )
+        .await?;
         EventConnection::build(items, g, first, after)
     }
 
@@ -642,7 +670,7 @@ impl QueryRoot {
 
     /// The size of the graph, by kind and relation type.
     async fn stats(&self, ctx: &Context<'_>) -> GraphStats {
-        let s = graph(ctx).stats();
+        let s = super::work::whole_graph(ctx, || graph(ctx).stats()).await;
         GraphStats {
             component_count: s.components,
             entity_count: s.entities,

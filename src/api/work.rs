@@ -1,0 +1,51 @@
+//! Graph-wide computations (those that read every entity or relation: the
+//! rankings, components, aggregates, the leadership table, filtered lists):
+//! at a million entities they take a tenth of a second to seconds, which
+//! must not hold up the runtime's threads while they answer other requests
+//! and health checks.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use tokio::runtime::{Handle, RuntimeFlavor};
+
+use super::query::graph;
+
+/// Graphs smaller than this (entities and relations together) are read
+/// whole in about a millisecond or less: their computations run in place.
+const SMALL_GRAPH: usize = 50_000;
+
+/// Turns to run a graph-wide computation: one per core, shared by every
+/// request of a schema. A request waits for its turn (the request timeout
+/// still applies), so that many at once share the cores instead of each
+/// holding the memory its computation needs meanwhile.
+pub(crate) struct Turns(tokio::sync::Semaphore);
+
+impl Turns {
+    pub(crate) fn new() -> Arc<Turns> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Arc::new(Turns(tokio::sync::Semaphore::new(cores)))
+    }
+}
+
+/// Runs `work`, which reads the whole graph of the request. On a large
+/// graph it first waits for a turn, then runs on a thread the runtime gives
+/// up (`block_in_place`: the runtime's other tasks move to another thread
+/// and go on at once). On a small graph, or outside a multi-threaded
+/// runtime, it runs in place.
+pub(crate) async fn whole_graph<T>(ctx: &Context<'_>, work: impl FnOnce() -> T) -> T {
+    let g = graph(ctx);
+    if g.entities().len() + g.relations().len() < SMALL_GRAPH {
+        return work();
+    }
+    let _turn = match ctx.data_opt::<Arc<Turns>>() {
+        Some(turns) => Some(turns.0.acquire().await.expect("the turns are never closed")),
+        None => None,
+    };
+    match Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
