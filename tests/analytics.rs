@@ -1184,6 +1184,47 @@ fn betweenness_and_closeness_agree_with_networkx_on_a_fixed_graph() {
     }
 }
 
+/// A stopped computation answers `Stopped` and caches nothing: the next
+/// call computes the scores in full. Stopping after a few checks stops
+/// midway through betweenness and closeness (one check per source entity).
+#[test]
+fn a_stopped_centrality_is_an_error_and_is_not_cached() {
+    use civgraph::graph::AnalyticsError;
+    let model = anchor_model();
+    let graph = model.graph();
+    for metric in [Metric::PageRank, Metric::Betweenness, Metric::Closeness] {
+        let err = graph.centrality_until(metric, None, &|| true).unwrap_err();
+        assert!(
+            matches!(err, AnalyticsError::Stopped(m) if m == metric),
+            "{err}"
+        );
+        let asked = std::cell::Cell::new(0);
+        let after_three = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 3
+        };
+        if metric != Metric::PageRank {
+            let err = graph
+                .centrality_until(metric, None, &after_three)
+                .unwrap_err();
+            assert!(matches!(err, AnalyticsError::Stopped(_)), "{err}");
+            assert_eq!(asked.get(), 4, "{metric:?} asked once per source");
+        }
+        let full = graph.centrality(metric, None).unwrap();
+        assert_eq!(full.len(), model.n());
+        assert!(full.iter().any(|&x| x > 0.0), "{metric:?} computed in full");
+    }
+    let scores = graph.centrality(Metric::Betweenness, None).unwrap();
+    let scores = by_model(&graph, &model, &scores).unwrap();
+    for (v, &(wb, _, _)) in ANCHOR.iter().enumerate() {
+        assert!(
+            close(scores[v], wb, 1e-12),
+            "betweenness of {}",
+            model.ids[v]
+        );
+    }
+}
+
 /// Person a -> organisation b by two relations, b -> group c by two: four
 /// simple paths of two relations from a to c. k_shortest_paths with k = 4
 /// returns three: it never finds `leads a->b, member-of b->c`. Yen's step

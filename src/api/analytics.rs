@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::kinds::{EntityConnection, Leadership};
 use super::query::{graph, parse_id, to_model, Path, MAX_PATH_DEPTH};
 use super::views::{EntityView, RelationView};
-use super::work::whole_graph;
+use super::work::{whole_graph, Stop};
 use crate::graph::{self, Graph, Subgraph};
 use crate::model::{self, Details};
 
@@ -503,9 +503,13 @@ impl AnalyticsQuery {
         let limit = check_first(first.unwrap_or(10))?;
         let types: Option<Vec<model::RelationType>> = to_model(&types);
         let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
-        let scores = whole_graph(ctx, || g.centrality(metric.into(), types.as_deref()))
-            .await
-            .map_err(|err| bad(err.to_string()))?;
+        let stop = Stop::of(ctx);
+        let stopped = || stop.as_ref().is_some_and(Stop::stopped);
+        let scores = whole_graph(ctx, || {
+            g.centrality_until(metric.into(), types.as_deref(), &stopped)
+        })
+        .await
+        .map_err(|err| bad(err.to_string()))?;
         let mut ranked: Vec<(usize, f64)> = scores
             .iter()
             .copied()

@@ -22,6 +22,7 @@ use crate::graph::Graph;
 pub use connection::MAX_PAGE;
 pub use error::ApiError;
 pub use query::{Query, MAX_PATH_DEPTH};
+pub use work::{Stop, StopWhenDropped};
 
 /// The civgraph schema: async-graphql's, with civgraph's limits checked
 /// before it runs and spec nulls put where fields failed after

@@ -4,6 +4,7 @@
 //! must not hold up the runtime's threads while they answer other requests
 //! and health checks.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_graphql::Context;
@@ -47,5 +48,45 @@ pub(crate) async fn whole_graph<T>(ctx: &Context<'_>, work: impl FnOnce() -> T) 
             tokio::task::block_in_place(work)
         }
         _ => work(),
+    }
+}
+
+/// Whether the request that carries it has ended (answered, timed out, or
+/// its client gone): the longest computations ask it as they go and stop,
+/// instead of running to their end for no one. A request without one is
+/// never stopped.
+#[derive(Clone, Debug, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    /// Says the request has ended.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the request has ended.
+    pub fn stopped(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Stops the request when the guard is dropped: when the code holding
+    /// it returns, or its future is dropped unfinished.
+    pub fn when_dropped(&self) -> StopWhenDropped {
+        StopWhenDropped(self.clone())
+    }
+
+    /// The `Stop` a request carries, if any.
+    pub(crate) fn of(ctx: &Context<'_>) -> Option<Stop> {
+        ctx.data_opt::<Stop>().cloned()
+    }
+}
+
+/// See [`Stop::when_dropped`].
+#[derive(Debug)]
+pub struct StopWhenDropped(Stop);
+
+impl Drop for StopWhenDropped {
+    fn drop(&mut self) {
+        self.0.stop();
     }
 }

@@ -81,6 +81,10 @@ pub enum AnalyticsError {
         entities: usize,
         budget: usize,
     },
+    /// The caller stopped the computation (its request ended) before it
+    /// finished.
+    #[error("{0:?} was stopped before it finished")]
+    Stopped(Metric),
 }
 
 /// The most entities an all-pairs measure (betweenness, closeness) is run on.
@@ -518,6 +522,19 @@ impl Graph {
         metric: Metric,
         types: Option<&[RelationType]>,
     ) -> Result<Scores, AnalyticsError> {
+        self.centrality_until(metric, types, &|| false)
+    }
+
+    /// [`Graph::centrality`], stopped (with [`AnalyticsError::Stopped`],
+    /// and nothing cached) as soon as `stopped` says so: it is asked once per
+    /// round of PageRank and once per source entity of betweenness and
+    /// closeness, which take minutes on the largest graphs they accept.
+    pub fn centrality_until(
+        &self,
+        metric: Metric,
+        types: Option<&[RelationType]>,
+        stopped: &dyn Fn() -> bool,
+    ) -> Result<Scores, AnalyticsError> {
         let mask = type_mask(types);
         if let Some(hit) = self
             .centrality
@@ -549,12 +566,12 @@ impl Graph {
             })
             .collect();
         let scores = match metric {
-            Metric::Degree => neigh.iter().map(|v| v.len() as f64).collect(),
-            Metric::PageRank => page_rank(&neigh),
-            Metric::Betweenness => betweenness(&neigh),
-            Metric::Closeness => closeness(&neigh),
+            Metric::Degree => Some(neigh.iter().map(|v| v.len() as f64).collect()),
+            Metric::PageRank => page_rank(&neigh, stopped),
+            Metric::Betweenness => betweenness(&neigh, stopped),
+            Metric::Closeness => closeness(&neigh, stopped),
         };
-        let scores = Arc::new(scores);
+        let scores = Arc::new(scores.ok_or(AnalyticsError::Stopped(metric))?);
         self.centrality
             .0
             .lock()
@@ -570,16 +587,19 @@ impl Graph {
 /// `n * 1e-12` (networkx stops at `n * 1e-6`) or for 1000 rounds. (petgraph's `page_rank` treats the
 /// random jump and dangling entities differently, so its scores differ from
 /// networkx's by up to 1e-2 on small graphs.)
-fn page_rank(neigh: &[Vec<u32>]) -> Vec<f64> {
+fn page_rank(neigh: &[Vec<u32>], stopped: &dyn Fn() -> bool) -> Option<Vec<f64>> {
     let n = neigh.len();
     if n == 0 {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let d = 0.85;
     let nf = n as f64;
     let mut x = vec![1.0 / nf; n];
     let mut next = vec![0.0; n];
     for _ in 0..1000 {
+        if stopped() {
+            return None;
+        }
         let dangling: f64 = (0..n).filter(|&i| neigh[i].is_empty()).map(|i| x[i]).sum();
         let base = (1.0 - d) / nf + d * dangling / nf;
         next.iter_mut().for_each(|v| *v = base);
@@ -598,12 +618,12 @@ fn page_rank(neigh: &[Vec<u32>]) -> Vec<f64> {
             break;
         }
     }
-    x
+    Some(x)
 }
 
 /// Brandes' algorithm on an undirected graph, normalised by
 /// `2 / ((n - 1)(n - 2))` as networkx does.
-fn betweenness(neigh: &[Vec<u32>]) -> Vec<f64> {
+fn betweenness(neigh: &[Vec<u32>], stopped: &dyn Fn() -> bool) -> Option<Vec<f64>> {
     let n = neigh.len();
     let mut cb = vec![0.0f64; n];
     let mut sigma = vec![0.0f64; n];
@@ -613,6 +633,9 @@ fn betweenness(neigh: &[Vec<u32>]) -> Vec<f64> {
     let mut stack: Vec<u32> = Vec::with_capacity(n);
     let mut queue: VecDeque<u32> = VecDeque::with_capacity(n);
     for s in 0..n {
+        if stopped() {
+            return None;
+        }
         for v in 0..n {
             preds[v].clear();
             sigma[v] = 0.0;
@@ -652,18 +675,21 @@ fn betweenness(neigh: &[Vec<u32>]) -> Vec<f64> {
     } else {
         0.0
     };
-    cb.iter().map(|c| c * scale).collect()
+    Some(cb.iter().map(|c| c * scale).collect())
 }
 
 /// Closeness with the Wasserman-Faust correction for disconnected graphs, as
 /// networkx computes it: `(r / (n - 1)) * (r / total distance)`, r the number
 /// of other entities reachable.
-fn closeness(neigh: &[Vec<u32>]) -> Vec<f64> {
+fn closeness(neigh: &[Vec<u32>], stopped: &dyn Fn() -> bool) -> Option<Vec<f64>> {
     let n = neigh.len();
     let mut dist = vec![u32::MAX; n];
     let mut queue = VecDeque::new();
     (0..n)
         .map(|s| {
+            if stopped() {
+                return None;
+            }
             dist.iter_mut().for_each(|d| *d = u32::MAX);
             dist[s] = 0;
             queue.push_back(s as u32);
@@ -678,12 +704,12 @@ fn closeness(neigh: &[Vec<u32>]) -> Vec<f64> {
                     }
                 }
             }
-            if total == 0 || n < 2 {
+            Some(if total == 0 || n < 2 {
                 0.0
             } else {
                 let r = reached as f64;
                 (r / (n - 1) as f64) * (r / total as f64)
-            }
+            })
         })
         .collect()
 }

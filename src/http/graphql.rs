@@ -376,12 +376,17 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         }
     }
     let query = request.query.clone();
-    let request = request.data(graph.clone());
+    // Set when this handler returns, or is dropped with its client gone: a
+    // computation still running then stops.
+    let stop = crate::api::Stop::default();
+    let _stop_when_done = stop.when_dropped();
+    let request = request.data(graph.clone()).data(stop);
     // Run on a task of its own: resolvers compute without awaiting, so a
     // timeout around the execution itself would only be looked at once it
     // finished. Awaited from here, the deadline answers the client on time;
-    // the task is aborted (it stops at its next await, if any, else runs to
-    // the end of its budgets, on the snapshot it started with).
+    // the task is aborted (it stops at its next await, if any; the longest
+    // computations also stop when `stop` is set, the others run to the end
+    // of their budgets, on the snapshot they started with).
     let schema = state.schema.clone();
     let run = async move { schema.execute(request).await };
     // In the request's span, so its logs keep the request id.
