@@ -840,6 +840,52 @@ async fn streamed_downloads_hold_the_same_bytes_as_the_export() {
     assert!(export::graphml(&graph.everything()).unwrap().len() > 64 << 10);
 }
 
+/// A browser asks for compressed downloads: the streamed body, compressed
+/// as it goes, decompresses to the export's bytes (gzip and brotli).
+#[tokio::test]
+async fn compressed_downloads_decompress_to_the_export() {
+    use std::io::Read;
+    let graph = bundled();
+    let scope = Scope::new(None, None, None).unwrap();
+    for (route, format) in [
+        ("graphml", Format::GraphMl),
+        ("leadership.csv", Format::LeadershipCsv),
+    ] {
+        let made = export::export(&graph, format, &scope, &LeadershipFilter::default())
+            .unwrap()
+            .bytes;
+        for encoding in ["gzip", "br"] {
+            let state = AppState::new(
+                bundled(),
+                api::schema(QueryLimits::default()),
+                HttpConfig::default(),
+            );
+            let request = Request::get(format!("/export/{route}"))
+                .header("accept-encoding", encoding)
+                .body(Body::empty())
+                .unwrap();
+            let response = app(state).oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(
+                response.headers().get("content-encoding").unwrap(),
+                encoding,
+                "{route}"
+            );
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let mut plain = Vec::new();
+            match encoding {
+                "gzip" => flate2::read::GzDecoder::new(&body[..])
+                    .read_to_end(&mut plain)
+                    .unwrap(),
+                _ => brotli::Decompressor::new(&body[..], 4096)
+                    .read_to_end(&mut plain)
+                    .unwrap(),
+            };
+            assert!(plain == made, "{route} {encoding}: the bytes differ");
+        }
+    }
+}
+
 #[tokio::test]
 async fn export_routes_take_a_root_depth_and_types() {
     let reply = get("/export/cytoscape?root=person:okan-geray&depth=0").await;

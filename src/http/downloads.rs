@@ -165,9 +165,10 @@ async fn export_response(
             ))
         }
     };
-    let chunks = futures_util::stream::unfold(chunks_rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    // A stream that may be polled again after its end (the compression
+    // layer does): the channel answers `None` each time.
+    let mut chunks_rx = chunks_rx;
+    let chunks = futures_util::stream::poll_fn(move |cx| chunks_rx.poll_recv(cx));
     let disposition = format!("attachment; filename=\"{file_name}\"");
     let mut response = (
         [
