@@ -118,8 +118,7 @@ impl Condition {
 
     /// Whether `e` has a relation meeting this condition.
     fn holds(&self, g: &Graph, e: &Entity) -> bool {
-        g.edges(&e.id, self.types.as_deref(), self.direction)
-            .iter()
+        g.edges_of(e, self.types.as_deref(), self.direction)
             .any(|edge| {
                 self.role.as_ref().is_none_or(|r| {
                     edge.relation
@@ -302,7 +301,7 @@ fn list_of<'g>(
             EntityOrderField::Name => list.sort_by_cached_key(|e| (fold(&e.name), e.id.clone())),
             EntityOrderField::RelationCount => list.sort_by_cached_key(|e| {
                 (
-                    g.edges(&e.id, None, model::Direction::Both).len(),
+                    g.edges_of(e, None, model::Direction::Both).count(),
                     fold(&e.name),
                     e.id.clone(),
                 )

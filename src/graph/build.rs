@@ -487,6 +487,20 @@ mod tests {
                             .map(|x| std::ptr::from_ref(x.relation))
                             .collect();
                         assert_eq!(got, want, "{} {t:?} {d:?}", e.id);
+                        // `edges_of` is `edges`, without the look-up.
+                        let types = [t, RelationType::PartOf];
+                        for types in [None, Some(&types[..1]), Some(&types[..])] {
+                            let got: Vec<*const Relation> = graph
+                                .edges_of(e, types, d)
+                                .map(|x| std::ptr::from_ref(x.relation))
+                                .collect();
+                            let want: Vec<*const Relation> = graph
+                                .edges(&e.id, types, d)
+                                .iter()
+                                .map(|x| std::ptr::from_ref(x.relation))
+                                .collect();
+                            assert_eq!(got, want, "{} {types:?} {d:?}", e.id);
+                        }
                     }
                 }
             }

@@ -309,6 +309,23 @@ impl Graph {
             .collect()
     }
 
+    /// [`Graph::edges`] of `e`, an entity of this graph, as an iterator: no
+    /// id look-up and no list made, for scans over many entities.
+    pub fn edges_of<'g>(
+        &'g self,
+        e: &'g Entity,
+        types: Option<&'g [RelationType]>,
+        direction: Direction,
+    ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
+        self.adjacency(self.position_of(e))
+            .iter()
+            .filter(move |a| {
+                direction_matches(direction, a.outgoing())
+                    && types.is_none_or(|t| t.contains(&self.type_of(a)))
+            })
+            .map(|a| self.edge_ref(a))
+    }
+
     /// The entities at the other end of `id`'s relations of one type, in
     /// `direction`, in edge order.
     pub fn neighbours<'g>(
