@@ -243,6 +243,8 @@ impl Graph {
     /// How many relations of each type touch at least one of `entities`
     /// (entities of this graph), each relation counted once; every type in
     /// [`RelationType::ALL`] order, zero included.
+    ///
+    /// Panics when given an entity of another graph.
     pub fn relations_touching<'g>(
         &'g self,
         entities: impl IntoIterator<Item = &'g Entity>,
@@ -311,6 +313,8 @@ impl Graph {
 
     /// [`Graph::edges`] of `e`, an entity of this graph, as an iterator: no
     /// id look-up and no list made, for scans over many entities.
+    ///
+    /// Panics when `e` is an entity of another graph.
     pub fn edges_of<'g>(
         &'g self,
         e: &'g Entity,
