@@ -106,7 +106,10 @@ impl Graph {
         });
         let role = filter.role.as_deref().map(fold).filter(|r| !r.is_empty());
         let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
-        let keeps = |r: &Relation, leader: &Entity, led_entity: &Entity| {
+        // What the relation and its two ends tell is checked first; the
+        // chain above the led entity, which every row holds, is found once,
+        // for the rows that get that far.
+        let first_look = |r: &Relation, leader: &Entity, led_entity: &Entity| {
             let kind_ok = filter.group_kinds.as_ref().is_none_or(|kinds| {
                 matches!(&led_entity.details, Details::Group { group_kind, .. } if kinds.contains(group_kind))
             });
@@ -116,21 +119,6 @@ impl Graph {
                     .is_some_and(|set| !set.contains(&leader.id))
             {
                 return false;
-            }
-            if filter.under.is_some() || led.is_some() {
-                let chain = self.parent_chain(&led_entity.id);
-                let mut up = std::iter::once(led_entity).chain(chain);
-                let under_ok = filter
-                    .under
-                    .as_ref()
-                    .is_none_or(|u| up.clone().any(|e| e.id == *u));
-                if !under_ok
-                    || led
-                        .as_ref()
-                        .is_some_and(|set| !up.any(|e| set.contains(&e.id)))
-                {
-                    return false;
-                }
             }
             if role.is_none() && text.is_none() {
                 return true;
@@ -146,8 +134,35 @@ impl Graph {
         let mut rows: Vec<LeadershipRow<'_>> = self.relations
             [self.run_of_type(RelationType::Leads)]
         .iter()
-        .filter(|r| keeps(r, self.end(&r.from), self.end(&r.to)))
-        .map(|r| self.leadership_row(r))
+        .filter_map(|r| {
+            let (leader, led_entity) = (self.end(&r.from), self.end(&r.to));
+            if !first_look(r, leader, led_entity) {
+                return None;
+            }
+            let led_parents = self.parent_chain(&led_entity.id);
+            let mut up = std::iter::once(led_entity).chain(led_parents.iter().copied());
+            let under_ok = filter
+                .under
+                .as_ref()
+                .is_none_or(|u| up.clone().any(|e| e.id == *u));
+            if !under_ok
+                || led
+                    .as_ref()
+                    .is_some_and(|set| !up.any(|e| set.contains(&e.id)))
+            {
+                return None;
+            }
+            Some(LeadershipRow {
+                relation: r,
+                leader,
+                led: led_entity,
+                led_parents,
+                leader_affiliations: self
+                    .neighbours(&r.from, RelationType::AffiliatedWith, Direction::Out)
+                    .map(|edge| (edge.relation, edge.other))
+                    .collect(),
+            })
+        })
         .collect();
         rows.sort_by(|a, b| {
             (a.led.kind(), &a.led.name, &a.leader.name)
@@ -168,18 +183,5 @@ impl Graph {
             }
         }
         set
-    }
-
-    fn leadership_row<'g>(&'g self, r: &'g Relation) -> LeadershipRow<'g> {
-        LeadershipRow {
-            relation: r,
-            leader: self.end(&r.from),
-            led: self.end(&r.to),
-            led_parents: self.parent_chain(&r.to),
-            leader_affiliations: self
-                .neighbours(&r.from, RelationType::AffiliatedWith, Direction::Out)
-                .map(|edge| (edge.relation, edge.other))
-                .collect(),
-        }
     }
 }
