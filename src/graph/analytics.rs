@@ -91,7 +91,7 @@ pub enum AnalyticsError {
 pub const ALL_PAIRS_BUDGET: usize = 50_000;
 
 /// A key for one type filter: a bit per relation type.
-fn type_mask(types: Option<&[RelationType]>) -> u16 {
+pub(super) fn type_mask(types: Option<&[RelationType]>) -> u16 {
     match types {
         None => u16::MAX,
         Some(list) => list.iter().fold(0, |m, t| m | (1 << (*t as u16))),
@@ -107,7 +107,12 @@ pub(super) struct CentralityCache(std::sync::Mutex<HashMap<(Metric, u16), Scores
 
 impl Graph {
     /// The relations at `at` of `mask`, followed in `direction`.
-    fn adj(&self, at: u32, mask: u16, direction: Direction) -> impl Iterator<Item = &Adj> + '_ {
+    pub(super) fn adj(
+        &self,
+        at: u32,
+        mask: u16,
+        direction: Direction,
+    ) -> impl Iterator<Item = &Adj> + '_ {
         self.adjacency(at).iter().filter(move |a| {
             direction_matches(direction, a.outgoing())
                 && mask & (1 << (self.type_of(a) as u16)) != 0

@@ -303,11 +303,7 @@ impl Graph {
         let Some(idx) = self.by_id.get(id) else {
             return Vec::new();
         };
-        self.adjacency(idx.index() as u32)
-            .iter()
-            .filter(|a| direction_matches(direction, a.outgoing()))
-            .filter(|a| types.is_none_or(|t| t.contains(&self.type_of(a))))
-            .map(|a| self.edge_ref(a))
+        self.edges_at(idx.index() as u32, types, direction)
             .collect()
     }
 
@@ -317,16 +313,21 @@ impl Graph {
     /// Panics when `e` is an entity of another graph.
     pub fn edges_of<'g>(
         &'g self,
-        e: &'g Entity,
-        types: Option<&'g [RelationType]>,
+        e: &Entity,
+        types: Option<&[RelationType]>,
         direction: Direction,
     ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
-        self.adjacency(self.position_of(e))
-            .iter()
-            .filter(move |a| {
-                direction_matches(direction, a.outgoing())
-                    && types.is_none_or(|t| t.contains(&self.type_of(a)))
-            })
+        self.edges_at(self.position_of(e), types, direction)
+    }
+
+    /// The edges of the entity at `position`, of `types`, in `direction`.
+    fn edges_at<'g>(
+        &'g self,
+        position: u32,
+        types: Option<&[RelationType]>,
+        direction: Direction,
+    ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
+        self.adj(position, analytics::type_mask(types), direction)
             .map(|a| self.edge_ref(a))
     }
 
