@@ -137,13 +137,12 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
              --under, --role, --text) apply to --format leadership-csv only"
         );
     }
-    let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())
-        .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
-    let filter = (args.leadership.params().filter(&graph))
-        .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
-    let sub = scope
-        .select(&graph)
-        .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
+    let (sub, filter) = (|| {
+        let scope = Scope::new(args.root.as_deref(), args.depth, args.types.as_deref())?;
+        let filter = args.leadership.params().filter(&graph)?;
+        Ok::<_, export::ExportError>((scope.select(&graph)?, filter))
+    })()
+    .map_err(|err| anyhow::anyhow!(err.naming(&flag_of)))?;
     if sub.truncated {
         eprintln!(
             "warning: the neighbourhood was cut at {} entities",
