@@ -319,6 +319,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_shape_the_plain_reader_knows_is_read_by_it_as_toml_reads_it() {
+        let texts = [
+            "[[person]]\nid = \"person:a\"\nname = \"Ana \\u00e9 \\\"q\\\" \\\\ \\t\"\n",
+            "[[person]]\r\nid = 'person:a'\r\nname = 'back\\slash \"q\"'\r\n",
+            "\u{feff}# first\n[[ person ]] # c\n  id=\"person:a\"  # after\n\n",
+            "[[group]]\nid = \"group:g\"\nnumber = 10\naliases = [\n  \"x\", # c\n  'y',\n]\n",
+            "[[group]]\nid = \"group:g\"\naliases = []\nnumber = 0",
+            "[[relation]]\ntype = \"LEADS\"\nfrom = \"person:a\"\nto = \"group:b\"\n\t[[ relation . source ]]\n\tdoc = \"d\"\n\tquote = \"tab\there, é 中\"\n  [[relation.source]]\n  doc = \"e\"\n  quote = \"\"\n",
+            "[[document]]\nkey = \"d\"\ntitle = \"T \\\"x\\\"\"\n[[person]]\nid = \"person:a\"",
+        ];
+        for text in texts {
+            assert!(agrees(text), "the plain reader declined:\n{text}");
+        }
+    }
+
     /// Lines and pieces of lines, plain and otherwise.
     const PIECES: &[&str] = &[
         "[[person]]\n",

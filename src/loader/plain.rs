@@ -3,10 +3,12 @@
 //! by `key = value` lines whose values are strings, a whole number or an
 //! array of strings, with comments and blank lines anywhere.
 //!
-//! Tokens come from `toml_parser`'s lexer and strings are decoded by its
-//! decoder, so quoting and escapes follow the TOML specification exactly; only
-//! the document tree is skipped (building it, then deserializing it with
-//! serde, is most of the time toml takes on a large file).
+//! The text is read byte by byte with the boundaries `toml_parser`'s lexer
+//! gives its tokens, and comments, newlines and strings with escapes are
+//! checked and decoded by `toml_parser`'s own decoders, so quoting and escapes
+//! follow the TOML specification exactly; only the document tree is skipped
+//! (building it, then deserializing it with serde, is most of the time toml
+//! takes on a large file), and so is the lexer's token-at-a-time interface.
 //!
 //! Each entry is handed on as soon as it is complete, so that a large file is
 //! never held as a whole tree of entries.
@@ -14,16 +16,15 @@
 //! Anything else, valid TOML or not, makes [`read`] return `false`, and the
 //! file is then read by `toml` in full, which reports every mistake with its
 //! line as before. That covers unknown keys, duplicate keys, values of the
-//! wrong type, dotted keys, inline tables, and a `[[table.source]]` that does
-//! not follow its table. So for every text this reader accepts, it returns
-//! exactly what `toml` returns, spans included (a test compares the two on
-//! random texts).
-
-use std::iter::Peekable;
+//! wrong type, dotted keys, inline tables, multi-line strings, and a
+//! `[[table.source]]` that does not follow its table. So for every text this
+//! reader accepts, it returns exactly what `toml` returns, spans included (a
+//! test compares the two on random texts, another that every shape it knows
+//! is read, not declined).
 
 use toml::Spanned;
-use toml_parser::lexer::{Lexer, Token, TokenKind};
-use toml_parser::{ErrorSink, ParseError, Raw, Source};
+use toml_parser::decoder::Encoding;
+use toml_parser::{ParseError, Raw, Span};
 
 use super::raw::{RawRecord, RawSource, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS};
 use crate::model::EntityKind;
@@ -32,9 +33,12 @@ use crate::model::EntityKind;
 /// the text is not in the plain shape (`sink` may then have been handed some
 /// of its entries, which the caller discards).
 pub(super) fn read(text: &str, sink: &mut dyn FnMut(RawRecord)) -> bool {
+    // toml_parser's lexer skips a byte order mark; so does this reader.
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut reader = Reader {
-        source: Source::new(text),
-        tokens: Source::new(text).lex().peekable(),
+        text,
+        bytes: text.as_bytes(),
+        at: start,
         sink,
         current: None,
         open: Open::Nothing,
@@ -96,9 +100,26 @@ impl Value {
     }
 }
 
+/// The bytes that end a bare word (a key, a table's name, a number), as
+/// toml_parser's lexer ends what it calls an atom.
+fn ends_word(b: u8) -> bool {
+    matches!(
+        b,
+        b'.' | b'=' | b',' | b'[' | b']' | b'{' | b'}' | b' ' | b'\t' | b'#' | b'\r' | b'\n'
+    )
+}
+
+/// Reads the text byte by byte where toml_parser's lexer would hand out
+/// tokens, with the same boundaries (a word ends where the lexer's atom
+/// does, a string where its string token does) and the same checks (comments,
+/// escapes and newlines are checked by toml_parser's own decoders). A token
+/// at a time cost a third of the load of a large graph; lines are short and
+/// this reader looks at each byte about once.
 struct Reader<'a, 's> {
-    source: Source<'a>,
-    tokens: Peekable<Lexer<'a>>,
+    text: &'a str,
+    bytes: &'a [u8],
+    /// The next byte to read.
+    at: usize,
     sink: &'s mut dyn FnMut(RawRecord),
     /// The entry being read, handed on at the next entry's header.
     current: Option<RawRecord>,
@@ -112,94 +133,115 @@ impl<'a> Reader<'a, '_> {
     /// Reads every line; `None` at the first thing outside the plain shape.
     fn file(&mut self) -> Option<()> {
         loop {
-            self.skip(TokenKind::Whitespace);
-            let token = self.tokens.next()?;
-            match token.kind() {
-                TokenKind::Eof => return Some(()),
-                TokenKind::Newline => self.newline(token)?,
-                TokenKind::Comment => {
-                    self.comment(token)?;
+            self.skip_blanks();
+            match self.peek() {
+                None => return Some(()),
+                Some(b'\n' | b'\r') => self.newline()?,
+                Some(b'#') => {
+                    self.comment()?;
                     self.end_of_line()?;
                 }
-                TokenKind::LeftSquareBracket => {
-                    self.header(token)?;
+                Some(b'[') => {
+                    self.header()?;
                     self.end_of_line()?;
                 }
-                TokenKind::Atom => {
-                    self.key_value(token)?;
+                Some(b'"' | b'\'') => return None,
+                Some(_) => {
+                    self.key_value()?;
                     self.end_of_line()?;
                 }
-                _ => return None,
             }
         }
     }
 
-    fn skip(&mut self, kind: TokenKind) {
-        while self.tokens.next_if(|t| t.kind() == kind).is_some() {}
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
     }
 
-    fn text(&self, token: Token) -> &str {
-        &self.source.input()[token.span().start()..token.span().end()]
+    /// Takes the next byte when it is `b`.
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.peek() == Some(b);
+        self.at += usize::from(found);
+        found
     }
 
-    fn newline(&self, token: Token) -> Option<()> {
-        self.sound(token, Raw::decode_newline)
+    /// Spaces and tabs.
+    fn skip_blanks(&mut self) {
+        while let Some(b' ' | b'\t') = self.peek() {
+            self.at += 1;
+        }
     }
 
-    fn comment(&self, token: Token) -> Option<()> {
-        self.sound(token, Raw::decode_comment)
+    /// A bare word (possibly empty), up to the next byte that ends one.
+    fn word(&mut self) -> &'a str {
+        let start = self.at;
+        let len = self.bytes[start..]
+            .iter()
+            .position(|&b| ends_word(b))
+            .unwrap_or(self.bytes.len() - start);
+        self.at += len;
+        // Each byte that ends a word is ASCII: a character boundary.
+        &self.text[start..self.at]
     }
 
-    /// `Some` when `decode` (toml_parser's check of a newline or a comment)
-    /// finds nothing wrong with `token`.
-    fn sound(&self, token: Token, decode: fn(&Raw<'a>, &mut dyn ErrorSink)) -> Option<()> {
+    /// A newline (`\n` or `\r\n`) at the reading position.
+    fn newline(&mut self) -> Option<()> {
+        let rest = &self.bytes[self.at..];
+        self.at += match rest {
+            [b'\n', ..] => 1,
+            [b'\r', b'\n', ..] => 2,
+            _ => return None,
+        };
+        Some(())
+    }
+
+    /// A comment, from its `#` to the end of its line (not included),
+    /// checked by toml_parser.
+    fn comment(&mut self) -> Option<()> {
+        let start = self.at;
+        let len =
+            memchr::memchr2(b'\r', b'\n', &self.bytes[start..]).unwrap_or(self.bytes.len() - start);
+        self.at += len;
+        let raw: &'a str = &self.text[start..self.at];
         let mut ok = true;
-        decode(&self.source.get(token)?, &mut |_: ParseError| ok = false);
+        Raw::new_unchecked(raw, None, Span::new_unchecked(start, self.at))
+            .decode_comment(&mut |_: ParseError| ok = false);
         ok.then_some(())
     }
 
-    /// Optional whitespace and comment, then the end of the line or file.
+    /// Optional blanks and comment, then the end of the line or file.
     fn end_of_line(&mut self) -> Option<()> {
-        self.skip(TokenKind::Whitespace);
-        let mut token = self.tokens.next()?;
-        if token.kind() == TokenKind::Comment {
-            self.comment(token)?;
-            token = self.tokens.next()?;
+        self.skip_blanks();
+        if self.peek() == Some(b'#') {
+            self.comment()?;
         }
-        match token.kind() {
-            TokenKind::Newline => self.newline(token),
-            TokenKind::Eof => Some(()),
-            _ => None,
+        match self.peek() {
+            None => Some(()),
+            Some(_) => self.newline(),
         }
     }
 
-    /// The next token, which must be of `kind`.
-    fn expect(&mut self, kind: TokenKind) -> Option<Token> {
-        self.tokens.next_if(|t| t.kind() == kind)
-    }
-
-    /// `[[table]]` or `[[table.source]]`, its first `[` already read.
-    fn header(&mut self, open: Token) -> Option<()> {
-        let second = self.expect(TokenKind::LeftSquareBracket)?;
-        if second.span().start() != open.span().end() {
+    /// `[[table]]` or `[[table.source]]`.
+    fn header(&mut self) -> Option<()> {
+        let start = self.at;
+        if !self.bytes[start..].starts_with(b"[[") {
             return None;
         }
-        self.skip(TokenKind::Whitespace);
-        let name = self.expect(TokenKind::Atom)?;
-        let table = Table::named(self.text(name))?;
-        self.skip(TokenKind::Whitespace);
+        self.at += 2;
+        self.skip_blanks();
+        let table = Table::named(self.word())?;
+        self.skip_blanks();
         let mut sub = None;
-        if self.expect(TokenKind::Dot).is_some() {
-            self.skip(TokenKind::Whitespace);
-            sub = Some(self.expect(TokenKind::Atom)?);
-            self.skip(TokenKind::Whitespace);
+        if self.eat(b'.') {
+            self.skip_blanks();
+            sub = Some(self.word());
+            self.skip_blanks();
         }
-        let close = self.expect(TokenKind::RightSquareBracket)?;
-        let last = self.expect(TokenKind::RightSquareBracket)?;
-        if last.span().start() != close.span().end() {
+        if !self.bytes[self.at..].starts_with(b"]]") {
             return None;
         }
-        let span = open.span().start()..last.span().end();
+        self.at += 2;
+        let span = start..self.at;
         self.seen = 0;
         match sub {
             None => {
@@ -219,7 +261,7 @@ impl<'a> Reader<'a, '_> {
                 // A source belongs to the entry just opened (or whose last
                 // source was just read); anything else is left to toml.
                 let follows = matches!(self.open, Open::Entry(t) | Open::Source(t) if t == table);
-                if self.text(sub) != "source" || !follows {
+                if sub != "source" || !follows {
                     return None;
                 }
                 self.open = Open::Source(table);
@@ -242,8 +284,8 @@ impl<'a> Reader<'a, '_> {
         }
     }
 
-    /// `key = value`, its key already read.
-    fn key_value(&mut self, key: Token) -> Option<()> {
+    /// `key = value`.
+    fn key_value(&mut self) -> Option<()> {
         let keys = match self.open {
             Open::Nothing => return None,
             Open::Source(_) => SOURCE_KEYS,
@@ -251,7 +293,7 @@ impl<'a> Reader<'a, '_> {
             Open::Entry(Table::Relation) => RELATION_KEYS,
             Open::Entry(Table::Entity(_)) => ENTITY_KEYS,
         };
-        let name = self.text(key);
+        let name = self.word();
         // Sources are written as [[table.source]] in the plain shape.
         let position = keys.iter().position(|k| *k == name && *k != "source")?;
         let bit = 1u32 << position;
@@ -259,68 +301,110 @@ impl<'a> Reader<'a, '_> {
             return None;
         }
         self.seen |= bit;
-        self.skip(TokenKind::Whitespace);
-        self.expect(TokenKind::Equals)?;
-        self.skip(TokenKind::Whitespace);
+        self.skip_blanks();
+        if !self.eat(b'=') {
+            return None;
+        }
+        self.skip_blanks();
         let value = self.value()?;
         let name = keys[position];
         self.store(name, value)
     }
 
     fn value(&mut self) -> Option<Value> {
-        let token = self.tokens.next()?;
-        match token.kind() {
-            kind if is_string(kind) => {
-                let span = token.span().start()..token.span().end();
-                Some(Value::String(Spanned::new(span, self.string(token)?)))
+        let start = self.at;
+        match self.peek()? {
+            b'"' | b'\'' => {
+                let text = self.string()?;
+                Some(Value::String(Spanned::new(start..self.at, text)))
             }
-            TokenKind::Atom => {
+            b'[' => {
+                self.at += 1;
+                self.strings().map(Value::Strings)
+            }
+            b if ends_word(b) => None,
+            _ => {
                 // A whole number as toml writes it most simply: digits, no
                 // sign, no underscore, no leading zero.
-                let text = self.text(token);
+                let text = self.word();
                 let plain = text.bytes().all(|b| b.is_ascii_digit())
                     && (text == "0" || !text.starts_with('0'));
                 if !plain {
                     return None;
                 }
                 let number = text.parse().ok()?;
-                let span = token.span().start()..token.span().end();
-                Some(Value::Number(Spanned::new(span, number)))
+                Some(Value::Number(Spanned::new(start..self.at, number)))
             }
-            TokenKind::LeftSquareBracket => self.strings().map(Value::Strings),
-            _ => None,
         }
     }
 
-    /// A string token's decoded text.
-    fn string(&self, token: Token) -> Option<String> {
-        if let Some(text) = verbatim(token.kind(), self.text(token)) {
+    /// A one-line string, basic or literal, decoded; `None` for a
+    /// multi-line one (left to toml) and for one that does not decode.
+    fn string(&mut self) -> Option<String> {
+        let start = self.at;
+        let quote = self.peek()?;
+        let rest = &self.bytes[start + 1..];
+        if rest.starts_with(&[quote, quote]) {
+            return None;
+        }
+        // Where the lexer ends the token: at the closing quote, or (never a
+        // string) at the end of the line. A backslash in a basic string
+        // escapes a following backslash or quote.
+        let mut i = 0;
+        loop {
+            let found = if quote == b'"' {
+                memchr::memchr3(b'"', b'\\', b'\n', &rest[i..])?
+            } else {
+                memchr::memchr2(b'\'', b'\n', &rest[i..])?
+            };
+            i += found;
+            match rest[i] {
+                b'\\' => {
+                    i += 1;
+                    if let Some(b'\\' | b'"') = rest.get(i) {
+                        i += 1;
+                    }
+                }
+                b'\n' => return None,
+                _ => break,
+            }
+        }
+        self.at = start + 1 + i + 1;
+        let raw = &self.text[start..self.at];
+        if let Some(text) = verbatim(quote, raw) {
             return Some(text.to_owned());
         }
+        let encoding = match quote {
+            b'"' => Encoding::BasicString,
+            _ => Encoding::LiteralString,
+        };
         let mut out = String::new();
         let mut ok = true;
-        let kind = self
-            .source
-            .get(token)?
+        let kind = Raw::new_unchecked(raw, Some(encoding), Span::new_unchecked(start, self.at))
             .decode_scalar(&mut out, &mut |_: ParseError| ok = false);
         (ok && kind == toml_parser::decoder::ScalarKind::String).then_some(out)
     }
 
     /// An array of strings, its `[` already read: strings separated by
-    /// commas (one may trail), with whitespace, newlines and comments between.
+    /// commas (one may trail), with blanks, newlines and comments between.
     fn strings(&mut self) -> Option<Vec<String>> {
         let mut out = Vec::new();
         let mut want_value = true;
         loop {
-            let token = self.tokens.next()?;
-            match token.kind() {
-                TokenKind::Whitespace => {}
-                TokenKind::Newline => self.newline(token)?,
-                TokenKind::Comment => self.comment(token)?,
-                TokenKind::RightSquareBracket => return Some(out),
-                TokenKind::Comma if !want_value => want_value = true,
-                kind if want_value && is_string(kind) => {
-                    out.push(self.string(token)?);
+            match self.peek()? {
+                b' ' | b'\t' => self.at += 1,
+                b'\n' | b'\r' => self.newline()?,
+                b'#' => self.comment()?,
+                b']' => {
+                    self.at += 1;
+                    return Some(out);
+                }
+                b',' if !want_value => {
+                    self.at += 1;
+                    want_value = true;
+                }
+                b'"' | b'\'' if want_value => {
+                    out.push(self.string()?);
                     want_value = false;
                 }
                 _ => return None,
@@ -396,27 +480,11 @@ impl<'a> Reader<'a, '_> {
     }
 }
 
-/// Whether a token is a string, in any of TOML's four quotings.
-fn is_string(kind: TokenKind) -> bool {
-    matches!(
-        kind,
-        TokenKind::BasicString
-            | TokenKind::LiteralString
-            | TokenKind::MlBasicString
-            | TokenKind::MlLiteralString
-    )
-}
-
 /// The text of a one-line string written as it reads, with nothing to
-/// decode: a basic string with no escape, or a literal string, holding no
-/// control character but tab (TOML forbids them there), with its closing
-/// quote. `None` for anything else, which the decoder then reads.
-fn verbatim(kind: TokenKind, raw: &str) -> Option<&str> {
-    let quote = match kind {
-        TokenKind::BasicString => b'"',
-        TokenKind::LiteralString => b'\'',
-        _ => return None,
-    };
+/// decode (`raw` is the string with its quotes): a basic string with no
+/// escape, or a literal string, holding no control character but tab (TOML
+/// forbids them there). `None` for anything else.
+fn verbatim(quote: u8, raw: &str) -> Option<&str> {
     let bytes = raw.as_bytes();
     if bytes.len() < 2 || bytes[0] != quote || bytes[bytes.len() - 1] != quote {
         return None;
