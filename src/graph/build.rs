@@ -65,23 +65,27 @@ impl Graph {
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let rest = ordered.map(|(by_id, ends)| {
-                let links = links(&entities, &relations, by_id, &ends, &name_rank);
+                let type_runs = super::TypeRuns::new(&relations);
+                let links = links(&entities, &type_runs, by_id, &ends, &name_rank);
                 step("adjacency");
-                links
+                (links, type_runs)
             });
             (search, rest)
         });
         relations.shrink_to_fit();
-        let Links {
-            graph,
-            by_id,
-            adjacency_start,
-            adjacency,
-        } = rest?;
+        let (
+            Links {
+                graph,
+                by_id,
+                adjacency_start,
+                adjacency,
+            },
+            type_runs,
+        ) = rest?;
         Ok(Graph {
             documents,
             entities,
-            type_runs: super::TypeRuns::new(&relations),
+            type_runs,
             relations,
             graph,
             by_id,
@@ -327,71 +331,83 @@ fn permute<T>(items: &mut [T], mut source: Vec<u32>) {
 }
 
 /// The petgraph graph, the id index and the sorted adjacency of `entities`
-/// (sorted) and `relations` (sorted by id, with their `ends`), given each
-/// entity's rank by name.
+/// (sorted) and the relations (sorted by id, of the types `type_runs` gives
+/// their positions, with their `ends`), given each entity's rank by name.
+/// The petgraph graph is built on another thread meanwhile.
 fn links(
     entities: &[Entity],
-    relations: &[Relation],
+    type_runs: &super::TypeRuns,
     by_id: ById,
     ends: &[(u32, u32)],
     name_rank: &[u32],
 ) -> Links {
     let n = entities.len();
-    // Edge i is relation i (they are added in order), so edges need no weight.
-    let mut graph = DiGraph::<(), (), u32>::with_capacity(n, relations.len());
-    for _ in entities {
-        graph.add_node(());
-    }
-    let mut degree = vec![0u32; n + 1];
-    for &(from, to) in ends {
-        graph.add_edge(
-            NodeIndex::new(from as usize),
-            NodeIndex::new(to as usize),
-            (),
-        );
-        degree[from as usize] += 1;
-        degree[to as usize] += 1;
-    }
-
-    // adjacency_start[i] = where entity i's relations begin.
-    let mut adjacency_start = Vec::with_capacity(n + 1);
-    let mut total = 0u32;
-    for d in &degree {
-        adjacency_start.push(total);
-        total += d;
-    }
-    let mut fill: Vec<u32> = adjacency_start.clone();
-    let mut adjacency = vec![Adj::new(0, 0, false); total as usize];
-    for (i, &(from, to)) in ends.iter().enumerate() {
-        let relation = i as u32;
-        for (at, other, outgoing) in [(from, to, true), (to, from, false)] {
-            adjacency[fill[at as usize] as usize] = Adj::new(relation, other, outgoing);
-            fill[at as usize] += 1;
-        }
-    }
-    drop((fill, degree));
-
-    // Edge order: relation type, then the other end's name (folded:
-    // accents and case ignored, then as written), then the relation id
-    // (relations are sorted by id, so their position), then outgoing first.
-    for i in 0..n {
-        let (start, end) = (adjacency_start[i] as usize, adjacency_start[i + 1] as usize);
-        adjacency[start..end].sort_unstable_by_key(|a| {
-            let r = &relations[a.relation() as usize];
-            (
-                r.rel_type,
-                name_rank[a.other as usize],
-                a.relation(),
-                !a.outgoing(),
-            )
+    std::thread::scope(|s| {
+        let graph = s.spawn(|| {
+            // Edge i is relation i (they are added in order), so edges need
+            // no weight.
+            let mut graph = DiGraph::<(), (), u32>::with_capacity(n, ends.len());
+            for _ in entities {
+                graph.add_node(());
+            }
+            for &(from, to) in ends {
+                graph.add_edge(
+                    NodeIndex::new(from as usize),
+                    NodeIndex::new(to as usize),
+                    (),
+                );
+            }
+            graph
         });
-    }
-    Links {
-        graph,
-        by_id,
-        adjacency_start,
-        adjacency,
-    }
+        let mut degree = vec![0u32; n + 1];
+        for &(from, to) in ends {
+            degree[from as usize] += 1;
+            degree[to as usize] += 1;
+        }
+
+        // adjacency_start[i] = where entity i's relations begin.
+        let mut adjacency_start = Vec::with_capacity(n + 1);
+        let mut total = 0u32;
+        for d in &degree {
+            adjacency_start.push(total);
+            total += d;
+        }
+        let mut fill: Vec<u32> = adjacency_start.clone();
+        let mut adjacency = vec![Adj::new(0, 0, false); total as usize];
+        for (i, &(from, to)) in ends.iter().enumerate() {
+            let relation = i as u32;
+            for (at, other, outgoing) in [(from, to, true), (to, from, false)] {
+                adjacency[fill[at as usize] as usize] = Adj::new(relation, other, outgoing);
+                fill[at as usize] += 1;
+            }
+        }
+        drop((fill, degree));
+
+        // Edge order: relation type, then the other end's name (folded:
+        // accents and case ignored, then as written), then the relation id
+        // (relations are sorted by id, so their position), then outgoing
+        // first. A relation's type comes from its position, not from the
+        // relation, which is anywhere in memory.
+        for i in 0..n {
+            let (start, end) = (adjacency_start[i] as usize, adjacency_start[i + 1] as usize);
+            adjacency[start..end].sort_unstable_by_key(|a| {
+                (
+                    type_runs.type_at(a.relation()),
+                    name_rank[a.other as usize],
+                    a.relation(),
+                    !a.outgoing(),
+                )
+            });
+        }
+        Links {
+            graph: graph
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            by_id,
+            adjacency_start,
+            adjacency,
+        }
+    })
 }
 
 /// Each entity's dense rank by (folded name, name): equal names share a rank.
