@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use toml::Spanned;
 
 use super::parse::{self, FileCtx};
-use super::raw::{RawDocument, RawEntity, RawRecord, RawRelation, RawSource};
+use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::{Graph, GraphError};
 use crate::model::{
@@ -44,11 +44,10 @@ fn strip_space(s: &str) -> String {
 }
 
 /// `s` trimmed, reusing its allocation when it has nothing to trim.
-fn trimmed(s: String) -> String {
-    if s.trim().len() == s.len() {
-        s
-    } else {
-        s.trim().to_string()
+fn trimmed(s: Text<'_>) -> String {
+    match s {
+        Text::Owned(s) if s.trim().len() == s.len() => s,
+        s => s.trim().to_string(),
     }
 }
 
@@ -247,7 +246,7 @@ enum PendingEntity {
         kind: EntityKind,
         /// The number of its id, when the id is well formed.
         id: Option<u32>,
-        entry: Box<Spanned<RawEntity>>,
+        entry: Box<Spanned<RawEntity<'static>>>,
     },
 }
 
@@ -264,7 +263,7 @@ enum PendingRelation {
     /// With no problem found in the relation alone: its ends are numbers.
     Checked(CheckedRelation),
     /// Anything else, checked as written once every file is parsed.
-    Raw(Box<Spanned<RawRelation>>),
+    Raw(Box<Spanned<RawRelation<'static>>>),
 }
 
 struct CheckedRelation {
@@ -352,7 +351,7 @@ struct PreparedFile {
     file: FileCtx,
     /// Found while parsing.
     problems: Vec<Problem>,
-    documents: Vec<Spanned<RawDocument>>,
+    documents: Vec<Spanned<RawDocument<'static>>>,
     /// In the order they are checked: by table, then as written.
     entities: Vec<PendingEntity>,
     relations: Vec<PendingRelation>,
@@ -599,7 +598,7 @@ struct Preparer<'a> {
     worker: Worker<'a>,
     shared: &'a Shared,
     // The entries of the file being read.
-    documents: Vec<Spanned<RawDocument>>,
+    documents: Vec<Spanned<RawDocument<'static>>>,
     /// By kind (in [`EntityKind`]'s order), as written.
     entities: [Vec<PendingEntity>; EntityKind::ALL.len()],
     relations: Vec<PendingRelation>,
@@ -610,11 +609,12 @@ struct Preparer<'a> {
 impl parse::Prepare for Preparer<'_> {
     type Prepared = PreparedFile;
 
-    fn record(&mut self, file: &FileCtx, record: RawRecord) {
+    fn record(&mut self, file: &FileCtx, record: RawRecord<'_>) {
         let (worker, shared) = (&mut self.worker, self.shared);
         match record {
             RawRecord::Document(doc) => {
-                self.documents.push(doc);
+                self.documents
+                    .push(map_spanned(doc, RawDocument::into_owned));
                 self.keep_lines = true;
             }
             RawRecord::Entity(kind, entry) => {
@@ -703,7 +703,7 @@ fn prepare_entity(
     shared: &Shared,
     file: &FileCtx,
     kind: EntityKind,
-    entry: Spanned<RawEntity>,
+    entry: Spanned<RawEntity<'_>>,
 ) -> PendingEntity {
     let at = entry.span().start;
     let raw = entry.get_ref();
@@ -728,7 +728,7 @@ fn prepare_entity(
         return PendingEntity::Raw {
             kind,
             id: number,
-            entry: Box::new(entry),
+            entry: Box::new(map_spanned(entry, RawEntity::into_owned)),
         };
     };
     let raw = entry.into_inner();
@@ -741,8 +741,8 @@ fn prepare_entity(
         id,
         name: trimmed(raw.name.unwrap_or_default()),
         aliases: raw.aliases.into_iter().map(trimmed).collect(),
-        description: raw.description,
-        note: raw.note,
+        description: raw.description.map(Text::into_owned),
+        note: raw.note.map(Text::into_owned),
         sources: Sources::new(),
         details,
     };
@@ -758,7 +758,7 @@ fn prepare_relation(
     worker: &mut Worker<'_>,
     shared: &Shared,
     file: &FileCtx,
-    entry: Spanned<RawRelation>,
+    entry: Spanned<RawRelation<'_>>,
 ) -> PendingRelation {
     let raw = entry.get_ref();
     let rel_type = raw
@@ -766,10 +766,10 @@ fn prepare_relation(
         .as_ref()
         .and_then(|t| t.get_ref().parse::<RelationType>().ok());
     let end_ok =
-        |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.get_ref().trim().is_empty());
+        |v: &Option<Spanned<Text>>| v.as_ref().is_some_and(|v| !v.get_ref().trim().is_empty());
     let clean = end_ok(&raw.from) && end_ok(&raw.to) && sources_are_clean(&raw.source);
     let Some(rel_type) = rel_type.filter(|_| clean) else {
-        return PendingRelation::Raw(Box::new(entry));
+        return PendingRelation::Raw(Box::new(map_spanned(entry, RawRelation::into_owned)));
     };
     let at = entry.span().start;
     let raw = entry.into_inner();
@@ -912,7 +912,7 @@ fn check_prepared_relation(
     Some((checked, key))
 }
 
-fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawDocument>) {
+fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawDocument<'_>>) {
     let at = entry.span().start;
     let raw = entry.into_inner();
     let Some(key) = required_str(checker, file, at, "document", "key", raw.key.as_ref()) else {
@@ -930,7 +930,7 @@ fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawD
     if let Some(date) = &raw.date {
         check_date(checker, file, date);
     }
-    if checker.documents.contains_key(key.get_ref()) {
+    if checker.documents.contains_key(&**key.get_ref()) {
         let message = format!("duplicate document key `{}`", key.get_ref());
         checker.report(file, key.span().start, message);
         return;
@@ -946,12 +946,12 @@ fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawD
                     key.get_ref()
                 ),
             ),
-            Some(name) => match std::fs::read_to_string(dir.join(name)) {
+            Some(name) => match std::fs::read_to_string(dir.join(&**name)) {
                 Ok(t) => text = Some(Arc::from(strip_space(&t))),
                 Err(err) => checker.report(
                     file,
                     at,
-                    format!("cannot read {}: {err}", dir.join(name).display()),
+                    format!("cannot read {}: {err}", dir.join(&**name).display()),
                 ),
             },
         }
@@ -960,16 +960,16 @@ fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawD
         return;
     };
     let document = Document {
-        key: key.get_ref().clone(),
+        key: key.get_ref().to_string(),
         title,
         publisher,
-        date: raw.date.as_ref().map(|d| d.get_ref().clone()),
-        url: raw.url.clone(),
-        text_file: raw.text_file.clone(),
+        date: raw.date.as_ref().map(|d| d.get_ref().to_string()),
+        url: raw.url.as_deref().map(str::to_owned),
+        text_file: raw.text_file.as_deref().map(str::to_owned),
     };
     checker
         .documents
-        .insert(key.get_ref().clone(), (Arc::new(document), text));
+        .insert(key.get_ref().to_string(), (Arc::new(document), text));
 }
 
 fn check_sources(
@@ -977,7 +977,7 @@ fn check_sources(
     file: &FileCtx,
     at: usize,
     what: &dyn Fn() -> String,
-    list: Vec<Spanned<RawSource>>,
+    list: Vec<Spanned<RawSource<'_>>>,
 ) -> Sources {
     if list.is_empty() {
         let message = format!(
@@ -995,7 +995,7 @@ fn check_sources(
         let (Some(doc), Some(quote)) = (doc, quote) else {
             continue;
         };
-        let Some((document, text)) = checker.documents.get(doc.get_ref()).cloned() else {
+        let Some((document, text)) = checker.documents.get(&**doc.get_ref()).cloned() else {
             let message = format!(
                 "unknown document `{}`: declare it in a [[document]] with that key",
                 doc.get_ref()
@@ -1049,7 +1049,7 @@ fn check_entity(
     checker: &mut Checker<'_>,
     file: &FileCtx,
     table: EntityKind,
-    entry: Spanned<RawEntity>,
+    entry: Spanned<RawEntity<'_>>,
 ) -> Option<Entity> {
     let at = entry.span().start;
     let mut raw = entry.into_inner();
@@ -1087,8 +1087,8 @@ fn check_entity(
         id: id?,
         name: name?,
         aliases: raw.aliases.into_iter().map(trimmed).collect(),
-        description: raw.description,
-        note: raw.note,
+        description: raw.description.map(Text::into_owned),
+        note: raw.note.map(Text::into_owned),
         sources,
         details: details?,
     })
@@ -1137,7 +1137,7 @@ fn check_details(
             }
         }
     }
-    let text = |s: &Option<Spanned<String>>| s.as_ref().map(|v| v.get_ref().clone());
+    let text = |s: &Option<Spanned<Text>>| s.as_ref().map(|v| v.get_ref().to_string());
     let number = r.number.as_ref().map(|n| *n.get_ref());
     let details = match table {
         EntityKind::Organisation => Details::Organisation {
@@ -1245,14 +1245,14 @@ fn check_relation<'d>(
     checker: &mut Checker<'_>,
     file: &FileCtx,
     declared: &dyn Fn(&str) -> Option<&'d Declared>,
-    entry: Spanned<RawRelation>,
+    entry: Spanned<RawRelation<'_>>,
 ) -> Option<(Relation, (RelationType, u32, u32))> {
     let at = entry.span().start;
     let mut raw = entry.into_inner();
     let rel_type = vocab::<RelationType>(checker, file, at, "relation", "type", &raw.rel_type);
-    let mut end = |field: &str, value: &Option<Spanned<String>>| {
+    let mut end = |field: &str, value: &Option<Spanned<Text>>| {
         let value = required_str(checker, file, at, "relation", field, value.as_ref())?;
-        let text = value.get_ref().as_str();
+        let text: &str = value.get_ref();
         // A declared id is well formed: share its text.
         if let Some(first) = declared(text) {
             // Declared, but with problems of its own, reported there.
@@ -1322,8 +1322,8 @@ fn required_str<'v>(
     at: usize,
     table: &str,
     field: &str,
-    value: Option<&'v Spanned<String>>,
-) -> Option<&'v Spanned<String>> {
+    value: Option<&'v Spanned<Text<'v>>>,
+) -> Option<&'v Spanned<Text<'v>>> {
     let value = required(checker, file, at, table, field, value)?;
     if value.get_ref().trim().is_empty() {
         let message = format!("field `{field}` is blank in this [[{table}]]");
@@ -1339,7 +1339,7 @@ fn required_text(
     at: usize,
     table: &str,
     field: &str,
-    value: Option<String>,
+    value: Option<Text<'_>>,
 ) -> Option<String> {
     match value.map(trimmed) {
         None => {
@@ -1368,7 +1368,7 @@ fn vocab<T: FromStr<Err = crate::model::UnknownValue>>(
     at: usize,
     table: &str,
     field: &str,
-    value: &Option<Spanned<String>>,
+    value: &Option<Spanned<Text<'_>>>,
 ) -> Option<T> {
     let value = required(checker, file, at, table, field, value.as_ref())?;
     match value.get_ref().parse::<T>() {
@@ -1381,7 +1381,7 @@ fn vocab<T: FromStr<Err = crate::model::UnknownValue>>(
     }
 }
 
-fn check_date(checker: &mut Checker<'_>, file: &FileCtx, date: &Spanned<String>) {
+fn check_date(checker: &mut Checker<'_>, file: &FileCtx, date: &Spanned<Text<'_>>) {
     let d = date.get_ref().as_bytes();
     let shape = d.len() == 10
         && d[4] == b'-'

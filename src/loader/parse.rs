@@ -178,7 +178,7 @@ fn read_with_toml(
     file: &FileCtx,
     text: &str,
     problems: &mut Vec<Problem>,
-) -> Result<RawFile, toml::de::Error> {
+) -> Result<RawFile<'static>, toml::de::Error> {
     DeTable::parse(text).and_then(|root| {
         unknown_keys(file, root.get_ref(), problems);
         RawFile::deserialize(toml::de::Deserializer::from(root))

@@ -26,13 +26,15 @@ use toml::Spanned;
 use toml_parser::decoder::Encoding;
 use toml_parser::{ParseError, Raw, Span};
 
-use super::raw::{RawRecord, RawSource, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS};
+use super::raw::{
+    RawRecord, RawSource, Text, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS,
+};
 use crate::model::EntityKind;
 
 /// Hands every entry of `text` to `sink`, in the order written; `false` when
 /// the text is not in the plain shape (`sink` may then have been handed some
 /// of its entries, which the caller discards).
-pub(super) fn read(text: &str, sink: &mut dyn FnMut(RawRecord)) -> bool {
+pub(super) fn read<'a>(text: &'a str, sink: &mut dyn FnMut(RawRecord<'a>)) -> bool {
     // toml_parser's lexer skips a byte order mark; so does this reader.
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut reader = Reader {
@@ -81,18 +83,18 @@ impl Table {
 }
 
 /// A value as written: which of the shapes the plain form allows.
-enum Value {
-    String(Spanned<String>),
+enum Value<'a> {
+    String(Spanned<Text<'a>>),
     Number(Spanned<u32>),
-    Strings(Vec<String>),
+    Strings(Vec<Text<'a>>),
 }
 
-impl Value {
-    fn string(self) -> Option<String> {
+impl<'a> Value<'a> {
+    fn string(self) -> Option<Text<'a>> {
         self.spanned().map(Spanned::into_inner)
     }
 
-    fn spanned(self) -> Option<Spanned<String>> {
+    fn spanned(self) -> Option<Spanned<Text<'a>>> {
         match self {
             Value::String(s) => Some(s),
             _ => None,
@@ -120,9 +122,9 @@ struct Reader<'a, 's> {
     bytes: &'a [u8],
     /// The next byte to read.
     at: usize,
-    sink: &'s mut dyn FnMut(RawRecord),
+    sink: &'s mut dyn FnMut(RawRecord<'a>),
     /// The entry being read, handed on at the next entry's header.
-    current: Option<RawRecord>,
+    current: Option<RawRecord<'a>>,
     open: Open,
     /// The keys already given in the open table, as bits of its key list
     /// (a key given twice is an error toml reports).
@@ -276,7 +278,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// The sources of the entry being read (`None` for a document).
-    fn sources(&mut self) -> Option<&mut Vec<Spanned<RawSource>>> {
+    fn sources(&mut self) -> Option<&mut Vec<Spanned<RawSource<'a>>>> {
         match self.current.as_mut()? {
             RawRecord::Document(_) => None,
             RawRecord::Entity(_, e) => Some(&mut e.get_mut().source),
@@ -311,7 +313,7 @@ impl<'a> Reader<'a, '_> {
         self.store(name, value)
     }
 
-    fn value(&mut self) -> Option<Value> {
+    fn value(&mut self) -> Option<Value<'a>> {
         let start = self.at;
         match self.peek()? {
             b'"' | b'\'' => {
@@ -340,7 +342,7 @@ impl<'a> Reader<'a, '_> {
 
     /// A one-line string, basic or literal, decoded; `None` for a
     /// multi-line one (left to toml) and for one that does not decode.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<Text<'a>> {
         let start = self.at;
         let quote = self.peek()?;
         let rest = &self.bytes[start + 1..];
@@ -370,9 +372,9 @@ impl<'a> Reader<'a, '_> {
             }
         }
         self.at = start + 1 + i + 1;
-        let raw = &self.text[start..self.at];
+        let raw: &'a str = &self.text[start..self.at];
         if let Some(text) = verbatim(quote, raw) {
-            return Some(text.to_owned());
+            return Some(Text::Borrowed(text));
         }
         let encoding = match quote {
             b'"' => Encoding::BasicString,
@@ -382,12 +384,12 @@ impl<'a> Reader<'a, '_> {
         let mut ok = true;
         let kind = Raw::new_unchecked(raw, Some(encoding), Span::new_unchecked(start, self.at))
             .decode_scalar(&mut out, &mut |_: ParseError| ok = false);
-        (ok && kind == toml_parser::decoder::ScalarKind::String).then_some(out)
+        (ok && kind == toml_parser::decoder::ScalarKind::String).then_some(Text::Owned(out))
     }
 
     /// An array of strings, its `[` already read: strings separated by
     /// commas (one may trail), with blanks, newlines and comments between.
-    fn strings(&mut self) -> Option<Vec<String>> {
+    fn strings(&mut self) -> Option<Vec<Text<'a>>> {
         let mut out = Vec::new();
         let mut want_value = true;
         loop {
@@ -413,7 +415,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// Puts `value` into the open table's field `name`.
-    fn store(&mut self, name: &str, value: Value) -> Option<()> {
+    fn store(&mut self, name: &str, value: Value<'a>) -> Option<()> {
         if let Open::Source(_) = self.open {
             let source = self.sources()?.last_mut()?.get_mut();
             match name {
