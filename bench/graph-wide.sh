@@ -77,6 +77,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 queries=(
   "{ aggregate { entityCount byKind { key count } byRelationType { key count } } }"
   "{ aggregate(where: { nameContains: \"an\" }) { entityCount byRelationType { key count } } }"
+  "{ people(where: { nameContains: \"eriksen\" }, first: 5) { totalCount } }"
   "{ leadership(first: 5) { totalCount } }"
   "{ leadership(where: { role: \"chair\" }, first: 5) { totalCount } }"
   "{ leadership(where: { leaderOrganisation: \"$ORG\" }, first: 5) { totalCount } }"

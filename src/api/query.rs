@@ -183,16 +183,10 @@ impl<'g> Common<'g> {
     }
 
     pub(crate) fn keeps(&self, e: &Entity) -> bool {
-        let acronym = match &e.details {
-            Details::Organisation { acronym, .. } => acronym.as_ref(),
-            _ => None,
-        };
-        let name_ok = self.name.as_ref().is_none_or(|needle| {
-            std::iter::once(&e.name)
-                .chain(&e.aliases)
-                .chain(acronym)
-                .any(|text| fold(text).contains(needle.as_str()))
-        });
+        let name_ok = self
+            .name
+            .as_ref()
+            .is_none_or(|needle| self.g.names_contain(e, needle));
         name_ok
             && self.related.as_ref().is_none_or(|set| set.contains(&e.id))
             && self.some.iter().all(|c| c.holds(self.g, e))

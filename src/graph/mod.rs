@@ -386,6 +386,14 @@ impl Graph {
             .collect()
     }
 
+    /// Whether the name, an alias or the acronym of `e` (an entity of this
+    /// graph), folded as [`fold`] folds, contains `folded`, a folded text
+    /// that is not empty. The search index holds every entity's names
+    /// folded, so nothing is folded again.
+    pub fn names_contain(&self, e: &Entity, folded: &str) -> bool {
+        self.search.names_contain(self.position_of(e), folded)
+    }
+
     /// Counts by kind and by relation type.
     pub fn stats(&self) -> Stats {
         let by_kind = EntityKind::ALL

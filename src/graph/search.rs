@@ -695,6 +695,12 @@ impl SearchIndex {
         })
     }
 
+    /// Whether one of the folded names of the entity at `pos` contains
+    /// `folded` (folded, not empty).
+    pub fn names_contain(&self, pos: u32, folded: &str) -> bool {
+        self.names_of(pos).any(|name| name.contains(folded))
+    }
+
     /// The folded names of the entity at `pos`, its name first.
     fn names_of(&self, pos: u32) -> std::str::SplitTerminator<'_, char> {
         let end = self.name_ends[pos as usize] as usize;
@@ -2254,6 +2260,68 @@ mod tests {
                 .map(|h| (h.position, h.score))
                 .collect();
             assert_eq!(got, reference::search(&expected, &query, 10, |_| true));
+        }
+    }
+}
+
+#[cfg(test)]
+mod names_contain_tests {
+    use crate::graph::{fold, Graph};
+    use crate::model::{Details, Entity, EntityId, OrganisationCategory};
+    use proptest::prelude::*;
+
+    /// What `nameContains` meant before the index answered it: each name,
+    /// alias and acronym folded, then searched.
+    fn folded_each(e: &Entity, needle: &str) -> bool {
+        let acronym = match &e.details {
+            Details::Organisation { acronym, .. } => acronym.as_ref(),
+            _ => None,
+        };
+        std::iter::once(&e.name)
+            .chain(&e.aliases)
+            .chain(acronym)
+            .any(|text| fold(text).contains(needle))
+    }
+
+    const TEXT: &str = "[a-cA-Céè ,.'\\-]{0,8}";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn the_index_answers_names_contain_as_folding_each_name_does(
+            names in proptest::collection::vec(
+                (TEXT, proptest::collection::vec(TEXT, 0..3), proptest::option::of(TEXT)),
+                1..6,
+            ),
+            needles in proptest::collection::vec(TEXT, 1..6),
+        ) {
+            let entities: Vec<Entity> = names
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, aliases, acronym))| Entity {
+                    id: EntityId::parse(&format!("organisation:o{i}")).unwrap(),
+                    name,
+                    aliases,
+                    description: None,
+                    note: None,
+                    sources: Default::default(),
+                    details: Details::Organisation {
+                        acronym,
+                        category: OrganisationCategory::Other,
+                    },
+                })
+                .collect();
+            let graph = Graph::new(Vec::new(), entities, Vec::new()).unwrap();
+            for needle in needles.iter().map(|n| fold(n)).filter(|n| !n.is_empty()) {
+                for e in graph.entities() {
+                    prop_assert_eq!(
+                        graph.names_contain(e, &needle),
+                        folded_each(e, &needle),
+                        "{:?} in {:?}", needle, e.name
+                    );
+                }
+            }
         }
     }
 }
