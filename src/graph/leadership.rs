@@ -44,9 +44,13 @@ pub struct LeadershipFilter {
 impl Graph {
     /// The entities above `id` along PART_OF, nearest first (stops at a cycle).
     pub fn parent_chain(&self, id: &EntityId) -> Vec<&Entity> {
-        let Some(start) = self.position(id) else {
-            return Vec::new();
-        };
+        self.position(id)
+            .map_or_else(Vec::new, |start| self.parent_chain_at(start))
+    }
+
+    /// The entities above the entity at `start` along PART_OF, nearest
+    /// first (stops at a cycle).
+    fn parent_chain_at(&self, start: u32) -> Vec<&Entity> {
         let mut chain: Vec<u32> = Vec::new();
         let mut at = start;
         // Followed by position: no id look-up per step.
@@ -131,40 +135,50 @@ impl Graph {
                         || fold(&led_entity.name).contains(t.as_str())
                 })
         };
-        let mut rows: Vec<LeadershipRow<'_>> = self.relations
-            [self.run_of_type(RelationType::Leads)]
-        .iter()
-        .filter_map(|r| {
-            let (leader, led_entity) = (self.end(&r.from), self.end(&r.to));
-            if !first_look(r, leader, led_entity) {
-                return None;
-            }
-            let led_parents = self.parent_chain(&led_entity.id);
-            let mut up = std::iter::once(led_entity).chain(led_parents.iter().copied());
-            let under_ok = filter
-                .under
-                .as_ref()
-                .is_none_or(|u| up.clone().any(|e| e.id == *u));
-            if !under_ok
-                || led
+        // Ends, chains and affiliations are found by position: no id is
+        // looked up.
+        let run = self.run_of_type(RelationType::Leads);
+        let mut rows: Vec<LeadershipRow<'_>> = run
+            .map(|at| (&self.relations[at], self.ends_at(at)))
+            .filter_map(|(r, (from, to))| {
+                let (leader, led_entity) =
+                    (&self.entities[from as usize], &self.entities[to as usize]);
+                if !first_look(r, leader, led_entity) {
+                    return None;
+                }
+                let led_parents = self.parent_chain_at(to);
+                let mut up = std::iter::once(led_entity).chain(led_parents.iter().copied());
+                let under_ok = filter
+                    .under
                     .as_ref()
-                    .is_some_and(|set| !up.any(|e| set.contains(&e.id)))
-            {
-                return None;
-            }
-            Some(LeadershipRow {
-                relation: r,
-                leader,
-                led: led_entity,
-                led_parents,
-                leader_affiliations: self
-                    .neighbours(&r.from, RelationType::AffiliatedWith, Direction::Out)
-                    .map(|edge| (edge.relation, edge.other))
-                    .collect(),
+                    .is_none_or(|u| up.clone().any(|e| e.id == *u));
+                if !under_ok
+                    || led
+                        .as_ref()
+                        .is_some_and(|set| !up.any(|e| set.contains(&e.id)))
+                {
+                    return None;
+                }
+                Some(LeadershipRow {
+                    relation: r,
+                    leader,
+                    led: led_entity,
+                    led_parents,
+                    leader_affiliations: self
+                        .adjacency_of_type(from, RelationType::AffiliatedWith)
+                        .iter()
+                        .filter(|a| a.outgoing())
+                        .map(|a| {
+                            let edge = self.edge_ref(a);
+                            (edge.relation, edge.other)
+                        })
+                        .collect(),
+                })
             })
-        })
-        .collect();
-        rows.sort_by(|a, b| {
+            .collect();
+        // Relation ids break every tie: the order is total, so an unstable
+        // sort gives the same rows in the same order.
+        rows.sort_unstable_by(|a, b| {
             (a.led.kind(), &a.led.name, &a.leader.name)
                 .cmp(&(b.led.kind(), &b.led.name, &b.leader.name))
                 .then_with(|| a.relation.cmp_by_id(b.relation))

@@ -195,6 +195,16 @@ impl Graph {
             .expect("relations link existing entities (checked at load)")
     }
 
+    /// The positions of the two ends (from, to) of the relation at
+    /// `position`, as petgraph's edge of the same index holds them.
+    fn ends_at(&self, position: usize) -> (u32, u32) {
+        let (from, to) = self
+            .graph
+            .edge_endpoints(petgraph::graph::EdgeIndex::new(position))
+            .expect("edge i is relation i");
+        (from.index() as u32, to.index() as u32)
+    }
+
     /// The relation with this id, if any.
     pub fn relation(&self, id: &str) -> Option<&Relation> {
         // Relations are sorted by id.
