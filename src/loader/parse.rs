@@ -9,6 +9,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
@@ -22,6 +23,9 @@ use super::{LoadError, Problem};
 pub(super) struct FileCtx {
     pub path: PathBuf,
     line_starts: Vec<u32>,
+    /// Where in `line_starts` the last line asked for starts: spans are asked
+    /// for mostly in the order written, a few lines apart.
+    last_line: AtomicU32,
     /// The same for the same bytes in every process.
     pub content_hash: u64,
 }
@@ -41,13 +45,26 @@ impl FileCtx {
         }
     }
 
-    /// The 1-based line holding byte `offset`.
+    /// The 1-based line holding byte `offset`: the number of lines that
+    /// start at or before it. The few lines after the last one asked for are
+    /// looked at first, then all of them, by bisection.
     pub fn line_of(&self, offset: usize) -> usize {
         let offset = u32::try_from(offset).unwrap_or(u32::MAX);
-        match self.line_starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
+        let starts = &self.line_starts;
+        let last = self.last_line.load(Ordering::Relaxed) as usize;
+        let near = starts.get(last..(last + 16).min(starts.len()));
+        let line = match near {
+            Some(near) if near.first().is_some_and(|&s| s <= offset) => {
+                match near.partition_point(|&s| s <= offset) {
+                    n if n < near.len() => last + n,
+                    _ => starts.partition_point(|&s| s <= offset),
+                }
+            }
+            _ => starts.partition_point(|&s| s <= offset),
+        };
+        let at = u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.last_line.store(at, Ordering::Relaxed);
+        line
     }
 
     pub fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
@@ -123,6 +140,7 @@ fn parse_file<P: Prepare>(
             let file = FileCtx {
                 path: path.to_path_buf(),
                 line_starts: line_starts(err.as_bytes()),
+                last_line: AtomicU32::new(0),
                 content_hash: stable_hash(err.as_bytes()),
             };
             let problem = file.problem(
@@ -136,6 +154,7 @@ fn parse_file<P: Prepare>(
     let file = FileCtx {
         path: path.to_path_buf(),
         line_starts: line_starts(text.as_bytes()),
+        last_line: AtomicU32::new(0),
         content_hash: stable_hash(text.as_bytes()),
     };
     // Files in the plain shape (every file `generate` writes, and the
@@ -276,6 +295,7 @@ mod tests {
         let file = FileCtx {
             path: PathBuf::from("test.toml"),
             line_starts: vec![0],
+            last_line: AtomicU32::new(0),
             content_hash: 0,
         };
         let mut problems = Vec::new();
@@ -332,6 +352,31 @@ mod tests {
         ];
         for text in texts {
             assert!(agrees(text), "the plain reader declined:\n{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn line_of_counts_the_lines_started_whatever_was_asked_before(
+            text in "[a\n]{0,200}",
+            offsets in proptest::collection::vec(0..220usize, 1..60),
+        ) {
+            let starts: Vec<u32> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1))
+                .collect();
+            let file = FileCtx {
+                path: PathBuf::from("test.toml"),
+                line_starts: starts.clone(),
+                last_line: AtomicU32::new(0),
+                content_hash: 0,
+            };
+            // In the order given (random), then in increasing order.
+            let mut sorted = offsets.clone();
+            sorted.sort_unstable();
+            for offset in offsets.into_iter().chain(sorted) {
+                let expected = starts.iter().filter(|&&s| s as usize <= offset).count();
+                prop_assert_eq!(file.line_of(offset), expected, "offset {}", offset);
+            }
         }
     }
 
