@@ -171,7 +171,22 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                 use std::os::unix::fs::PermissionsExt;
                 builder.permissions(std::fs::Permissions::from_mode(0o644));
             }
-            let mut file = builder.tempfile_in(folder).with_context(cannot)?;
+            // tempfile's error names the temporary file, which the user
+            // never sees: the folder, or the kind of error, instead.
+            let mut file = builder.tempfile_in(folder).map_err(|err| {
+                let cause = if !folder.exists() {
+                    format!("there is no folder {}", folder.display())
+                } else if !folder.is_dir() {
+                    format!("{} is not a folder", folder.display())
+                } else {
+                    format!(
+                        "cannot create a file in {}: {}",
+                        folder.display(),
+                        err.kind()
+                    )
+                };
+                anyhow::anyhow!("{}: {cause}", cannot())
+            })?;
             write(file.as_file_mut()).with_context(cannot)?;
             file.persist(path).with_context(cannot)?;
         }

@@ -1068,6 +1068,26 @@ fn cli_export_writes_each_format_to_stdout_or_a_file() {
         assert!(out.status.success(), "{format}: {}", stderr(&out));
         assert!(!out.stdout.is_empty(), "{format}");
     }
+
+    // A destination that cannot be written is named, with the cause, and
+    // nothing else (not the temporary file it would have been written to).
+    let missing = dir.path().join("no-such-folder").join("out.csv");
+    let out = civgraph(&[
+        "export",
+        "--format",
+        "entities-csv",
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    let expected = format!(
+        "error: cannot write {}: there is no folder {}",
+        missing.display(),
+        missing.parent().unwrap().display()
+    );
+    assert_eq!(message.trim_end(), expected);
+    assert!(!missing.exists());
 }
 
 #[tokio::test]
