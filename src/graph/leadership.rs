@@ -44,22 +44,32 @@ pub struct LeadershipFilter {
 impl Graph {
     /// The entities above `id` along PART_OF, nearest first (stops at a cycle).
     pub fn parent_chain(&self, id: &EntityId) -> Vec<&Entity> {
-        self.position(id)
-            .map_or_else(Vec::new, |start| self.parent_chain_at(start))
+        self.position(id).map_or_else(Vec::new, |start| {
+            self.parent_chain_at(start, &mut |at| self.parent_at(at))
+        })
     }
 
-    /// The entities above the entity at `start` along PART_OF, nearest
-    /// first (stops at a cycle).
-    fn parent_chain_at(&self, start: u32) -> Vec<&Entity> {
-        let mut chain: Vec<u32> = Vec::new();
-        let mut at = start;
-        // Followed by position: no id look-up per step.
-        while let Some(parent) = self
-            .adjacency_of_type(at, RelationType::PartOf)
+    /// The position of the entity the entity at `at` is PART_OF, if any.
+    /// A group with many parts has its one parent among them all: this
+    /// reads its PART_OF relations up to the outgoing one.
+    fn parent_at(&self, at: u32) -> Option<u32> {
+        self.adjacency_of_type(at, RelationType::PartOf)
             .iter()
             .find(|a| a.outgoing())
             .map(|a| a.other)
-        {
+    }
+
+    /// The entities above the entity at `start` along PART_OF, nearest
+    /// first (stops at a cycle), each found by `parent_of`.
+    fn parent_chain_at(
+        &self,
+        start: u32,
+        parent_of: &mut dyn FnMut(u32) -> Option<u32>,
+    ) -> Vec<&Entity> {
+        let mut chain: Vec<u32> = Vec::new();
+        let mut at = start;
+        // Followed by position: no id look-up per step.
+        while let Some(parent) = parent_of(at) {
             if parent == start || chain.contains(&parent) {
                 break;
             }
@@ -136,7 +146,10 @@ impl Graph {
                 })
         };
         // Ends, chains and affiliations are found by position: no id is
-        // looked up.
+        // looked up. Chains meet in the same few groups near the top, which
+        // have the most parts: each entity's parent is found once.
+        let mut parents: foldhash::HashMap<u32, Option<u32>> = Default::default();
+        let mut parent_of = |at: u32| *parents.entry(at).or_insert_with(|| self.parent_at(at));
         let run = self.run_of_type(RelationType::Leads);
         let mut rows: Vec<LeadershipRow<'_>> = run
             .map(|at| (&self.relations[at], self.ends_at(at)))
@@ -146,7 +159,7 @@ impl Graph {
                 if !first_look(r, leader, led_entity) {
                     return None;
                 }
-                let led_parents = self.parent_chain_at(to);
+                let led_parents = self.parent_chain_at(to, &mut parent_of);
                 let mut up = std::iter::once(led_entity).chain(led_parents.iter().copied());
                 let under_ok = filter
                     .under
