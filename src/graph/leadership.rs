@@ -178,13 +178,8 @@ impl Graph {
                     led: led_entity,
                     led_parents,
                     leader_affiliations: self
-                        .adjacency_of_type(from, RelationType::AffiliatedWith)
-                        .iter()
-                        .filter(|a| a.outgoing())
-                        .map(|a| {
-                            let edge = self.edge_ref(a);
-                            (edge.relation, edge.other)
-                        })
+                        .neighbours_at(from, RelationType::AffiliatedWith, Direction::Out)
+                        .map(|edge| (edge.relation, edge.other))
                         .collect(),
                 })
             })

@@ -352,6 +352,25 @@ impl Graph {
         let list = self.by_id.get(id).map_or(&[][..], |idx| {
             self.adjacency_of_type(idx.index() as u32, rel_type)
         });
+        self.directed(list, direction)
+    }
+
+    /// [`Graph::neighbours`] of the entity at `position`.
+    fn neighbours_at(
+        &self,
+        position: u32,
+        rel_type: RelationType,
+        direction: Direction,
+    ) -> impl Iterator<Item = EdgeRef<'_>> + '_ {
+        self.directed(self.adjacency_of_type(position, rel_type), direction)
+    }
+
+    /// The edges of `list` in `direction`.
+    fn directed<'g>(
+        &'g self,
+        list: &'g [Adj],
+        direction: Direction,
+    ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
         list.iter()
             .filter(move |a| direction_matches(direction, a.outgoing()))
             .map(|a| self.edge_ref(a))
