@@ -51,15 +51,12 @@ impl FileCtx {
     pub fn line_of(&self, offset: usize) -> usize {
         let offset = u32::try_from(offset).unwrap_or(u32::MAX);
         let starts = &self.line_starts;
-        let last = self.last_line.load(Ordering::Relaxed) as usize;
-        let near = starts.get(last..(last + 16).min(starts.len()));
-        let line = match near {
-            Some(near) if near.first().is_some_and(|&s| s <= offset) => {
-                match near.partition_point(|&s| s <= offset) {
-                    n if n < near.len() => last + n,
-                    _ => starts.partition_point(|&s| s <= offset),
-                }
-            }
+        let last = (self.last_line.load(Ordering::Relaxed) as usize).min(starts.len());
+        let near = &starts[last..(last + 16).min(starts.len())];
+        // Within `near` when it holds a start after `offset` and one at or
+        // before it.
+        let line = match near.partition_point(|&s| s <= offset) {
+            n if n > 0 && n < near.len() => last + n,
             _ => starts.partition_point(|&s| s <= offset),
         };
         let at = u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX);

@@ -138,11 +138,8 @@ impl<'a> Reader<'a, '_> {
             self.skip_blanks();
             match self.peek() {
                 None => return Some(()),
-                Some(b'\n' | b'\r') => self.newline()?,
-                Some(b'#') => {
-                    self.comment()?;
-                    self.end_of_line()?;
-                }
+                // A blank line, or a comment.
+                Some(b'\n' | b'\r' | b'#') => self.end_of_line()?,
                 Some(b'[') => {
                     self.header()?;
                     self.end_of_line()?;
