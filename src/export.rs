@@ -22,9 +22,9 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
-use crate::graph::{Graph, LeadershipFilter, Subgraph};
+use crate::graph::{Graph, LeadershipFilter, RelationRef, Subgraph};
 use crate::model::{
-    Details, Direction, Entity, EntityId, EntityKind, GroupKind, IdError, Relation, RelationType,
+    Details, Direction, Entity, EntityId, EntityKind, GroupKind, IdError, RelationType,
     UnknownValue,
 };
 
@@ -610,7 +610,8 @@ fn optional<'a>(
 
 /// The attributes `r` has, in [`RELATION_ATTRIBUTES`] order; absent ones
 /// are left out.
-fn relation_attributes(r: &Relation) -> Vec<(&'static str, Attr<'_>)> {
+fn relation_attributes(r: RelationRef<'_>) -> Vec<(&'static str, Attr<'_>)> {
+    let r = r.get();
     let mut out = vec![("type", text(r.rel_type.as_str()))];
     out.extend(r.role.as_deref().map(|v| ("role", text(v))));
     out.extend(r.note.as_deref().map(|v| ("note", text(v))));

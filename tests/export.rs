@@ -246,7 +246,7 @@ fn graphml_has_a_node_per_entity_and_an_edge_per_relation() {
     for ((id, source, target, data), r) in parsed.edges.iter().zip(graph.relations()) {
         assert_eq!(
             (id.as_str(), source.as_str(), target.as_str()),
-            (r.id().as_str(), r.from.as_str(), r.to.as_str())
+            (r.id().as_str(), r.from().id.as_str(), r.to().id.as_str())
         );
         assert_eq!(data["type"], r.rel_type.as_str());
         assert_eq!(data.get("role").map(String::as_str), r.role.as_deref());
@@ -377,44 +377,51 @@ fn jsonld_says_what_each_relation_says() {
     let nodes = jsonld_nodes(&doc);
     let node = |id: &EntityId| nodes[id.as_str()];
     for r in graph.relations() {
-        let (from, to) = (node(&r.from), node(&r.to));
+        let (from, to) = (node(&r.from().id), node(&r.to().id));
         let role = r.role.as_deref();
         let ok = match r.rel_type {
             T::AffiliatedWith => {
-                refers(&values(from, "affiliation"), &r.to)
+                refers(&values(from, "affiliation"), &r.to().id)
                     && role.is_none_or(|t| {
                         values(from, "jobTitle").contains(&&Value::from(t))
-                            && has_role(&values(from, "worksFor"), "worksFor", &r.to, t)
+                            && has_role(&values(from, "worksFor"), "worksFor", &r.to().id, t)
                     })
             }
             T::Leads => has_role(
                 &values(from, "memberOf"),
                 "memberOf",
-                &r.to,
+                &r.to().id,
                 role.unwrap_or("leader"),
             ),
             T::MemberOf => match role {
-                Some(t) => has_role(&values(from, "memberOf"), "memberOf", &r.to, t),
-                None => refers(&values(from, "memberOf"), &r.to),
+                Some(t) => has_role(&values(from, "memberOf"), "memberOf", &r.to().id, t),
+                None => refers(&values(from, "memberOf"), &r.to().id),
             },
-            T::PartOf if r.from.kind() == civgraph::model::EntityKind::Event => {
-                refers(&values(from, "superEvent"), &r.to)
-                    && refers(&values(to, "subEvent"), &r.from)
+            T::PartOf if r.from().id.kind() == civgraph::model::EntityKind::Event => {
+                refers(&values(from, "superEvent"), &r.to().id)
+                    && refers(&values(to, "subEvent"), &r.from().id)
             }
             T::PartOf => {
-                refers(&values(from, "parentOrganization"), &r.to)
-                    && refers(&values(to, "subOrganization"), &r.from)
+                refers(&values(from, "parentOrganization"), &r.to().id)
+                    && refers(&values(to, "subOrganization"), &r.from().id)
             }
-            T::Produced | T::Developed | T::Authored => refers(&values(to, "creator"), &r.from),
-            T::Features => refers(&values(from, "about"), &r.to),
-            T::SpokeAt => refers(&values(to, "performer"), &r.from),
-            T::Moderated => has_role(&values(to, "performer"), "performer", &r.from, "moderator"),
+            T::Produced | T::Developed | T::Authored => {
+                refers(&values(to, "creator"), &r.from().id)
+            }
+            T::Features => refers(&values(from, "about"), &r.to().id),
+            T::SpokeAt => refers(&values(to, "performer"), &r.from().id),
+            T::Moderated => has_role(
+                &values(to, "performer"),
+                "performer",
+                &r.from().id,
+                "moderator",
+            ),
             T::Coordinates | T::Supports | T::Presented => {
                 let property = format!("civgraph:{}", r.rel_type.as_str().to_ascii_lowercase());
                 let list = values(from, &property);
                 match role {
-                    Some(t) => has_role(&list, &property, &r.to, t),
-                    None => refers(&list, &r.to),
+                    Some(t) => has_role(&list, &property, &r.to().id, t),
+                    None => refers(&list, &r.to().id),
                 }
             }
         };
@@ -490,8 +497,11 @@ fn relations_csv_has_the_documented_columns_and_a_row_per_relation() {
     assert_eq!(rows.len(), graph.relations().len());
     for (row, r) in rows.iter().zip(graph.relations()) {
         assert_eq!(row["id"], r.id());
-        assert_eq!(row["from"], r.from.as_str());
-        assert_eq!(row["to_name"], graph.entity(r.to.as_str()).unwrap().name);
+        assert_eq!(row["from"], r.from().id.as_str());
+        assert_eq!(
+            row["to_name"],
+            graph.entity(r.to().id.as_str()).unwrap().name
+        );
         assert_eq!(row["role"], r.role.as_deref().unwrap_or_default());
     }
 }
@@ -507,7 +517,6 @@ fn leadership_csv_has_a_row_per_leadership() {
         rows.len(),
         graph
             .relations()
-            .iter()
             .filter(|r| r.rel_type == RelationType::Leads)
             .count()
     );
@@ -584,13 +593,13 @@ fn distances(graph: &Graph, root: &str, types: Option<&[RelationType]>) -> HashM
             continue;
         }
         adjacent
-            .entry(r.from.as_str())
+            .entry(r.from().id.as_str())
             .or_default()
-            .push(r.to.as_str());
+            .push(r.to().id.as_str());
         adjacent
-            .entry(r.to.as_str())
+            .entry(r.to().id.as_str())
             .or_default()
-            .push(r.from.as_str());
+            .push(r.from().id.as_str());
     }
     let mut dist = HashMap::from([(root.to_string(), 0)]);
     let mut queue = VecDeque::from([root]);
@@ -624,7 +633,7 @@ fn check_neighbourhood(
     assert_eq!(got, want, "{root} at depth {depth}");
     assert!(!sub.truncated);
     for r in &sub.relations {
-        assert!(got.contains(r.from.as_str()) && got.contains(r.to.as_str()));
+        assert!(got.contains(r.from().id.as_str()) && got.contains(r.to().id.as_str()));
         assert!(types.is_none_or(|t| t.contains(&r.rel_type)));
     }
 }

@@ -13,7 +13,7 @@ use super::kinds::{EntityConnection, Leadership};
 use super::query::{graph, parse_id, to_model, Path, MAX_PATH_DEPTH};
 use super::views::{EntityView, RelationView};
 use super::work::{whole_graph, Stop};
-use crate::graph::{self, Graph, Subgraph};
+use crate::graph::{self, Graph, RelationRef, Subgraph};
 use crate::model::{self, Details};
 
 /// The most edge visits `paths` makes before it stops.
@@ -56,7 +56,7 @@ impl<'a> Neighbourhood<'a> {
         self.sub
             .relations
             .iter()
-            .map(|r| RelationView { r, g: self.g })
+            .map(|&r| RelationView { r, g: self.g })
             .collect()
     }
 
@@ -551,7 +551,7 @@ impl AnalyticsQuery {
         let (a, b) = (parse_id(&a)?, parse_id(&b)?);
         let limit = check_first(first.unwrap_or(10))?;
         let types: Option<Vec<model::RelationType>> = to_model(&types);
-        let rel = |r: &'c model::Relation| RelationView { r, g };
+        let rel = |r: RelationRef<'c>| RelationView { r, g };
         Ok(g.common_connections(&a, &b, types.as_deref())
             .into_iter()
             .take(limit)

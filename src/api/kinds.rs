@@ -10,15 +10,15 @@ use super::enums::{
 };
 use super::error::ApiResult;
 use super::views::{entity_object, EntityView, Node, RelationConnection, RelationView, SourceView};
-use crate::graph::{EdgeRef, Graph};
-use crate::model::{self, Details, Entity, Relation};
+use crate::graph::{EdgeRef, Graph, RelationRef};
+use crate::model::{self, Details, Entity};
 use async_graphql::ID;
 
 use model::Direction::{In, Out};
 use model::RelationType as R;
 
 /// An entity in a list, with the relation that put it there (if any).
-pub type Linked<'a> = (&'a Entity, Option<&'a Relation>);
+pub type Linked<'a> = (&'a Entity, Option<RelationRef<'a>>);
 
 impl<'a> Node<'a> {
     /// The entities along one relation type and direction, with their relations.
@@ -102,7 +102,7 @@ macro_rules! typed_connection {
                         cursor,
                         node: $view::from(Node { e, g }),
                         relation: r.map(|r| RelationView { r, g }),
-                        role: r.and_then(|r| r.role.as_deref()),
+                        role: r.and_then(|r| r.get().role.as_deref()),
                     })
                     .collect();
                 Ok($conn {
@@ -266,7 +266,7 @@ entity_object!(
         async fn titles(&self) -> Vec<&'a str> {
             self.0
                 .along(R::AffiliatedWith, Out)
-                .filter_map(|edge| edge.relation.role.as_deref())
+                .filter_map(|edge| edge.relation.get().role.as_deref())
                 .collect()
         }
 
@@ -446,13 +446,13 @@ entity_object!(
 /// One leadership: who leads what, in which role.
 #[derive(Clone, Copy)]
 pub struct Leadership<'a> {
-    pub r: &'a Relation,
+    pub r: RelationRef<'a>,
     pub g: &'a Graph,
 }
 
 impl<'a> Leadership<'a> {
-    fn view(&self, id: &model::EntityId) -> EntityView<'a> {
-        EntityView::of(self.g.end(id), self.g)
+    fn view(&self, e: &'a Entity) -> EntityView<'a> {
+        EntityView::of(e, self.g)
     }
 }
 
@@ -462,23 +462,23 @@ impl<'a> Leadership<'a> {
 impl<'a> Leadership<'a> {
     /// The person or organisation that leads.
     async fn leader(&self) -> EntityView<'a> {
-        self.view(&self.r.from)
+        self.view(self.r.from())
     }
 
     /// The role: "Chair", "Vice-Chair", "Leader", "Co-leader", "Director"...
     async fn role(&self) -> Option<&'a str> {
-        self.r.role.as_deref()
+        self.r.get().role.as_deref()
     }
 
     /// The group or organisation led.
     async fn led(&self) -> EntityView<'a> {
-        self.view(&self.r.to)
+        self.view(self.r.to())
     }
 
     /// The groups (or organisations) above the one led, nearest first.
     async fn led_parent_chain(&self) -> Vec<EntityView<'a>> {
         self.g
-            .parent_chain(&self.r.to)
+            .parent_chain(&self.r.to().id)
             .into_iter()
             .map(|e| EntityView::of(e, self.g))
             .collect()
@@ -487,7 +487,7 @@ impl<'a> Leadership<'a> {
     /// The leader's affiliations (empty for an organisation).
     async fn leader_affiliations(&self) -> Vec<Affiliation<'a>> {
         let g = self.g;
-        g.neighbours(&self.r.from, R::AffiliatedWith, Out)
+        g.neighbours(&self.r.from().id, R::AffiliatedWith, Out)
             .map(|edge| Affiliation {
                 r: edge.relation,
                 g,
@@ -507,7 +507,7 @@ impl<'a> Leadership<'a> {
 /// A person's affiliation with an organisation, with their job title.
 #[derive(Clone, Copy)]
 pub struct Affiliation<'a> {
-    pub r: &'a Relation,
+    pub r: RelationRef<'a>,
     pub g: &'a Graph,
 }
 
@@ -517,7 +517,7 @@ impl<'a> Affiliation<'a> {
     /// The person.
     async fn person(&self) -> PersonView<'a> {
         PersonView(Node {
-            e: self.g.end(&self.r.from),
+            e: self.r.from(),
             g: self.g,
         })
     }
@@ -525,14 +525,14 @@ impl<'a> Affiliation<'a> {
     /// The organisation.
     async fn organisation(&self) -> OrganisationView<'a> {
         OrganisationView(Node {
-            e: self.g.end(&self.r.to),
+            e: self.r.to(),
             g: self.g,
         })
     }
 
     /// The job title, e.g. "Director".
     async fn role(&self) -> Option<&'a str> {
-        self.r.role.as_deref()
+        self.r.get().role.as_deref()
     }
 
     /// The AFFILIATED_WITH relation itself, with its sources.

@@ -333,7 +333,7 @@ impl<'a> Path<'a> {
         Path {
             length: p.len(),
             nodes: p.entities.iter().map(|e| EntityView::of(e, g)).collect(),
-            relations: p.relations.iter().map(|r| RelationView { r, g }).collect(),
+            relations: p.relations.iter().map(|&r| RelationView { r, g }).collect(),
         }
     }
 }

@@ -6,8 +6,8 @@ use async_graphql::{Interface, Object, SimpleObject, ID};
 use super::connection::Page;
 use super::enums::{Direction, EntityKind, RelationType};
 use super::error::ApiResult;
-use crate::graph::{EdgeRef, Graph};
-use crate::model::{self, Entity, Relation, Source};
+use crate::graph::{EdgeRef, Graph, RelationRef};
+use crate::model::{self, Entity, Source};
 
 /// An entity and the graph it lives in: what every entity view wraps.
 #[derive(Clone, Copy)]
@@ -361,13 +361,13 @@ impl<'a> DocumentView<'a> {
 /// A typed relation `from -> to`, with the role held and its sources.
 #[derive(Clone, Copy)]
 pub struct RelationView<'a> {
-    pub r: &'a Relation,
+    pub r: RelationRef<'a>,
     pub g: &'a Graph,
 }
 
 impl<'a> RelationView<'a> {
-    fn end(&self, id: &model::EntityId) -> EntityView<'a> {
-        EntityView::of(self.g.end(id), self.g)
+    fn end(&self, e: &'a Entity) -> EntityView<'a> {
+        EntityView::of(e, self.g)
     }
 }
 
@@ -387,27 +387,27 @@ impl<'a> RelationView<'a> {
 
     /// The entity the relation goes from.
     async fn from(&self) -> EntityView<'a> {
-        self.end(&self.r.from)
+        self.end(self.r.from())
     }
 
     /// The entity the relation goes to.
     async fn to(&self) -> EntityView<'a> {
-        self.end(&self.r.to)
+        self.end(self.r.to())
     }
 
     /// The role held (on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED).
     async fn role(&self) -> Option<&'a str> {
-        self.r.role.as_deref()
+        self.r.get().role.as_deref()
     }
 
     /// A curator's remark, e.g. where the sources disagree.
     async fn note(&self) -> Option<&'a str> {
-        self.r.note.as_deref()
+        self.r.get().note.as_deref()
     }
 
     /// Where this fact comes from (at least one).
     async fn sources(&self) -> Vec<SourceView<'a>> {
-        self.r.sources.iter().map(SourceView).collect()
+        self.r.get().sources.iter().map(SourceView).collect()
     }
 }
 

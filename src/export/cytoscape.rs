@@ -63,9 +63,9 @@ impl serde::Serialize for Edges<'_> {
         serializer.collect_seq(self.0.relations.iter().map(|r| {
             let mut data = Map::new();
             data.insert("id".into(), json!(r.id()));
-            data.insert("source".into(), json!(r.from.as_str()));
-            data.insert("target".into(), json!(r.to.as_str()));
-            for (name, value) in relation_attributes(r) {
+            data.insert("source".into(), json!(r.from().id.as_str()));
+            data.insert("target".into(), json!(r.to().id.as_str()));
+            for (name, value) in relation_attributes(*r) {
                 data.insert(name.into(), value.to_json());
             }
             json!({ "data": data })

@@ -65,11 +65,11 @@ pub(super) fn write(sub: &Subgraph<'_>, out: &mut dyn Write) -> std::io::Result<
                     for r in &sub.relations {
                         w.create_element("edge")
                             .with_attribute(("id", r.id().as_str()))
-                            .with_attribute(("source", r.from.as_str()))
-                            .with_attribute(("target", r.to.as_str()))
+                            .with_attribute(("source", r.from().id.as_str()))
+                            .with_attribute(("target", r.to().id.as_str()))
                             .write_inner_content(|w| {
                                 data(w, "e_label", r.rel_type.as_str())?;
-                                for (name, value) in relation_attributes(r) {
+                                for (name, value) in relation_attributes(*r) {
                                     data(w, &format!("e_{name}"), &value.text())?;
                                 }
                                 Ok(())

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::graph::Subgraph;
-use crate::model::{Details, Entity, EntityId, EntityKind, Relation, RelationType};
+use crate::graph::{RelationRef, Subgraph};
+use crate::model::{Details, Entity, EntityId, EntityKind, RelationType};
 
 /// The IRI the `civgraph:` prefix stands for.
 pub const CIVGRAPH_VOCAB: &str = "urn:civgraph:vocab:";
@@ -33,11 +33,11 @@ pub fn jsonld(sub: &Subgraph<'_>) -> Value {
 /// The same document, each node made as it is written (streamed: the
 /// document is never whole in memory).
 pub(super) fn document<'s>(sub: &'s Subgraph<'s>) -> Document<'s> {
-    let mut outgoing: HashMap<&EntityId, Vec<&Relation>> = HashMap::new();
-    let mut incoming: HashMap<&EntityId, Vec<&Relation>> = HashMap::new();
-    for r in &sub.relations {
-        outgoing.entry(&r.from).or_default().push(r);
-        incoming.entry(&r.to).or_default().push(r);
+    let mut outgoing: HashMap<&EntityId, Vec<RelationRef<'_>>> = HashMap::new();
+    let mut incoming: HashMap<&EntityId, Vec<RelationRef<'_>>> = HashMap::new();
+    for &r in &sub.relations {
+        outgoing.entry(&r.from().id).or_default().push(r);
+        incoming.entry(&r.to().id).or_default().push(r);
     }
     Document {
         context: context(),
@@ -62,8 +62,8 @@ pub(super) struct Document<'s> {
 /// The `@graph` list, one node per entity.
 pub(super) struct Nodes<'s> {
     sub: &'s Subgraph<'s>,
-    outgoing: HashMap<&'s EntityId, Vec<&'s Relation>>,
-    incoming: HashMap<&'s EntityId, Vec<&'s Relation>>,
+    outgoing: HashMap<&'s EntityId, Vec<RelationRef<'s>>>,
+    incoming: HashMap<&'s EntityId, Vec<RelationRef<'s>>>,
 }
 
 impl serde::Serialize for Nodes<'_> {
@@ -114,7 +114,11 @@ fn set(node: &mut Map<String, Value>, key: &str, value: impl Into<Value>) {
     node.insert(key.to_string(), value.into());
 }
 
-fn node(e: &Entity, outgoing: &[&Relation], incoming: &[&Relation]) -> Map<String, Value> {
+fn node(
+    e: &Entity,
+    outgoing: &[RelationRef<'_>],
+    incoming: &[RelationRef<'_>],
+) -> Map<String, Value> {
     let mut n = Map::new();
     let ty = match e.kind() {
         EntityKind::Organisation | EntityKind::Group => "Organization",
@@ -188,24 +192,25 @@ fn node(e: &Entity, outgoing: &[&Relation], incoming: &[&Relation]) -> Map<Strin
         }
     }
     for r in outgoing {
-        outgoing_property(&mut n, e, r);
+        outgoing_property(&mut n, e, *r);
     }
     for r in incoming {
-        incoming_property(&mut n, e, r);
+        incoming_property(&mut n, e, *r);
     }
     n
 }
 
 /// What a relation `e` is the `from` of says about `e`.
-fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, r: &Relation) {
+fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, relation: RelationRef<'_>) {
     use RelationType as T;
+    let (to, r) = (&relation.to().id, relation.get());
     let role_or_reference = |property: &str| match &r.role {
-        Some(name) => role(property, &r.to, name),
-        None => reference(&r.to),
+        Some(name) => role(property, to, name),
+        None => reference(to),
     };
     match r.rel_type {
         T::AffiliatedWith => {
-            push(n, "affiliation", reference(&r.to));
+            push(n, "affiliation", reference(to));
             push(n, "worksFor", role_or_reference("worksFor"));
             if let Some(title) = r.role.as_deref() {
                 push(n, "jobTitle", json!(title));
@@ -214,11 +219,11 @@ fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, r: &Relation) {
         T::MemberOf => push(n, "memberOf", role_or_reference("memberOf")),
         T::Leads => {
             let name = r.role.as_deref().unwrap_or("leader");
-            push(n, "memberOf", role("memberOf", &r.to, name));
+            push(n, "memberOf", role("memberOf", to, name));
         }
-        T::PartOf if e.kind() == EntityKind::Event => push(n, "superEvent", reference(&r.to)),
-        T::PartOf => push(n, "parentOrganization", reference(&r.to)),
-        T::Features => push(n, "about", reference(&r.to)),
+        T::PartOf if e.kind() == EntityKind::Event => push(n, "superEvent", reference(to)),
+        T::PartOf => push(n, "parentOrganization", reference(to)),
+        T::Features => push(n, "about", reference(to)),
         T::Coordinates => push(
             n,
             "civgraph:coordinates",
@@ -240,14 +245,15 @@ fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, r: &Relation) {
 }
 
 /// What a relation `e` is the `to` of says about `e`.
-fn incoming_property(n: &mut Map<String, Value>, e: &Entity, r: &Relation) {
+fn incoming_property(n: &mut Map<String, Value>, e: &Entity, relation: RelationRef<'_>) {
     use RelationType as T;
-    match r.rel_type {
-        T::PartOf if e.kind() == EntityKind::Event => push(n, "subEvent", reference(&r.from)),
-        T::PartOf => push(n, "subOrganization", reference(&r.from)),
-        T::Produced | T::Developed | T::Authored => push(n, "creator", reference(&r.from)),
-        T::SpokeAt => push(n, "performer", reference(&r.from)),
-        T::Moderated => push(n, "performer", role("performer", &r.from, "moderator")),
+    let from = &relation.from().id;
+    match relation.rel_type {
+        T::PartOf if e.kind() == EntityKind::Event => push(n, "subEvent", reference(from)),
+        T::PartOf => push(n, "subOrganization", reference(from)),
+        T::Produced | T::Developed | T::Authored => push(n, "creator", reference(from)),
+        T::SpokeAt => push(n, "performer", reference(from)),
+        T::Moderated => push(n, "performer", role("performer", from, "moderator")),
         // Said on the other end.
         T::AffiliatedWith
         | T::MemberOf

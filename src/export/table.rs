@@ -6,12 +6,11 @@
 //! quote, so opening an export never runs anything.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::Write;
 
 use super::{entity_attributes, Attr, ExportError};
 use crate::graph::{LeadershipRow, Subgraph};
-use crate::model::{Details, EntityId};
+use crate::model::Details;
 
 /// The columns of `entities.csv`.
 pub const ENTITY_COLUMNS: [&str; 15] = [
@@ -135,21 +134,16 @@ pub(super) fn write_entities(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<
 
 /// Writes `relations.csv` of `sub` to `out`.
 pub(super) fn write_relations(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<(), ExportError> {
-    let names: HashMap<&EntityId, &str> = sub
-        .entities
-        .iter()
-        .map(|e| (&e.id, e.name.as_str()))
-        .collect();
-    let name = |id: &EntityId| Cow::Borrowed(names.get(id).copied().unwrap_or(""));
-    let rows = sub.relations.iter().map(|r| {
+    let rows = sub.relations.iter().map(|&relation| {
+        let (from, to, r) = (relation.from(), relation.to(), relation.get());
         let source = r.sources.first();
         vec![
-            Cow::Owned(r.id()),
+            Cow::Owned(relation.id()),
             Cow::Borrowed(r.rel_type.as_str()),
-            Cow::Borrowed(r.from.as_str()),
-            name(&r.from),
-            Cow::Borrowed(r.to.as_str()),
-            name(&r.to),
+            Cow::Borrowed(from.id.as_str()),
+            Cow::Borrowed(from.name.as_str()),
+            Cow::Borrowed(to.id.as_str()),
+            Cow::Borrowed(to.name.as_str()),
             Cow::Borrowed(r.role.as_deref().unwrap_or("")),
             Cow::Borrowed(r.note.as_deref().unwrap_or("")),
             Cow::Borrowed(source.map_or("", |s| s.document.title.as_str())),
@@ -189,14 +183,14 @@ pub(super) fn write_leadership(
             Cow::Borrowed(row.leader.id.as_str()),
             Cow::Borrowed(row.leader.name.as_str()),
             Cow::Borrowed(row.leader.kind().as_str()),
-            Cow::Borrowed(row.relation.role.as_deref().unwrap_or("")),
+            Cow::Borrowed(row.relation.get().role.as_deref().unwrap_or("")),
             Cow::Borrowed(row.led.id.as_str()),
             Cow::Borrowed(row.led.name.as_str()),
             Cow::Borrowed(row.led.kind().as_str()),
             Cow::Borrowed(group_kind),
             Cow::Owned(parents.join(" > ")),
             Cow::Owned(affiliations.join("; ")),
-            Cow::Borrowed(row.relation.sources.first().map_or("", |s| &*s.quote)),
+            Cow::Borrowed(row.relation.get().sources.first().map_or("", |s| &*s.quote)),
         ]
     });
     write(&LEADERSHIP_COLUMNS, rows, out)

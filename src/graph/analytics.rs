@@ -9,8 +9,9 @@ use std::collections::{BTreeSet, VecDeque};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
+use super::RelationRef;
 use super::{direction_matches, Adj, Graph, Path};
-use crate::model::{Direction, Entity, EntityId, EntityKind, Relation, RelationType};
+use crate::model::{Direction, Entity, EntityId, EntityKind, RelationType};
 
 /// A part of the graph: entities and the relations among them.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct Subgraph<'g> {
     /// In the order they were reached (the root first).
     pub entities: Vec<&'g Entity>,
     /// Every relation (of the types asked for) between two of `entities`, by id.
-    pub relations: Vec<&'g Relation>,
+    pub relations: Vec<RelationRef<'g>>,
     /// Whether the visit budget stopped the walk before `depth` was reached.
     pub truncated: bool,
 }
@@ -165,7 +166,7 @@ impl Graph {
     pub fn everything(&self) -> Subgraph<'_> {
         Subgraph {
             entities: self.entities.iter().collect(),
-            relations: self.relations.iter().collect(),
+            relations: self.relations().collect(),
             truncated: false,
         }
     }
@@ -187,7 +188,7 @@ impl Graph {
         }
         Subgraph {
             entities: order.iter().map(|&i| &self.entities[i as usize]).collect(),
-            relations: rels.iter().map(|&r| &self.relations[r as usize]).collect(),
+            relations: rels.iter().map(|&r| self.relation_at(r as usize)).collect(),
             truncated,
         }
     }
@@ -330,7 +331,7 @@ impl Graph {
             .into_iter()
             .map(|(nodes, rels)| Path {
                 entities: nodes.iter().map(|&n| &self.entities[n as usize]).collect(),
-                relations: rels.iter().map(|&r| &self.relations[r as usize]).collect(),
+                relations: rels.iter().map(|&r| self.relation_at(r as usize)).collect(),
             })
             .collect();
         (paths, truncated)
@@ -436,7 +437,7 @@ impl Graph {
                 depth,
                 path: Path {
                     entities: nodes.iter().map(|&n| &self.entities[n as usize]).collect(),
-                    relations: rels.iter().map(|&r| &self.relations[r as usize]).collect(),
+                    relations: rels.iter().map(|&r| self.relation_at(r as usize)).collect(),
                 },
             })
             .collect();
@@ -453,19 +454,19 @@ impl Graph {
         a: &EntityId,
         b: &EntityId,
         types: Option<&[RelationType]>,
-    ) -> Vec<(&Entity, Vec<&Relation>, Vec<&Relation>)> {
+    ) -> Vec<(&Entity, Vec<RelationRef<'_>>, Vec<RelationRef<'_>>)> {
         let (Some(pa), Some(pb)) = (self.position(a), self.position(b)) else {
             return Vec::new();
         };
         let mask = type_mask(types);
-        let mut via_a: HashMap<u32, Vec<&Relation>> = HashMap::new();
+        let mut via_a: HashMap<u32, Vec<RelationRef<'_>>> = HashMap::new();
         for adj in self.adj(pa, mask, Direction::Both) {
             via_a
                 .entry(adj.other)
                 .or_default()
-                .push(&self.relations[adj.relation() as usize]);
+                .push(self.relation_at(adj.relation() as usize));
         }
-        let mut out: HashMap<u32, (Vec<&Relation>, Vec<&Relation>)> = HashMap::new();
+        let mut out: HashMap<u32, (Vec<RelationRef<'_>>, Vec<RelationRef<'_>>)> = HashMap::new();
         for adj in self.adj(pb, mask, Direction::Both) {
             if adj.other == pa || adj.other == pb {
                 continue;
@@ -474,7 +475,7 @@ impl Graph {
                 let slot = out
                     .entry(adj.other)
                     .or_insert_with(|| (ra.clone(), Vec::new()));
-                slot.1.push(&self.relations[adj.relation() as usize]);
+                slot.1.push(self.relation_at(adj.relation() as usize));
             }
         }
         let mut list: Vec<_> = out

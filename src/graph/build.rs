@@ -9,22 +9,61 @@ use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::{fold, search, Adj, Graph, GraphError};
-use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationType};
+use super::{fold, search, Adj, Graph, GraphError, StoredRelation};
+use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType};
 
 impl Graph {
     /// Builds a graph, checking its invariants: unique ids, relations between
     /// existing entities of kinds their type allows.
     pub fn new(
+        documents: Vec<Arc<Document>>,
+        entities: Vec<Entity>,
+        relations: Vec<Relation>,
+    ) -> Result<Graph, GraphError> {
+        let mut position: foldhash::HashMap<&str, u32> =
+            foldhash::HashMap::with_capacity_and_hasher(entities.len(), Default::default());
+        for (i, e) in entities.iter().enumerate() {
+            if position.insert(e.id.as_str(), i as u32).is_some() {
+                return Err(GraphError::DuplicateEntity(e.id.clone()));
+            }
+        }
+        let relations = relations
+            .into_iter()
+            .map(|r| {
+                let end = |id: &EntityId| {
+                    position
+                        .get(id.as_str())
+                        .copied()
+                        .ok_or_else(|| GraphError::UnknownEntity {
+                            relation: r.id(),
+                            entity: id.clone(),
+                        })
+                };
+                let ends = (end(&r.from)?, end(&r.to)?);
+                Ok(StoredRelation::new(
+                    r.rel_type, ends, r.role, r.note, r.sources,
+                ))
+            })
+            .collect::<Result<Vec<_>, GraphError>>()?;
+        drop(position);
+        Graph::from_positions(documents, entities, relations)
+    }
+
+    /// [`Graph::new`] of relations whose ends are already positions in
+    /// `entities` (as given, before the graph orders them), as the loader
+    /// knows them: no end is looked up by id.
+    ///
+    /// Panics when an end is not a position in `entities`.
+    pub(crate) fn from_positions(
         mut documents: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
-        mut relations: Vec<Relation>,
+        mut relations: Vec<StoredRelation>,
     ) -> Result<Graph, GraphError> {
         // Where the time goes, for `RUST_LOG=civgraph=debug`.
         let started = std::time::Instant::now();
         let step = |what: &str| tracing::debug!(since_start = ?started.elapsed(), "graph: {what}");
         documents.sort_by(|a, b| a.key.cmp(&b.key));
-        sort_entities(&mut entities);
+        let new_position = sort_entities(&mut entities);
         entities.shrink_to_fit();
         step("entities sorted");
         assert!(
@@ -35,14 +74,16 @@ impl Graph {
             entities.len() < 1 << 30,
             "a graph holds fewer than 2^30 entities"
         );
-        // What needs only the entities (the ids' ranks, the search index,
-        // the names' ranks) is built on other threads while this one finds
-        // the relations' ends.
+        // What needs only the entities (the id index, the ids' ranks, the
+        // search index, the names' ranks) is built on other threads while
+        // this one moves the relations' ends to the entities' new positions.
         let (search, rest) = std::thread::scope(|s| {
-            let id_ranks = s.spawn(|| {
+            let indexed = s.spawn(|| {
                 let ranks = IdRanks::new(&entities);
                 step("id ranks");
-                ranks
+                let index = id_index(&entities);
+                step("id index");
+                (ranks, index)
             });
             let search = s.spawn(|| {
                 let search = search::SearchIndex::build(&entities);
@@ -51,22 +92,24 @@ impl Graph {
                 step("name ranks");
                 (search, name_rank)
             });
-            let ordered = IdIndex::new(&entities).and_then(|index| {
-                let ends = index.ends(&relations)?;
-                step("ends found");
-                let ranks = id_ranks
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                let ends = sort_by_id(&mut relations, ends, &ranks)?;
-                step("relations sorted");
-                Ok((index.by_id, ends))
+            let kinds = KindEnds::new(&entities);
+            let moved = move_ends(&mut relations, &new_position, &kinds, &entities);
+            drop(new_position);
+            step("ends moved");
+            let (ranks, index) = indexed
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let ordered = moved.and(index).and_then(|by_id| {
+                sort_by_id(&mut relations, &ranks, &entities)?;
+                Ok(by_id)
             });
+            step("relations sorted");
             let (search, name_rank) = search
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let rest = ordered.map(|(by_id, ends)| {
+            let rest = ordered.map(|by_id| {
                 let type_runs = super::TypeRuns::new(&relations);
-                let links = links(&entities, &type_runs, by_id, &ends, &name_rank);
+                let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
                 step("adjacency");
                 (links, type_runs)
             });
@@ -113,81 +156,66 @@ struct Links {
 /// The id index: each entity's position by id.
 type ById = foldhash::HashMap<EntityId, NodeIndex<u32>>;
 
-/// The entities' positions, by id and by where their id's text is held.
-struct IdIndex {
-    by_id: ById,
-    /// The loader gives a relation's ends the very id text of their entity:
-    /// those are found by address, without hashing or comparing the text.
-    by_addr: foldhash::HashMap<usize, u32>,
-    /// Entities are sorted by kind: the end of each kind's positions.
-    kind_ends: Vec<(u32, EntityKind)>,
+/// The id index of `entities`, or the first id held twice.
+fn id_index(entities: &[Entity]) -> Result<ById, GraphError> {
+    let mut by_id: ById =
+        foldhash::HashMap::with_capacity_and_hasher(entities.len(), Default::default());
+    for (i, e) in entities.iter().enumerate() {
+        if by_id.insert(e.id.clone(), NodeIndex::new(i)).is_some() {
+            return Err(GraphError::DuplicateEntity(e.id.clone()));
+        }
+    }
+    Ok(by_id)
 }
 
-impl IdIndex {
-    /// The index of `entities` (sorted), or the first id held twice.
-    fn new(entities: &[Entity]) -> Result<IdIndex, GraphError> {
-        let n = entities.len();
-        let mut by_id: ById = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
-        let mut by_addr = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
-        for (i, e) in entities.iter().enumerate() {
-            if by_id.insert(e.id.clone(), NodeIndex::new(i)).is_some() {
-                return Err(GraphError::DuplicateEntity(e.id.clone()));
-            }
-            by_addr.insert(e.id.addr(), i as u32);
-        }
-        let kind_ends = EntityKind::ALL
-            .iter()
-            .map(|&k| (entities.partition_point(|e| e.kind() <= k) as u32, k))
-            .collect();
-        Ok(IdIndex {
-            by_id,
-            by_addr,
-            kind_ends,
-        })
+/// Entities are sorted by kind: the end of each kind's positions.
+struct KindEnds(Vec<(u32, EntityKind)>);
+
+impl KindEnds {
+    fn new(entities: &[Entity]) -> KindEnds {
+        KindEnds(
+            EntityKind::ALL
+                .iter()
+                .map(|&k| (entities.partition_point(|e| e.kind() <= k) as u32, k))
+                .collect(),
+        )
     }
 
     fn kind_at(&self, position: u32) -> EntityKind {
-        self.kind_ends
+        self.0
             .iter()
             .find(|(end, _)| position < *end)
             .map(|&(_, k)| k)
             .expect("a position is below the last kind's end")
     }
+}
 
-    /// Each relation's ends as entity positions, checking that they exist
-    /// and are of kinds the relation's type allows.
-    fn ends(&self, relations: &[Relation]) -> Result<Vec<(u32, u32)>, GraphError> {
-        let mut ends = Vec::with_capacity(relations.len());
-        // Relations are usually written entity after entity: one that starts
-        // where the last one did needs no look-up.
-        let mut last_from = (usize::MAX, 0);
-        for r in relations {
-            let lookup = |id: &EntityId| {
-                self.by_addr
-                    .get(&id.addr())
-                    .copied()
-                    .or_else(|| self.by_id.get(id).map(|idx| idx.index() as u32))
-                    .ok_or_else(|| GraphError::UnknownEntity {
-                        relation: r.id(),
-                        entity: id.clone(),
-                    })
+/// Moves each relation's ends to where `new_position` puts their entities
+/// (which are now `entities`, of kinds `kinds`), checking that the kinds
+/// are ones the relation's type allows and that the ends differ.
+fn move_ends(
+    relations: &mut [StoredRelation],
+    new_position: &[u32],
+    kinds: &KindEnds,
+    entities: &[Entity],
+) -> Result<(), GraphError> {
+    for r in relations {
+        r.from = new_position[r.from as usize];
+        r.to = new_position[r.to as usize];
+        if r.from == r.to
+            || !r
+                .rel_type
+                .allows(kinds.kind_at(r.from), kinds.kind_at(r.to))
+        {
+            let id = RelationId {
+                rel_type: r.rel_type,
+                from: &entities[r.from as usize].id,
+                to: &entities[r.to as usize].id,
             };
-            let from = match r.from.addr() {
-                addr if addr == last_from.0 => last_from.1,
-                addr => {
-                    let from = lookup(&r.from)?;
-                    last_from = (addr, from);
-                    from
-                }
-            };
-            let to = lookup(&r.to)?;
-            if !r.rel_type.allows(self.kind_at(from), self.kind_at(to)) || from == to {
-                return Err(GraphError::KindMismatch(r.id()));
-            }
-            ends.push((from, to));
+            return Err(GraphError::KindMismatch(id.to_string()));
         }
-        Ok(ends)
     }
+    Ok(())
 }
 
 /// Each entity's rank among the ids, as a relation's id orders them: a
@@ -235,16 +263,16 @@ impl IdRanks {
     }
 }
 
-/// Sorts `relations` (with their `ends`) by id, or finds two with one id;
-/// with the ends in the new order.
+/// Sorts `relations` (whose ends are positions in `entities`) by id, or
+/// finds two with one id.
 ///
 /// The ids are never compared as text: a relation's id orders as the
 /// integer (its type's rank, its `from`'s rank, its `to`'s rank).
 fn sort_by_id(
-    relations: &mut [Relation],
-    ends: Vec<(u32, u32)>,
+    relations: &mut [StoredRelation],
     ranks: &IdRanks,
-) -> Result<Vec<(u32, u32)>, GraphError> {
+    entities: &[Entity],
+) -> Result<(), GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
     let mut type_rank = [0u64; RelationType::ALL.len()];
@@ -253,26 +281,26 @@ fn sort_by_id(
     }
     let mut keys: Vec<(u64, u32)> = relations
         .iter()
-        .zip(&ends)
         .enumerate()
-        .map(|(i, (r, &(from, to)))| {
+        .map(|(i, r)| {
             let key = type_rank[r.rel_type as usize] << 60
-                | u64::from(ranks.from_rank[from as usize]) << 30
-                | u64::from(ranks.to_rank[to as usize]);
+                | u64::from(ranks.from_rank[r.from as usize]) << 30
+                | u64::from(ranks.to_rank[r.to as usize]);
             (key, i as u32)
         })
         .collect();
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(GraphError::DuplicateRelation(
-            relations[w[0].1 as usize].id(),
-        ));
+        let r = &relations[w[0].1 as usize];
+        let id = RelationId {
+            rel_type: r.rel_type,
+            from: &entities[r.from as usize].id,
+            to: &entities[r.to as usize].id,
+        };
+        return Err(GraphError::DuplicateRelation(id.to_string()));
     }
-
-    // The ends in key order, then the relations, in place.
-    let ends = keys.iter().map(|&(_, i)| ends[i as usize]).collect();
     permute(relations, keys.into_iter().map(|(_, i)| i).collect());
-    Ok(ends)
+    Ok(())
 }
 
 /// Sorts `entities` by kind (enum order), then id.
@@ -282,7 +310,9 @@ fn sort_by_id(
 /// then they are moved once: a sort of the entities themselves read two
 /// ids' texts, from anywhere in memory, at every comparison, and moved the
 /// large entities at every step.
-fn sort_entities(entities: &mut [Entity]) {
+///
+/// Returns each entity's new position, by its old one.
+fn sort_entities(entities: &mut [Entity]) -> Vec<u32> {
     let head = |e: &Entity| {
         let slug = e.id.slug().as_bytes();
         let mut head = [0u8; 24];
@@ -308,7 +338,12 @@ fn sort_entities(entities: &mut [Entity]) {
             run.sort_unstable_by(|a, b| id(a).cmp(id(b)));
         }
     }
+    let mut new_position = vec![0u32; entities.len()];
+    for (k, &(_, _, i)) in keys.iter().enumerate() {
+        new_position[i as usize] = k as u32;
+    }
     permute(entities, keys.into_iter().map(|(_, _, i)| i).collect());
+    new_position
 }
 
 /// Moves `items` into a new order, in place: `source[k]` is where the item
@@ -331,26 +366,27 @@ fn permute<T>(items: &mut [T], mut source: Vec<u32>) {
 }
 
 /// The petgraph graph, the id index and the sorted adjacency of `entities`
-/// (sorted) and the relations (sorted by id, of the types `type_runs` gives
-/// their positions, with their `ends`), given each entity's rank by name.
-/// The petgraph graph is built on another thread meanwhile.
+/// (sorted) and `relations` (sorted by id, of the types `type_runs` gives
+/// their positions), given each entity's rank by name. The petgraph graph
+/// is built on another thread meanwhile.
 fn links(
     entities: &[Entity],
     type_runs: &super::TypeRuns,
     by_id: ById,
-    ends: &[(u32, u32)],
+    relations: &[StoredRelation],
     name_rank: &[u32],
 ) -> Links {
+    let ends = || relations.iter().map(|r| (r.from, r.to));
     let n = entities.len();
     std::thread::scope(|s| {
         let graph = s.spawn(|| {
             // Edge i is relation i (they are added in order), so edges need
             // no weight.
-            let mut graph = DiGraph::<(), (), u32>::with_capacity(n, ends.len());
+            let mut graph = DiGraph::<(), (), u32>::with_capacity(n, relations.len());
             for _ in entities {
                 graph.add_node(());
             }
-            for &(from, to) in ends {
+            for (from, to) in ends() {
                 graph.add_edge(
                     NodeIndex::new(from as usize),
                     NodeIndex::new(to as usize),
@@ -360,7 +396,7 @@ fn links(
             graph
         });
         let mut degree = vec![0u32; n + 1];
-        for &(from, to) in ends {
+        for (from, to) in ends() {
             degree[from as usize] += 1;
             degree[to as usize] += 1;
         }
@@ -374,7 +410,7 @@ fn links(
         }
         let mut fill: Vec<u32> = adjacency_start.clone();
         let mut adjacency = vec![Adj::new(0, 0, false); total as usize];
-        for (i, &(from, to)) in ends.iter().enumerate() {
+        for (i, (from, to)) in ends().enumerate() {
             let relation = i as u32;
             for (at, other, outgoing) in [(from, to, true), (to, from, false)] {
                 adjacency[fill[at as usize] as usize] = Adj::new(relation, other, outgoing);
@@ -474,7 +510,7 @@ mod tests {
     #[test]
     fn relations_are_ordered_by_id_text() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for round in 0..40 {
+        for _ in 0..40 {
             let mut entities: Vec<Entity> = Vec::new();
             for kind in ["person", "organisation"] {
                 for slug in SLUGS {
@@ -501,39 +537,35 @@ mod tests {
             }
             rng.shuffle(&mut relations);
             rng.shuffle(&mut entities);
-            // Ends given fresh id texts, found by text rather than address.
-            if round % 2 == 1 {
-                for r in &mut relations {
-                    r.from = EntityId::parse(r.from.as_str()).unwrap();
-                }
-            }
             let count = relations.len();
             let graph = Graph::new(Vec::new(), entities, relations).expect("a valid graph");
-            let ids: Vec<String> = graph.relations().iter().map(Relation::id).collect();
+            let ids: Vec<String> = graph.relations().map(|r| r.id()).collect();
             assert_eq!(ids.len(), count);
             for w in ids.windows(2) {
                 assert!(w[0] < w[1], "{} before {}", w[0], w[1]);
             }
-            for (i, r) in graph.relations().iter().enumerate() {
+            for (i, r) in graph.relations().enumerate() {
                 assert_eq!(graph.relation(&ids[i]), Some(r));
-                let out = graph.edges(&r.from, None, crate::model::Direction::Out);
+                assert_eq!(graph.relation_at(i), r);
+                assert_eq!(r.position(), i);
+                let out = graph.edges(&r.from().id, None, crate::model::Direction::Out);
                 assert!(out
                     .iter()
-                    .any(|e| std::ptr::eq(e.relation, r) && e.other.id == r.to));
-                let inc = graph.edges(&r.to, None, crate::model::Direction::In);
+                    .any(|e| e.relation == r && std::ptr::eq(e.other, r.to())));
+                let inc = graph.edges(&r.to().id, None, crate::model::Direction::In);
                 assert!(inc
                     .iter()
-                    .any(|e| std::ptr::eq(e.relation, r) && e.other.id == r.from));
+                    .any(|e| e.relation == r && std::ptr::eq(e.other, r.from())));
             }
             // Types read off positions, and the runs of each type.
-            for (i, r) in graph.relations().iter().enumerate() {
+            for (i, r) in graph.relations().enumerate() {
                 assert_eq!(graph.type_runs.type_at(i as u32), r.rel_type);
             }
             for &t in RelationType::ALL {
                 let run = graph.run_of_type(t);
-                let of_t = graph.relations().iter().filter(|r| r.rel_type == t);
+                let of_t = graph.relations().filter(|r| r.rel_type == t);
                 assert_eq!(run.len(), of_t.count(), "{t:?}");
-                assert!(graph.relations()[run].iter().all(|r| r.rel_type == t));
+                assert!(run.into_iter().all(|i| graph.relation_at(i).rel_type == t));
             }
             // An entity's neighbours of one type: its edges of that type.
             for e in graph.entities() {
@@ -543,28 +575,28 @@ mod tests {
                     RelationType::PartOf,
                 ] {
                     for d in [Direction::Out, Direction::In, Direction::Both] {
-                        let got: Vec<*const Relation> = graph
+                        let got: Vec<usize> = graph
                             .neighbours(&e.id, t, d)
-                            .map(|x| std::ptr::from_ref(x.relation))
+                            .map(|x| x.relation.position())
                             .collect();
-                        let want: Vec<*const Relation> = graph
+                        let want: Vec<usize> = graph
                             .edges(&e.id, None, d)
                             .iter()
                             .filter(|x| x.relation.rel_type == t)
-                            .map(|x| std::ptr::from_ref(x.relation))
+                            .map(|x| x.relation.position())
                             .collect();
                         assert_eq!(got, want, "{} {t:?} {d:?}", e.id);
                         // `edges_of` is `edges`, without the look-up.
                         let types = [t, RelationType::PartOf];
                         for types in [None, Some(&types[..1]), Some(&types[..])] {
-                            let got: Vec<*const Relation> = graph
+                            let got: Vec<usize> = graph
                                 .edges_of(e, types, d)
-                                .map(|x| std::ptr::from_ref(x.relation))
+                                .map(|x| x.relation.position())
                                 .collect();
-                            let want: Vec<*const Relation> = graph
+                            let want: Vec<usize> = graph
                                 .edges(&e.id, types, d)
                                 .iter()
-                                .map(|x| std::ptr::from_ref(x.relation))
+                                .map(|x| x.relation.position())
                                 .collect();
                             assert_eq!(got, want, "{} {types:?} {d:?}", e.id);
                         }

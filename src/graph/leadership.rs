@@ -3,14 +3,14 @@
 
 use std::collections::HashSet;
 
-use super::{fold, Graph};
-use crate::model::{Details, Direction, Entity, EntityId, GroupKind, Relation, RelationType};
+use super::{fold, Graph, RelationRef, StoredRelation};
+use crate::model::{Details, Direction, Entity, EntityId, GroupKind, RelationType};
 
 /// One leadership.
 #[derive(Debug, Clone)]
 pub struct LeadershipRow<'g> {
     /// The LEADS relation (its role and sources).
-    pub relation: &'g Relation,
+    pub relation: RelationRef<'g>,
     /// The person or organisation that leads.
     pub leader: &'g Entity,
     /// The group or organisation led.
@@ -18,7 +18,7 @@ pub struct LeadershipRow<'g> {
     /// The entities above `led` along PART_OF, nearest first.
     pub led_parents: Vec<&'g Entity>,
     /// The leader's AFFILIATED_WITH relations and organisations.
-    pub leader_affiliations: Vec<(&'g Relation, &'g Entity)>,
+    pub leader_affiliations: Vec<(RelationRef<'g>, &'g Entity)>,
 }
 
 /// Which leaderships to list.
@@ -123,7 +123,7 @@ impl Graph {
         // What the relation and its two ends tell is checked first; the
         // chain above the led entity, which every row holds, is found once,
         // for the rows that get that far.
-        let first_look = |r: &Relation, leader: &Entity, led_entity: &Entity| {
+        let first_look = |r: &StoredRelation, leader: &Entity, led_entity: &Entity| {
             let kind_ok = filter.group_kinds.as_ref().is_none_or(|kinds| {
                 matches!(&led_entity.details, Details::Group { group_kind, .. } if kinds.contains(group_kind))
             });
@@ -152,11 +152,11 @@ impl Graph {
         let mut parent_of = |at: u32| *parents.entry(at).or_insert_with(|| self.parent_at(at));
         let run = self.run_of_type(RelationType::Leads);
         let mut rows: Vec<LeadershipRow<'_>> = run
-            .map(|at| (&self.relations[at], self.ends_at(at)))
+            .map(|at| (self.relation_at(at), self.ends_at(at)))
             .filter_map(|(r, (from, to))| {
                 let (leader, led_entity) =
                     (&self.entities[from as usize], &self.entities[to as usize]);
-                if !first_look(r, leader, led_entity) {
+                if !first_look(&r, leader, led_entity) {
                     return None;
                 }
                 let led_parents = self.parent_chain_at(to, &mut parent_of);
@@ -189,7 +189,7 @@ impl Graph {
         rows.sort_unstable_by(|a, b| {
             (a.led.kind(), &a.led.name, &a.leader.name)
                 .cmp(&(b.led.kind(), &b.led.name, &b.leader.name))
-                .then_with(|| a.relation.cmp_by_id(b.relation))
+                .then_with(|| a.relation.position().cmp(&b.relation.position()))
         });
         rows
     }

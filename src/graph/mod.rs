@@ -2,7 +2,7 @@
 //! `DiGraph`, an id index, per-entity sorted adjacency and a search index.
 //!
 //! `NodeIndex` never leaves this module: callers speak [`EntityId`]s and get
-//! `&Entity` / `&Relation` back. Unknown ids are `None`, never a panic.
+//! `&Entity` / [`RelationRef`] back. Unknown ids are `None`, never a panic.
 
 mod analytics;
 mod build;
@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{Direction, Document, Entity, EntityId, EntityKind, Relation, RelationType};
+use crate::model::{
+    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, Sources,
+};
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
 pub use leadership::{LeadershipFilter, LeadershipRow};
@@ -39,10 +41,122 @@ pub enum GraphError {
     KindMismatch(String),
 }
 
+/// A relation as the graph holds it: its ends are its entities' positions
+/// (read them through [`RelationRef`], which has the graph).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRelation {
+    pub rel_type: RelationType,
+    from: u32,
+    to: u32,
+    /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED
+    /// (roles repeat: the loader shares each distinct one).
+    pub role: Option<ArcStr>,
+    /// A curator's remark, e.g. where the sources disagree.
+    pub note: Option<ArcStr>,
+    /// Held in the relation itself when there is one (as there usually is).
+    pub sources: Sources,
+}
+
+impl StoredRelation {
+    /// A relation from the entity at position `from` to the one at `to`, in
+    /// the list of entities the graph is built from (see
+    /// [`Graph::from_positions`]).
+    pub(crate) fn new(
+        rel_type: RelationType,
+        (from, to): (u32, u32),
+        role: Option<ArcStr>,
+        note: Option<ArcStr>,
+        sources: Sources,
+    ) -> StoredRelation {
+        StoredRelation {
+            rel_type,
+            from,
+            to,
+            role,
+            note,
+            sources,
+        }
+    }
+}
+
+/// A relation of a graph: what it holds (through `Deref`) and its two ends.
+#[derive(Clone, Copy)]
+pub struct RelationRef<'g> {
+    graph: &'g Graph,
+    relation: &'g StoredRelation,
+}
+
+impl<'g> RelationRef<'g> {
+    /// What the relation holds, for as long as the graph lives.
+    pub fn get(self) -> &'g StoredRelation {
+        self.relation
+    }
+
+    /// The entity the relation goes from.
+    pub fn from(self) -> &'g Entity {
+        &self.graph.entities[self.relation.from as usize]
+    }
+
+    /// The entity the relation goes to.
+    pub fn to(self) -> &'g Entity {
+        &self.graph.entities[self.relation.to as usize]
+    }
+
+    /// `relation:<type>/<from>/<to>`, stable for the same data.
+    pub fn id(self) -> String {
+        self.display_id().to_string()
+    }
+
+    /// The id, to be written without building a `String` first.
+    pub fn display_id(self) -> RelationId<'g> {
+        RelationId {
+            rel_type: self.relation.rel_type,
+            from: &self.from().id,
+            to: &self.to().id,
+        }
+    }
+
+    /// Its position among the graph's relations, which are ordered by id:
+    /// relations order by id as their positions do.
+    pub fn position(self) -> usize {
+        let offset = (std::ptr::from_ref(self.relation) as usize)
+            .wrapping_sub(self.graph.relations.as_ptr() as usize);
+        offset / std::mem::size_of::<StoredRelation>()
+    }
+}
+
+impl std::ops::Deref for RelationRef<'_> {
+    type Target = StoredRelation;
+
+    fn deref(&self) -> &StoredRelation {
+        self.relation
+    }
+}
+
+/// The same relation of the same graph.
+impl PartialEq for RelationRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.relation, other.relation)
+    }
+}
+
+impl Eq for RelationRef<'_> {}
+
+impl std::fmt::Debug for RelationRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relation")
+            .field("id", &self.display_id().to_string())
+            .field("role", &self.relation.role)
+            .field("note", &self.relation.note)
+            .field("sources", &self.relation.sources.len())
+            .finish()
+    }
+}
+
 /// One step from an entity along a relation.
 #[derive(Debug, Clone, Copy)]
 pub struct EdgeRef<'g> {
-    pub relation: &'g Relation,
+    pub relation: RelationRef<'g>,
     /// The entity at the other end.
     pub other: &'g Entity,
     /// `Out` when the entity asked about is the relation's `from`.
@@ -100,7 +214,7 @@ struct TypeRuns {
 
 impl TypeRuns {
     /// The runs of `relations`, which are ordered by id.
-    fn new(relations: &[Relation]) -> TypeRuns {
+    fn new(relations: &[StoredRelation]) -> TypeRuns {
         let mut runs = TypeRuns {
             end: relations.len() as u32,
             ..TypeRuns::default()
@@ -150,7 +264,7 @@ pub struct Graph {
     documents: Vec<Arc<Document>>,
     /// Sorted by (kind, id); position i is node i of `graph`.
     entities: Vec<Entity>,
-    relations: Vec<Relation>,
+    relations: Vec<StoredRelation>,
     /// Where each type's relations lie in `relations`.
     type_runs: TypeRuns,
     /// Node i is entity i, edge i relation i.
@@ -188,30 +302,34 @@ impl Graph {
         self.by_id.get(id).map(|idx| &self.entities[idx.index()])
     }
 
-    /// The entity at one end of a relation of this graph (the loader never
-    /// builds a graph with a relation to an undeclared entity).
-    pub fn end(&self, id: &EntityId) -> &Entity {
-        self.entity(id.as_str())
-            .expect("relations link existing entities (checked at load)")
-    }
-
     /// The positions of the two ends (from, to) of the relation at
-    /// `position`, as petgraph's edge of the same index holds them.
+    /// `position`.
     fn ends_at(&self, position: usize) -> (u32, u32) {
-        let (from, to) = self
-            .graph
-            .edge_endpoints(petgraph::graph::EdgeIndex::new(position))
-            .expect("edge i is relation i");
-        (from.index() as u32, to.index() as u32)
+        let r = &self.relations[position];
+        (r.from, r.to)
     }
 
     /// The relation with this id, if any.
-    pub fn relation(&self, id: &str) -> Option<&Relation> {
+    pub fn relation(&self, id: &str) -> Option<RelationRef<'_>> {
         // Relations are sorted by id.
         self.relations
-            .binary_search_by(|r| r.cmp_with_id(id))
+            .binary_search_by(|r| self.relation_ref(r).display_id().cmp_with(id))
             .ok()
-            .map(|i| &self.relations[i])
+            .map(|i| self.relation_at(i))
+    }
+
+    /// The relation at `position` in [`Graph::relations`].
+    ///
+    /// Panics when there are not so many relations.
+    pub fn relation_at(&self, position: usize) -> RelationRef<'_> {
+        self.relation_ref(&self.relations[position])
+    }
+
+    fn relation_ref<'g>(&'g self, relation: &'g StoredRelation) -> RelationRef<'g> {
+        RelationRef {
+            graph: self,
+            relation,
+        }
     }
 
     /// Every relation touching the entity at `position`, in edge order.
@@ -297,8 +415,15 @@ impl Graph {
     }
 
     /// Every relation, ordered by id.
-    pub fn relations(&self) -> &[Relation] {
-        &self.relations
+    pub fn relations(
+        &self,
+    ) -> impl ExactSizeIterator<Item = RelationRef<'_>> + DoubleEndedIterator + Clone + '_ {
+        self.relations.iter().map(|r| self.relation_ref(r))
+    }
+
+    /// How many relations the graph holds.
+    pub fn relation_count(&self) -> usize {
+        self.relations.len()
     }
 
     /// The relations touching `id`, of `types` (all when `None`), followed in
@@ -388,7 +513,7 @@ impl Graph {
 
     fn edge_ref(&self, a: &Adj) -> EdgeRef<'_> {
         EdgeRef {
-            relation: &self.relations[a.relation() as usize],
+            relation: self.relation_at(a.relation() as usize),
             other: &self.entities[a.other as usize],
             direction: if a.outgoing() {
                 Direction::Out

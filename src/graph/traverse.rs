@@ -3,7 +3,8 @@
 use foldhash::HashMap;
 
 use super::Graph;
-use crate::model::{Entity, EntityId, Relation, RelationType};
+use super::RelationRef;
+use crate::model::{Entity, EntityId, RelationType};
 
 /// A walk through the graph: `entities.len() == relations.len() + 1`.
 #[derive(Debug, Clone)]
@@ -11,7 +12,7 @@ pub struct Path<'g> {
     /// The entities in walking order, start first.
     pub entities: Vec<&'g Entity>,
     /// The relations in walking order (each may be walked either way).
-    pub relations: Vec<&'g Relation>,
+    pub relations: Vec<RelationRef<'g>>,
 }
 
 impl Path<'_> {
@@ -92,7 +93,7 @@ impl Graph {
         let mut relations = Vec::new();
         let mut at = meet;
         while let Some(&(prev, rel)) = forward.get(&at).filter(|(_, rel)| *rel != u32::MAX) {
-            relations.push(&self.relations[rel as usize]);
+            relations.push(self.relation_at(rel as usize));
             entities.push(&self.entities[prev as usize]);
             at = prev;
         }
@@ -100,7 +101,7 @@ impl Graph {
         relations.reverse();
         at = meet;
         while let Some(&(next, rel)) = backward.get(&at).filter(|(_, rel)| *rel != u32::MAX) {
-            relations.push(&self.relations[rel as usize]);
+            relations.push(self.relation_at(rel as usize));
             entities.push(&self.entities[next as usize]);
             at = next;
         }

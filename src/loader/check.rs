@@ -22,11 +22,10 @@ use toml::Spanned;
 use super::parse::{self, FileCtx};
 use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
-use crate::graph::{Graph, GraphError};
+use crate::graph::{Graph, GraphError, StoredRelation};
 use crate::model::{
     ArcStr, DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind,
-    EventKind, GroupKind, GroupStatus, OrganisationCategory, Relation, RelationType, Source,
-    Sources,
+    EventKind, GroupKind, GroupStatus, OrganisationCategory, RelationType, Source, Sources,
 };
 use smallvec::SmallVec;
 
@@ -291,7 +290,7 @@ struct RelationKey {
 /// One file's relations, checked, with their keys in the same order; the
 /// problems found, by the position of their relation in the file.
 struct CheckedRelations {
-    relations: Vec<Relation>,
+    relations: Vec<StoredRelation>,
     keys: Vec<RelationKey>,
     problems: Vec<(u32, Problem)>,
 }
@@ -524,13 +523,13 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                 PendingRelation::Raw(entry) => {
                     let line = ctx.line_of(entry.span().start) as u32;
                     let checked = check_relation(checker, ctx, &by_text, *entry);
-                    checked.map(|(relation, (rel_type, _, _))| {
+                    checked.map(|(relation, (from, to))| {
                         // Both ends are declared, hence numbered.
                         let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
                         let key = RelationKey {
-                            rel_type,
-                            from: number(&relation.from),
-                            to: number(&relation.to),
+                            rel_type: relation.rel_type,
+                            from: number(&from),
+                            to: number(&to),
                             line,
                             ordinal: 0,
                         };
@@ -551,7 +550,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     drop(pending);
     tracing::debug!(since_start = ?started.elapsed(), "load: relations checked");
 
-    let mut relations: Vec<Relation> = Vec::with_capacity(total);
+    let mut relations: Vec<StoredRelation> = Vec::with_capacity(total);
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
     for (file_index, checked_file) in checked.into_iter().enumerate() {
         relations.extend(checked_file.relations);
@@ -569,7 +568,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     let mut problems = checker.problems;
     if problems.is_empty() && !any_relation_problem {
         let documents = checker.documents.into_values().map(|(d, _)| d).collect();
-        match Graph::new(documents, entities, relations) {
+        match Graph::from_positions(documents, entities, relations) {
             Ok(graph) => {
                 tracing::debug!(since_start = ?started.elapsed(), "load: graph built");
                 return Ok(graph.with_data_id(data_id));
@@ -857,11 +856,11 @@ impl Ends<'_> {
         field: &str,
         id: u32,
         line: u32,
-    ) -> Option<(EntityId, EntityKind, u32)> {
+    ) -> Option<(&EntityId, EntityKind, u32)> {
         if let Some(first) = &self.declared[id as usize] {
             // Declared, but with problems of its own, reported there.
             let (kind, position) = first.entity?;
-            return Some((first.id.clone(), kind, position));
+            return Some((&first.id, kind, position));
         }
         let message = match EntityId::parse(&self.texts[id as usize]) {
             Err(err) => err.to_string(),
@@ -880,13 +879,13 @@ fn check_prepared_relation(
     ends: &Ends<'_>,
     docs: &Docs<'_>,
     relation: CheckedRelation,
-) -> Option<(Relation, RelationKey)> {
+) -> Option<(StoredRelation, RelationKey)> {
     let rel_type = relation.rel_type;
     let from = ends.get(checker, file, "from", relation.from, relation.from_line);
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
     let sources = resolve_sources(checker, file, docs, relation.sources);
-    let ((from, from_kind, _), (to, to_kind, _)) = (from?, to?);
-    if let Some((at, message)) = shape_problem(rel_type, (&from, from_kind), (&to, to_kind)) {
+    let ((from, from_kind, from_pos), (to, to_kind, to_pos)) = (from?, to?);
+    if let Some((at, message)) = shape_problem(rel_type, (from, from_kind), (to, to_kind)) {
         let line = match at {
             ShapeAt::To => relation.to_line,
             ShapeAt::Relation => relation.line,
@@ -894,14 +893,13 @@ fn check_prepared_relation(
         checker.problems.push(file.problem_at_line(line, message));
         return None;
     }
-    let checked = Relation {
+    let checked = StoredRelation::new(
         rel_type,
-        from,
-        to,
-        role: relation.role,
-        note: relation.note,
+        (from_pos, to_pos),
+        relation.role,
+        relation.note,
         sources,
-    };
+    );
     let key = RelationKey {
         rel_type,
         from: relation.from,
@@ -1236,8 +1234,8 @@ fn shape_problem(
     None
 }
 
-/// A checked relation, and its key for duplicate detection: the type and
-/// the positions of its ends in the entity list.
+/// A checked relation, its ends the positions of their entities in the
+/// entity list; with its ends' ids (its key for duplicate detection).
 ///
 /// As with [`check_entity`]: a new rule on a relation's own fields must be
 /// added to the clean test of [`prepare_relation`] too.
@@ -1246,7 +1244,7 @@ fn check_relation<'d>(
     file: &FileCtx,
     declared: &dyn Fn(&str) -> Option<&'d Declared>,
     entry: Spanned<RawRelation<'_>>,
-) -> Option<(Relation, (RelationType, u32, u32))> {
+) -> Option<(StoredRelation, (EntityId, EntityId))> {
     let at = entry.span().start;
     let mut raw = entry.into_inner();
     let rel_type = vocab::<RelationType>(checker, file, at, "relation", "type", &raw.rel_type);
@@ -1286,15 +1284,14 @@ fn check_relation<'d>(
         checker.report(file, offset, message);
         return None;
     }
-    let relation = Relation {
+    let relation = StoredRelation::new(
         rel_type,
-        from,
-        to,
-        role: raw.role.map(|role| checker.intern(role.trim())),
-        note: raw.note.map(ArcStr::from),
+        (from_pos, to_pos),
+        raw.role.map(|role| checker.intern(role.trim())),
+        raw.note.map(ArcStr::from),
         sources,
-    };
-    Some((relation, (rel_type, from_pos, to_pos)))
+    );
+    Some((relation, (from, to)))
 }
 
 fn required<'v, T>(
