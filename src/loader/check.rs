@@ -885,7 +885,8 @@ fn check_prepared_relation(
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
     let sources = resolve_sources(checker, file, docs, relation.sources);
     let ((from, from_kind, from_pos), (to, to_kind, to_pos)) = (from?, to?);
-    if let Some((at, message)) = shape_problem(rel_type, (from, from_kind), (to, to_kind)) {
+    let ends = ((from, from_kind, from_pos), (to, to_kind, to_pos));
+    if let Some((at, message)) = shape_problem(rel_type, ends) {
         let line = match at {
             ShapeAt::To => relation.to_line,
             ShapeAt::Relation => relation.line,
@@ -1203,6 +1204,9 @@ fn span<T>(field: &Option<Spanned<T>>) -> Option<usize> {
     field.as_ref().map(|f| f.span().start)
 }
 
+/// A relation's end: its id, its kind, its entity's position.
+type End<'a> = (&'a EntityId, EntityKind, u32);
+
 /// Where a relation's shape problem is reported.
 enum ShapeAt {
     /// At its `to` field.
@@ -1213,12 +1217,15 @@ enum ShapeAt {
 
 /// What is wrong with a relation between two existing entities, if
 /// anything: an entity linked to itself, or kinds its type does not link.
+///
+/// Each end is its id, its kind and its entity's position in the list of
+/// entities: the same entity at both ends is the same position (the ids'
+/// texts, anywhere in memory, are read only to write a problem).
 fn shape_problem(
     rel_type: RelationType,
-    (from, from_kind): (&EntityId, EntityKind),
-    (to, to_kind): (&EntityId, EntityKind),
+    ((from, from_kind, from_pos), (to, to_kind, to_pos)): (End<'_>, End<'_>),
 ) -> Option<(ShapeAt, String)> {
-    if from == to {
+    if from_pos == to_pos {
         let message = format!("{rel_type} from `{from}` to `{to}` links an entity to itself");
         return Some((ShapeAt::To, message));
     }
@@ -1276,7 +1283,8 @@ fn check_relation<'d>(
     let sources = check_sources(checker, file, at, &what, std::mem::take(&mut raw.source));
     let (rel_type, (from, from_kind, from_pos, _), (to, to_kind, to_pos, to_at)) =
         (rel_type?, from?, to?);
-    if let Some((shape_at, message)) = shape_problem(rel_type, (&from, from_kind), (&to, to_kind)) {
+    let ends = ((&from, from_kind, from_pos), (&to, to_kind, to_pos));
+    if let Some((shape_at, message)) = shape_problem(rel_type, ends) {
         let offset = match shape_at {
             ShapeAt::To => to_at,
             ShapeAt::Relation => at,
