@@ -46,18 +46,19 @@ impl Graph {
             })
             .collect::<Result<Vec<_>, GraphError>>()?;
         drop(position);
-        Graph::from_positions(documents, entities, relations)
+        Graph::from_positions(documents, entities, vec![relations])
     }
 
     /// [`Graph::new`] of relations whose ends are already positions in
     /// `entities` (as given, before the graph orders them), as the loader
-    /// knows them: no end is looked up by id.
+    /// knows them: no end is looked up by id. The relations come in parts
+    /// (the loader's files), gathered into one list in id order.
     ///
     /// Panics when an end is not a position in `entities`.
     pub(crate) fn from_positions(
         mut documents: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
-        mut relations: Vec<StoredRelation>,
+        mut parts: Vec<Vec<StoredRelation>>,
     ) -> Result<Graph, GraphError> {
         // Where the time goes, for `RUST_LOG=civgraph=debug`.
         let started = std::time::Instant::now();
@@ -67,16 +68,16 @@ impl Graph {
         entities.shrink_to_fit();
         step("entities sorted");
         assert!(
-            relations.len() < Adj::OUTGOING as usize,
+            parts.iter().map(Vec::len).sum::<usize>() < Adj::OUTGOING as usize,
             "a graph holds fewer than 2^31 relations"
         );
         assert!(
             entities.len() < 1 << 30,
             "a graph holds fewer than 2^30 entities"
         );
-        // What needs only the entities (the id index, the ids' ranks, the
-        // search index, the names' ranks) is built on other threads while
-        // this one moves the relations' ends to the entities' new positions.
+        // What needs only the entities (the id index and the ids' ranks, the
+        // search index) is built on other threads while this one moves the
+        // relations' ends to the entities' new positions and sorts them.
         let (search, rest) = std::thread::scope(|s| {
             let indexed = s.spawn(|| {
                 let ranks = IdRanks::new(&entities);
@@ -88,34 +89,35 @@ impl Graph {
             let search = s.spawn(|| {
                 let search = search::SearchIndex::build(&entities);
                 step("search index");
-                let name_rank = name_ranks(&entities);
-                step("name ranks");
-                (search, name_rank)
+                search
             });
             let kinds = KindEnds::new(&entities);
-            let moved = move_ends(&mut relations, &new_position, &kinds, &entities);
+            let moved = parts
+                .iter_mut()
+                .try_for_each(|part| move_ends(part, &new_position, &kinds, &entities));
             drop(new_position);
             step("ends moved");
             let (ranks, index) = indexed
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let ordered = moved.and(index).and_then(|by_id| {
-                sort_by_id(&mut relations, &ranks, &entities)?;
-                Ok(by_id)
+                let relations = sort_by_id(parts, &ranks, &entities)?;
+                Ok((by_id, relations))
             });
             step("relations sorted");
-            let (search, name_rank) = search
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let rest = ordered.map(|by_id| {
+            let rest = ordered.map(|(by_id, relations)| {
+                let name_rank = name_ranks(&entities);
+                step("name ranks");
                 let type_runs = super::TypeRuns::new(&relations);
                 let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
                 step("adjacency");
-                (links, type_runs)
+                (links, type_runs, relations)
             });
+            let search = search
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             (search, rest)
         });
-        relations.shrink_to_fit();
         let (
             Links {
                 graph,
@@ -124,6 +126,7 @@ impl Graph {
                 adjacency,
             },
             type_runs,
+            relations,
         ) = rest?;
         Ok(Graph {
             documents,
@@ -263,35 +266,40 @@ impl IdRanks {
     }
 }
 
-/// Sorts `relations` (whose ends are positions in `entities`) by id, or
-/// finds two with one id.
+/// The relations of `parts` (whose ends are positions in `entities`) in
+/// one list sorted by id, or two that have one id.
 ///
 /// The ids are never compared as text: a relation's id orders as the
-/// integer (its type's rank, its `from`'s rank, its `to`'s rank).
+/// integer (its type's rank, its `from`'s rank, its `to`'s rank). The
+/// relations are then moved once, from their parts into the list: its
+/// reads are independent of each other, where following a permutation's
+/// cycles in place waits for each cache miss in turn; and the list is
+/// made once, where joining the parts first copied every relation.
 fn sort_by_id(
-    relations: &mut [StoredRelation],
+    mut parts: Vec<Vec<StoredRelation>>,
     ranks: &IdRanks,
     entities: &[Entity],
-) -> Result<(), GraphError> {
+) -> Result<Vec<StoredRelation>, GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
     let mut type_rank = [0u64; RelationType::ALL.len()];
     for (r, t) in types.iter().enumerate() {
         type_rank[*t as usize] = r as u64;
     }
-    let mut keys: Vec<(u64, u32)> = relations
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
+    let total = parts.iter().map(Vec::len).sum();
+    // (key, part, position in the part)
+    let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
+    for (p, part) in parts.iter().enumerate() {
+        keys.extend(part.iter().enumerate().map(|(i, r)| {
             let key = type_rank[r.rel_type as usize] << 60
                 | u64::from(ranks.from_rank[r.from as usize]) << 30
                 | u64::from(ranks.to_rank[r.to as usize]);
-            (key, i as u32)
-        })
-        .collect();
+            (key, p as u32, i as u32)
+        }));
+    }
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0].0 == w[1].0) {
-        let r = &relations[w[0].1 as usize];
+        let r = &parts[w[0].1 as usize][w[0].2 as usize];
         let id = RelationId {
             rel_type: r.rel_type,
             from: &entities[r.from as usize].id,
@@ -299,8 +307,12 @@ fn sort_by_id(
         };
         return Err(GraphError::DuplicateRelation(id.to_string()));
     }
-    permute(relations, keys.into_iter().map(|(_, i)| i).collect());
-    Ok(())
+    // What is left where a relation was taken (no allocation).
+    let taken = || StoredRelation::new(RelationType::Leads, (0, 0), None, None, Default::default());
+    Ok(keys
+        .into_iter()
+        .map(|(_, p, i)| std::mem::replace(&mut parts[p as usize][i as usize], taken()))
+        .collect())
 }
 
 /// Sorts `entities` by kind (enum order), then id.

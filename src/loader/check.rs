@@ -494,7 +494,6 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     };
     // Every entity is known: each file's relations are checked on any core,
     // then duplicates across files are found in path order.
-    let total: usize = files.iter().map(|f| f.relations.len()).sum();
     let pending: Vec<Mutex<Vec<PendingRelation>>> = files
         .iter_mut()
         .map(|f| Mutex::new(std::mem::take(&mut f.relations)))
@@ -550,16 +549,17 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     drop(pending);
     tracing::debug!(since_start = ?started.elapsed(), "load: relations checked");
 
-    let mut relations: Vec<StoredRelation> = Vec::with_capacity(total);
+    // Each file's relations, which the graph gathers into one list.
+    let mut relations: Vec<Vec<StoredRelation>> = Vec::with_capacity(checked.len());
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
     for (file_index, checked_file) in checked.into_iter().enumerate() {
-        relations.extend(checked_file.relations);
+        relations.push(checked_file.relations);
         relation_keys.push((file_index, checked_file.keys, checked_file.problems));
     }
     drop(declared);
     drop(files);
     drop(shared);
-    tracing::debug!(relations = relations.len(), since_start = ?started.elapsed(), "load: relations joined");
+    tracing::debug!(since_start = ?started.elapsed(), "load: relations joined");
 
     // Duplicate relations are looked for only when there are problems
     // already, or when the graph finds two relations with one id (the
