@@ -50,7 +50,7 @@
 //! into bitmaps), or on the entity's names for a word far more common.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use fst::{IntoStreamer, Streamer};
 
@@ -163,8 +163,12 @@ struct Part<'a> {
 }
 
 impl WordIndex {
-    fn build(map: BTreeMap<Box<str>, Vec<u32>>) -> WordIndex {
+    fn build(map: Words) -> WordIndex {
         let total = map.values().map(Vec::len).sum();
+        // Gathered in a hash map (a look-up per word of every name and
+        // description), put in order once.
+        let mut map: Vec<(Box<str>, Vec<u32>)> = map.into_iter().collect();
+        map.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut entries = Vec::with_capacity(total);
         let mut words = fst::MapBuilder::memory();
         let mut initials = vec![0..0; 256];
@@ -193,7 +197,7 @@ impl WordIndex {
             entries.extend_from_slice(&list);
             words
                 .insert(word.as_bytes(), u64::from(start) << 32 | u64::from(len))
-                .expect("a BTreeMap yields its keys sorted and once each");
+                .expect("the words are sorted, each once (keys of a map)");
         }
         close(initial);
         initial_entries.shrink_to_fit();
@@ -448,7 +452,10 @@ fn name_texts(e: &Entity) -> impl Iterator<Item = &str> {
 }
 
 /// Adds `pos` to the posting list of `word`.
-fn add(map: &mut BTreeMap<Box<str>, Vec<u32>>, word: &str, pos: u32, whole_name: bool) {
+/// Words, each with its posting list, as the index is being built.
+type Words = foldhash::HashMap<Box<str>, Vec<u32>>;
+
+fn add(map: &mut Words, word: &str, pos: u32, whole_name: bool) {
     let entry = pos << 1 | if whole_name { WHOLE_NAME } else { 0 };
     let list = match map.get_mut(word) {
         Some(list) => list,
@@ -489,8 +496,8 @@ impl SearchIndex {
             entities.len() <= (u32::MAX >> 1) as usize,
             "the search index holds at most 2^31 entities"
         );
-        let mut name_words: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
-        let mut description_words: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
+        let mut name_words = Words::default();
+        let mut description_words = Words::default();
         let mut names = String::new();
         let mut name_ends = Vec::with_capacity(entities.len());
         for (i, e) in entities.iter().enumerate() {
@@ -1569,6 +1576,7 @@ impl fst::Automaton for Typos<'_> {
 mod tests {
     use super::*;
     use fst::Automaton;
+    use std::collections::BTreeMap;
 
     #[test]
     fn fold_ignores_case_accents_and_punctuation() {
@@ -1666,14 +1674,15 @@ mod tests {
     #[test]
     fn typo_walk_of_the_index_finds_what_a_scan_finds() {
         let mut rng = fastrand::Rng::with_seed(11);
-        let mut map: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
+        let mut map = Words::default();
         for pos in 0..3000 {
             let word = random_word(&mut rng, b"abcde", 9);
             if !word.is_empty() {
                 add(&mut map, &word, pos, false);
             }
         }
-        let keys: Vec<String> = map.keys().map(|k| k.to_string()).collect();
+        let mut keys: Vec<String> = map.keys().map(|k| k.to_string()).collect();
+        keys.sort_unstable();
         let index = WordIndex::build(map);
         for _ in 0..300 {
             let word = random_word(&mut rng, b"abcdef", 10);
@@ -1703,7 +1712,7 @@ mod tests {
         range: u32,
         letters: &[u8],
     ) -> (WordIndex, BTreeMap<Box<str>, Vec<u32>>) {
-        let mut map: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
+        let mut map = Words::default();
         for _ in 0..words {
             let word = random_word(rng, letters, 7);
             if !word.is_empty() {
@@ -1714,7 +1723,7 @@ mod tests {
             list.sort_unstable();
             list.dedup_by_key(|e| *e >> 1);
         }
-        (WordIndex::build(map.clone()), map)
+        (WordIndex::build(map.clone()), map.into_iter().collect())
     }
 
     #[test]
