@@ -84,7 +84,7 @@ impl Checker<'_> {
 struct Declared {
     file: u32,
     line: u32,
-    /// The id, its text shared by the entity and the relations naming it.
+    /// The id, its text shared with the entity (and named in problems).
     id: EntityId,
     /// Its kind and position in the entity list, when it had no problem.
     entity: Option<(EntityKind, u32)>,
