@@ -462,12 +462,6 @@ impl Relation {
             to: &self.to,
         }
     }
-
-    /// How this relation's id compares with the id written `text` (see
-    /// [`RelationId::cmp_with`]).
-    pub fn cmp_with_id(&self, text: &str) -> std::cmp::Ordering {
-        self.display_id().cmp_with(text)
-    }
 }
 
 /// A relation id, `relation:<type>/<from>/<to>`, written on demand.
@@ -679,7 +673,7 @@ mod tests {
                 "",
             ] {
                 assert_eq!(
-                    a.cmp_with_id(text),
+                    a.display_id().cmp_with(text),
                     a.id().as_str().cmp(text),
                     "{} {text}",
                     a.id()

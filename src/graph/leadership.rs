@@ -152,10 +152,10 @@ impl Graph {
         let mut parent_of = |at: u32| *parents.entry(at).or_insert_with(|| self.parent_at(at));
         let run = self.run_of_type(RelationType::Leads);
         let mut rows: Vec<LeadershipRow<'_>> = run
-            .map(|at| (self.relation_at(at), self.ends_at(at)))
-            .filter_map(|(r, (from, to))| {
-                let (leader, led_entity) =
-                    (&self.entities[from as usize], &self.entities[to as usize]);
+            .map(|at| self.relation_at(at))
+            .filter_map(|r| {
+                let (from, to) = (r.from, r.to);
+                let (leader, led_entity) = (r.from(), r.to());
                 if !first_look(&r, leader, led_entity) {
                     return None;
                 }

@@ -119,9 +119,7 @@ impl<'g> RelationRef<'g> {
     /// Its position among the graph's relations, which are ordered by id:
     /// relations order by id as their positions do.
     pub fn position(self) -> usize {
-        let offset = (std::ptr::from_ref(self.relation) as usize)
-            .wrapping_sub(self.graph.relations.as_ptr() as usize);
-        offset / std::mem::size_of::<StoredRelation>()
+        index_in(&self.graph.relations, self.relation).expect("a relation of its graph")
     }
 }
 
@@ -302,13 +300,6 @@ impl Graph {
         self.by_id.get(id).map(|idx| &self.entities[idx.index()])
     }
 
-    /// The positions of the two ends (from, to) of the relation at
-    /// `position`.
-    fn ends_at(&self, position: usize) -> (u32, u32) {
-        let r = &self.relations[position];
-        (r.from, r.to)
-    }
-
     /// The relation with this id, if any.
     pub fn relation(&self, id: &str) -> Option<RelationRef<'_>> {
         // Relations are sorted by id.
@@ -404,13 +395,8 @@ impl Graph {
     /// The position of `e`, an entity of this graph (found from its
     /// address: no look-up).
     fn position_of(&self, e: &Entity) -> u32 {
-        let offset = (std::ptr::from_ref(e) as usize).wrapping_sub(self.entities.as_ptr() as usize);
-        let at = offset / std::mem::size_of::<Entity>();
-        assert!(
-            offset % std::mem::size_of::<Entity>() == 0 && at < self.entities.len(),
-            "`{}` is not an entity of this graph",
-            e.id
-        );
+        let at = index_in(&self.entities, e)
+            .unwrap_or_else(|| panic!("`{}` is not an entity of this graph", e.id));
         at as u32
     }
 
@@ -566,6 +552,15 @@ impl Graph {
             by_relation_type,
         }
     }
+}
+
+/// Where `item` is in `items`, if it is one of them (found from its
+/// address: no comparison).
+fn index_in<T>(items: &[T], item: &T) -> Option<usize> {
+    let size = std::mem::size_of::<T>();
+    let offset = (std::ptr::from_ref(item) as usize).wrapping_sub(items.as_ptr() as usize);
+    let at = offset / size;
+    (offset % size == 0 && at < items.len()).then_some(at)
 }
 
 fn direction_matches(direction: Direction, outgoing: bool) -> bool {
