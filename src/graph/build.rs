@@ -78,9 +78,10 @@ impl Graph {
         // What needs only the entities (the id index and the ids' ranks, the
         // search index) is built on other threads while this one moves the
         // relations' ends to the entities' new positions and sorts them.
+        let kinds = KindEnds::new(&entities);
         let (search, rest) = std::thread::scope(|s| {
             let indexed = s.spawn(|| {
-                let ranks = IdRanks::new(&entities);
+                let ranks = IdRanks::new(&entities, &kinds);
                 step("id ranks");
                 let index = id_index(&entities);
                 step("id index");
@@ -91,7 +92,6 @@ impl Graph {
                 step("search index");
                 search
             });
-            let kinds = KindEnds::new(&entities);
             let moved = parts
                 .iter_mut()
                 .try_for_each(|part| move_ends(part, &new_position, &kinds, &entities));
@@ -184,6 +184,17 @@ impl KindEnds {
         )
     }
 
+    /// The positions of the entities of `kind`.
+    fn run(&self, kind: EntityKind) -> std::ops::Range<u32> {
+        let at = self
+            .0
+            .iter()
+            .position(|&(_, k)| k == kind)
+            .expect("every kind");
+        let start = at.checked_sub(1).map_or(0, |before| self.0[before].0);
+        start..self.0[at].0
+    }
+
     fn kind_at(&self, position: u32) -> EntityKind {
         self.0
             .iter()
@@ -234,19 +245,17 @@ struct IdRanks {
 
 impl IdRanks {
     /// The ranks of `entities`, sorted by kind, then id.
-    fn new(entities: &[Entity]) -> IdRanks {
+    fn new(entities: &[Entity], kinds: &KindEnds) -> IdRanks {
         let n = entities.len();
         let id = |i: u32| entities[i as usize].id.as_str().as_bytes();
         // The ids as text: each kind's ids are in order already, and no
         // kind's prefix starts another's, so the kinds' runs ordered by
         // prefix are all of them in order.
-        let mut kinds = EntityKind::ALL.to_vec();
-        kinds.sort_by_key(|k| k.prefix());
+        let mut by_prefix = EntityKind::ALL.to_vec();
+        by_prefix.sort_by_key(|k| k.prefix());
         let mut as_text: Vec<u32> = Vec::with_capacity(n);
-        for kind in kinds {
-            let start = entities.partition_point(|e| e.kind() < kind);
-            let end = entities.partition_point(|e| e.kind() <= kind);
-            as_text.extend(start as u32..end as u32);
+        for kind in by_prefix {
+            as_text.extend(kinds.run(kind));
         }
         debug_assert!(as_text.windows(2).all(|w| id(w[0]) < id(w[1])));
         // Nearly in order already: a stable sort of it is nearly linear.
