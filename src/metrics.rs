@@ -114,6 +114,9 @@ pub struct Metrics {
     pub reloads: Family<ReloadLabels, Counter>,
     /// Look-ups in the response cache, by result (hit, miss).
     pub response_cache: Family<CacheLabels, Counter>,
+    /// GraphQL requests a compiled plan answered (without async-graphql's
+    /// executor).
+    pub planned: Counter,
     /// Entities in the graph being served.
     pub entities: Gauge,
     /// Relations in the graph being served.
@@ -145,6 +148,7 @@ impl Metrics {
         let refusals = Family::<LimitLabels, Counter>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
         let response_cache = Family::<CacheLabels, Counter>::default();
+        let planned = Counter::default();
         let entities = Gauge::default();
         let relations = Gauge::default();
         registry.register(
@@ -167,6 +171,11 @@ impl Metrics {
             "response_cache_lookups",
             "Look-ups of GraphQL responses kept for queries asked again, by result",
             response_cache.clone(),
+        );
+        registry.register(
+            "planned_requests",
+            "GraphQL requests answered by the compiled plan of a document run before",
+            planned.clone(),
         );
         registry.register(
             "graph_entities",
@@ -195,6 +204,7 @@ impl Metrics {
             refusals,
             reloads,
             response_cache,
+            planned,
             entities,
             relations,
             operations: Mutex::new(Vec::new()),

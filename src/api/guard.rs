@@ -18,7 +18,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, Type, TypeKind,
@@ -27,6 +27,8 @@ use async_graphql::parser::types::{
 use async_graphql::{
     ErrorExtensions, PathSegment, Positioned, Request, Response, ServerResult, Value, Variables,
 };
+
+use super::plan::Plan;
 
 /// What the schema says about each field: its type, and its `first` default.
 #[derive(Debug, Default)]
@@ -135,7 +137,17 @@ pub struct Guard {
     limits: super::QueryLimits,
     /// Documents that passed the checks that do not depend on variables,
     /// parsed, by their text.
-    documents: quick_cache::sync::Cache<Box<str>, Arc<ExecutableDocument>, QueryBytes>,
+    documents: quick_cache::sync::Cache<Box<str>, Arc<Checked>, QueryBytes>,
+}
+
+/// A document that passed the checks that do not depend on variables, and
+/// the plan of its operation once async-graphql has run it without error.
+#[derive(Debug)]
+pub struct Checked {
+    pub doc: ExecutableDocument,
+    /// The name of the operation run, and its plan (`None` when the
+    /// operation asks for what plans do not know).
+    pub plan: OnceLock<(Option<String>, Option<Plan>)>,
 }
 
 /// How much of the document cache an entry takes: its query text's length
@@ -143,8 +155,8 @@ pub struct Guard {
 #[derive(Clone)]
 struct QueryBytes;
 
-impl quick_cache::Weighter<Box<str>, Arc<ExecutableDocument>> for QueryBytes {
-    fn weight(&self, key: &Box<str>, _: &Arc<ExecutableDocument>) -> u64 {
+impl quick_cache::Weighter<Box<str>, Arc<Checked>> for QueryBytes {
+    fn weight(&self, key: &Box<str>, _: &Arc<Checked>) -> u64 {
         key.len() as u64 + 64
     }
 }
@@ -499,18 +511,43 @@ impl Guard {
     /// cache). async-graphql's own checks expand every fragment spread, so
     /// a document they would take exponential time over is refused here
     /// first.
-    pub fn prepare(&self, request: &mut Request) -> ServerResult<()> {
-        let doc = match self.documents.get(request.query.as_str()) {
-            Some(doc) => doc,
+    pub fn prepare(&self, request: &mut Request) -> ServerResult<Arc<Checked>> {
+        let checked = match self.documents.get(request.query.as_str()) {
+            Some(checked) => checked,
             None => {
-                let doc = Arc::new(self.static_checks(&request.query)?);
+                let checked = Arc::new(Checked {
+                    doc: self.static_checks(&request.query)?,
+                    plan: OnceLock::new(),
+                });
                 self.documents
-                    .insert(request.query.as_str().into(), doc.clone());
-                doc
+                    .insert(request.query.as_str().into(), checked.clone());
+                checked
             }
         };
+        self.check_cost(&checked.doc, &request.variables)?;
+        request.set_parsed_query(ExecutableDocument::clone(&checked.doc));
+        Ok(checked)
+    }
+
+    /// The checked document of `request` when it has a plan for the
+    /// operation asked and its cost with these variables is within the
+    /// limit. `None` otherwise: [`Guard::prepare`] then checks it again,
+    /// and refuses it if it must.
+    pub fn planned(&self, request: &Request) -> Option<Arc<Checked>> {
+        let checked = self.documents.get(request.query.as_str())?;
+        let (operation, plan) = checked.plan.get()?;
+        if plan.is_none() || operation.as_deref() != request.operation_name.as_deref() {
+            return None;
+        }
+        self.check_cost(&checked.doc, &request.variables).ok()?;
+        Some(checked)
+    }
+
+    /// Refuses `doc` when, with `variables`, it nests past what the cost
+    /// walk follows or costs more than the limit.
+    fn check_cost(&self, doc: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
         let limits = &self.limits;
-        let Ok(cost) = checked_cost(&doc, &request.variables, &self.facts) else {
+        let Ok(cost) = checked_cost(doc, variables, &self.facts) else {
             return Err(refusal(
                 format!(
                     "Query is nested too deep: its selections and fragments nest more than {MAX_WALK_DEPTH} levels"
@@ -526,7 +563,6 @@ impl Guard {
             );
             return Err(refusal(message, "QUERY_TOO_COMPLEX", Some("cost")));
         }
-        request.set_parsed_query(ExecutableDocument::clone(&doc));
         Ok(())
     }
 

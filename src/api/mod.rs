@@ -9,6 +9,7 @@ mod enums;
 mod error;
 mod guard;
 mod kinds;
+mod plan;
 mod query;
 mod views;
 mod work;
@@ -38,12 +39,31 @@ impl CivSchema {
     /// execution, then the spec's nulls for failed fields.
     pub async fn execute(&self, request: impl Into<async_graphql::Request>) -> Response {
         let mut request = request.into();
-        if let Err(refused) = self.guard.prepare(&mut request) {
-            return Response::from_errors(vec![refused]);
-        }
+        let checked = match self.guard.prepare(&mut request) {
+            Ok(checked) => checked,
+            Err(refused) => return Response::from_errors(vec![refused]),
+        };
+        let operation = request.operation_name.clone();
         let mut response = self.inner.execute(request).await;
         self.guard.finish(&mut response);
+        if response.errors.is_empty() {
+            // Valid, then: the operation's plan, asked again, runs it
+            // without async-graphql.
+            checked.plan.get_or_init(|| {
+                let plan = plan::Plan::compile(&checked.doc, operation.as_deref());
+                (operation, plan)
+            });
+        }
         response
+    }
+
+    /// The response's JSON (`{"data":...}`) when the plan of a document
+    /// [`CivSchema::execute`] has run before answers `request` from `graph`
+    /// (see the `plan` module); `None` when `execute` must answer it.
+    pub fn run_planned(&self, request: &async_graphql::Request, graph: &Graph) -> Option<Vec<u8>> {
+        let checked = self.guard.planned(request)?;
+        let (_, plan) = checked.plan.get()?;
+        plan.as_ref()?.run(graph, &request.variables)
     }
 
     /// The schema in SDL.

@@ -268,6 +268,17 @@ impl<'a> EntityView<'a> {
             model::EntityKind::Event => EntityView::Event(EventView(n)),
         }
     }
+
+    /// The entity and graph the view wraps.
+    pub fn node(&self) -> Node<'a> {
+        match self {
+            EntityView::Organisation(v) => v.0,
+            EntityView::Person(v) => v.0,
+            EntityView::Group(v) => v.0,
+            EntityView::Deliverable(v) => v.0,
+            EntityView::Event(v) => v.0,
+        }
+    }
 }
 
 /// Relay Global Object Identification: every entity type and Relation implement it.

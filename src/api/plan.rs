@@ -1,0 +1,729 @@
+//! Plans: documents asked again, answered without async-graphql's executor.
+//!
+//! async-graphql resolves every field through a boxed future and builds a
+//! tree of values that is then written as JSON; for a page of relations
+//! that is most of a request's time. A plan is the document's operation
+//! compiled once: its fields collected for each concrete type they can
+//! meet (the spec's CollectFields), its arguments parsed when they are
+//! literals and kept as names when they are variables. Asked again, with
+//! the same variables or others, the plan writes the response's JSON
+//! straight from the graph, through the same views the resolvers use
+//! ([`Node::relations`], [`parse_id`], [`Graph::relation`]).
+//!
+//! A plan is made only for an operation async-graphql has already run
+//! without an error (so the document is valid), and only of what a plan
+//! knows: `entity` and `relation` by id, the fields every entity has (but
+//! `neighbourhood`), a relation's fields, a page of relations, sources and
+//! their documents, `pageInfo`, `__typename`; `@skip` and `@include` with a
+//! literal condition. Anything else leaves the document to async-graphql.
+//! So does any request a plan could not answer exactly as async-graphql
+//! would: a variable that does not parse as its argument, a malformed id,
+//! a page size out of bounds, a stale cursor (each an error, which
+//! async-graphql words). The tests compare the two byte for byte.
+
+use async_graphql::parser::types::{
+    Directive, DocumentOperations, ExecutableDocument, Field, OperationType, Selection,
+    SelectionSet,
+};
+use async_graphql::resolver_utils::EnumType;
+use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
+
+use super::connection::PageInfo;
+use super::enums::{Direction, EntityKind, RelationType};
+use super::query::parse_id;
+use super::views::Node;
+use crate::graph::{Graph, RelationRef};
+use crate::model::{self, Source};
+
+/// A compiled query operation (see the module's notes).
+#[derive(Debug)]
+pub struct Plan {
+    fields: Fields<RootField>,
+    /// The operation's variables that have a default.
+    defaults: Vec<(Name, Value)>,
+}
+
+/// A selection set's fields for one concrete type, in response order.
+type Fields<F> = Vec<(Name, F)>;
+
+/// An argument: parsed once when it is written in the document, or named
+/// by a variable and parsed from the request's value each time.
+#[derive(Debug)]
+enum Arg<T> {
+    Fixed(T),
+    Variable(Name),
+}
+
+#[derive(Debug)]
+enum RootField {
+    Typename,
+    Entity(Arg<ID>, Box<EntityPlan>),
+    Relation(Arg<ID>, Box<Fields<RelationField>>),
+}
+
+/// An entity's fields, for each of the five kinds (in [`model::EntityKind`]
+/// order): fragments on one type apply to that type alone.
+#[derive(Debug)]
+struct EntityPlan([Fields<EntityField>; 5]);
+
+#[derive(Debug)]
+enum EntityField {
+    Typename,
+    Id,
+    Kind,
+    Name,
+    Aliases,
+    Description,
+    Note,
+    Sources(Fields<SourceField>),
+    Relations(Box<RelationsArgs>, Fields<ConnectionField>),
+    RelationCount(Arg<Option<Vec<RelationType>>>, Arg<Option<Direction>>),
+}
+
+#[derive(Debug)]
+struct RelationsArgs {
+    types: Arg<Option<Vec<RelationType>>>,
+    direction: Arg<Option<Direction>>,
+    first: Arg<Option<i32>>,
+    after: Arg<Option<String>>,
+}
+
+#[derive(Debug)]
+enum ConnectionField {
+    Typename,
+    TotalCount,
+    PageInfo(Fields<PageInfoField>),
+    Edges(Fields<EdgeField>),
+}
+
+#[derive(Debug)]
+enum PageInfoField {
+    Typename,
+    HasNextPage,
+    HasPreviousPage,
+    StartCursor,
+    EndCursor,
+}
+
+#[derive(Debug)]
+enum EdgeField {
+    Typename,
+    Cursor,
+    Direction,
+    Node(Box<EntityPlan>),
+    Relation(Fields<RelationField>),
+}
+
+#[derive(Debug)]
+enum RelationField {
+    Typename,
+    Id,
+    Type,
+    From(Box<EntityPlan>),
+    To(Box<EntityPlan>),
+    Role,
+    Note,
+    Sources(Fields<SourceField>),
+}
+
+#[derive(Debug)]
+enum SourceField {
+    Typename,
+    Document,
+    Section,
+    Quote,
+    DocumentInfo(Fields<DocumentField>),
+}
+
+#[derive(Debug)]
+enum DocumentField {
+    Typename,
+    Key,
+    Title,
+    Publisher,
+    Date,
+    Url,
+}
+
+/// The GraphQL name of each entity kind's type, in [`model::EntityKind`] order.
+const ENTITY_TYPES: [&str; 5] = ["Organisation", "Person", "Group", "Deliverable", "Event"];
+
+/// The type a selection set is collected for: its name and the interfaces
+/// it implements (which fragments may name as their type condition).
+#[derive(Clone, Copy)]
+struct On {
+    name: &'static str,
+    interfaces: &'static [&'static str],
+}
+
+impl On {
+    const fn object(name: &'static str) -> On {
+        On {
+            name,
+            interfaces: &[],
+        }
+    }
+
+    fn matches(self, condition: &str) -> bool {
+        condition == self.name || self.interfaces.contains(&condition)
+    }
+}
+
+const ENTITY_INTERFACES: &[&str] = &["Entity", "Node"];
+const RELATION: On = On {
+    name: "Relation",
+    interfaces: &["Node"],
+};
+
+/// Compiles one operation of a document.
+struct Compiler<'d> {
+    doc: &'d ExecutableDocument,
+}
+
+/// A response key and the fields the document asks under it.
+type Group<'d> = (Name, Vec<&'d Field>);
+
+impl Plan {
+    /// The plan of the operation `operation_name` selects in `doc` (a
+    /// document async-graphql has validated); `None` when it asks for
+    /// anything a plan does not know.
+    pub fn compile(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<Plan> {
+        let op = match (&doc.operations, operation_name) {
+            (DocumentOperations::Single(op), _) => &op.node,
+            (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                &ops.values().next()?.node
+            }
+            (DocumentOperations::Multiple(_), None) => return None,
+        };
+        if op.ty != OperationType::Query || !op.directives.is_empty() {
+            return None;
+        }
+        let defaults = op
+            .variable_definitions
+            .iter()
+            .filter_map(|v| {
+                let v = &v.node;
+                Some((v.name.node.clone(), v.default_value()?.clone()))
+            })
+            .collect();
+        let compiler = Compiler { doc };
+        let groups = compiler.collect(&op.selection_set.node, On::object("Query"))?;
+        let fields = groups
+            .into_iter()
+            .map(|(key, fields)| {
+                let field = single(&fields)?;
+                let plan = match field.name.node.as_str() {
+                    "__typename" => RootField::Typename,
+                    "entity" => RootField::Entity(
+                        arg(field, "id")?,
+                        Box::new(compiler.entity(&field.selection_set.node)?),
+                    ),
+                    "relation" => RootField::Relation(
+                        arg(field, "id")?,
+                        Box::new(compiler.relation(&field.selection_set.node)?),
+                    ),
+                    _ => return None,
+                };
+                Some((key, plan))
+            })
+            .collect::<Option<_>>()?;
+        Some(Plan { fields, defaults })
+    }
+
+    /// The response's JSON (`{"data":...}`) for `variables`, read from `g`;
+    /// `None` when async-graphql must answer (its words for an error).
+    pub fn run(&self, g: &Graph, variables: &Variables) -> Option<Vec<u8>> {
+        let mut run = Run {
+            g,
+            variables,
+            defaults: &self.defaults,
+            out: Vec::with_capacity(4096),
+        };
+        run.out.extend_from_slice(b"{\"data\":{");
+        for (i, (key, field)) in self.fields.iter().enumerate() {
+            run.key(i, key);
+            match field {
+                RootField::Typename => run.string("Query"),
+                RootField::Entity(id, plan) => {
+                    let id = parse_id(&run.arg(id)?).ok()?;
+                    match g.entity(id.as_str()) {
+                        Some(e) => run.entity(Node { e, g }, plan)?,
+                        None => run.null(),
+                    }
+                }
+                RootField::Relation(id, fields) => match g.relation(&run.arg(id)?) {
+                    Some(r) => run.relation(r, fields)?,
+                    None => run.null(),
+                },
+            }
+        }
+        run.out.extend_from_slice(b"}}");
+        Some(run.out)
+    }
+}
+
+/// The one field asked under a response key. The same key may be asked
+/// more than once (the document is valid, so always for the same field
+/// with the same arguments); for a leaf that answers once, but the spec
+/// merges the selections of an object asked twice, which plans leave to
+/// async-graphql.
+fn single<'d>(fields: &[&'d Field]) -> Option<&'d Field> {
+    let first = *fields.first()?;
+    (fields.len() == 1 || first.selection_set.node.items.is_empty()).then_some(first)
+}
+
+/// A field's argument `name`, as written (parsed now) or as a variable.
+fn arg<T: InputType>(field: &Field, name: &str) -> Option<Arg<T>> {
+    match field.get_argument(name).map(|v| &v.node) {
+        Some(async_graphql_value::Value::Variable(var)) => Some(Arg::Variable(var.clone())),
+        Some(value) => Some(Arg::Fixed(
+            T::parse(Some(value.clone().into_const()?)).ok()?,
+        )),
+        None => Some(Arg::Fixed(T::parse(None).ok()?)),
+    }
+}
+
+/// Whether `@skip` and `@include` keep a selection; `None` for any other
+/// directive, or a condition a variable gives.
+fn kept(directives: &[Positioned<Directive>]) -> Option<bool> {
+    let mut keep = true;
+    for d in directives {
+        let d = &d.node;
+        let condition = match d.get_argument("if").map(|v| &v.node) {
+            Some(async_graphql_value::Value::Boolean(b)) => *b,
+            _ => return None,
+        };
+        match d.name.node.as_str() {
+            "skip" => keep &= !condition,
+            "include" => keep &= condition,
+            _ => return None,
+        }
+    }
+    Some(keep)
+}
+
+impl<'d> Compiler<'d> {
+    /// The fields of `set` for an object of type `on`, grouped by response
+    /// key in the order they first appear (the spec's CollectFields).
+    fn collect(&self, set: &'d SelectionSet, on: On) -> Option<Vec<Group<'d>>> {
+        let mut groups = Vec::new();
+        let mut visited = Vec::new();
+        self.collect_into(set, on, &mut groups, &mut visited)?;
+        Some(groups)
+    }
+
+    fn collect_into(
+        &self,
+        set: &'d SelectionSet,
+        on: On,
+        groups: &mut Vec<Group<'d>>,
+        visited: &mut Vec<&'d str>,
+    ) -> Option<()> {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    if !kept(&field.directives)? {
+                        continue;
+                    }
+                    let key = field.response_key().node.clone();
+                    match groups.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fields)) => fields.push(field),
+                        None => groups.push((key, vec![field])),
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let spread = &spread.node;
+                    let name = spread.fragment_name.node.as_str();
+                    if !kept(&spread.directives)? || visited.contains(&name) {
+                        continue;
+                    }
+                    visited.push(name);
+                    let fragment = &self.doc.fragments.get(name)?.node;
+                    if !fragment.directives.is_empty() {
+                        return None;
+                    }
+                    if on.matches(&fragment.type_condition.node.on.node) {
+                        self.collect_into(&fragment.selection_set.node, on, groups, visited)?;
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let inline = &inline.node;
+                    if !kept(&inline.directives)? {
+                        continue;
+                    }
+                    let applies = inline
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|c| on.matches(&c.node.on.node));
+                    if applies {
+                        self.collect_into(&inline.selection_set.node, on, groups, visited)?;
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Compiles the fields of `set` for `on`, each by `field`.
+    fn fields<F>(
+        &self,
+        set: &'d SelectionSet,
+        on: On,
+        field: impl Fn(&'d Field) -> Option<F>,
+    ) -> Option<Fields<F>> {
+        self.collect(set, on)?
+            .into_iter()
+            .map(|(key, fields)| Some((key, field(single(&fields)?)?)))
+            .collect()
+    }
+
+    fn entity(&self, set: &'d SelectionSet) -> Option<EntityPlan> {
+        let mut kinds = ENTITY_TYPES.iter().map(|&name| {
+            let on = On {
+                name,
+                interfaces: ENTITY_INTERFACES,
+            };
+            self.fields(set, on, |f| self.entity_field(f))
+        });
+        let mut next = || kinds.next().flatten();
+        Some(EntityPlan([next()?, next()?, next()?, next()?, next()?]))
+    }
+
+    fn entity_field(&self, f: &'d Field) -> Option<EntityField> {
+        let set = &f.selection_set.node;
+        Some(match f.name.node.as_str() {
+            "__typename" => EntityField::Typename,
+            "id" => EntityField::Id,
+            "kind" => EntityField::Kind,
+            "name" => EntityField::Name,
+            "aliases" => EntityField::Aliases,
+            "description" => EntityField::Description,
+            "note" => EntityField::Note,
+            "sources" => EntityField::Sources(self.sources(set)?),
+            "relations" => EntityField::Relations(
+                Box::new(RelationsArgs {
+                    types: arg(f, "types")?,
+                    direction: arg(f, "direction")?,
+                    first: arg(f, "first")?,
+                    after: arg(f, "after")?,
+                }),
+                self.fields(set, On::object("RelationConnection"), |f| {
+                    self.connection_field(f)
+                })?,
+            ),
+            "relationCount" => EntityField::RelationCount(arg(f, "types")?, arg(f, "direction")?),
+            _ => return None,
+        })
+    }
+
+    fn connection_field(&self, f: &'d Field) -> Option<ConnectionField> {
+        let set = &f.selection_set.node;
+        Some(match f.name.node.as_str() {
+            "__typename" => ConnectionField::Typename,
+            "totalCount" => ConnectionField::TotalCount,
+            "pageInfo" => {
+                ConnectionField::PageInfo(self.fields(set, On::object("PageInfo"), |f| {
+                    Some(match f.name.node.as_str() {
+                        "__typename" => PageInfoField::Typename,
+                        "hasNextPage" => PageInfoField::HasNextPage,
+                        "hasPreviousPage" => PageInfoField::HasPreviousPage,
+                        "startCursor" => PageInfoField::StartCursor,
+                        "endCursor" => PageInfoField::EndCursor,
+                        _ => return None,
+                    })
+                })?)
+            }
+            "edges" => {
+                ConnectionField::Edges(self.fields(set, On::object("RelationEdge"), |f| {
+                    let set = &f.selection_set.node;
+                    Some(match f.name.node.as_str() {
+                        "__typename" => EdgeField::Typename,
+                        "cursor" => EdgeField::Cursor,
+                        "direction" => EdgeField::Direction,
+                        "node" => EdgeField::Node(Box::new(self.entity(set)?)),
+                        "relation" => EdgeField::Relation(self.relation(set)?),
+                        _ => return None,
+                    })
+                })?)
+            }
+            _ => return None,
+        })
+    }
+
+    fn relation(&self, set: &'d SelectionSet) -> Option<Fields<RelationField>> {
+        self.fields(set, RELATION, |f| {
+            let set = &f.selection_set.node;
+            Some(match f.name.node.as_str() {
+                "__typename" => RelationField::Typename,
+                "id" => RelationField::Id,
+                "type" => RelationField::Type,
+                "from" => RelationField::From(Box::new(self.entity(set)?)),
+                "to" => RelationField::To(Box::new(self.entity(set)?)),
+                "role" => RelationField::Role,
+                "note" => RelationField::Note,
+                "sources" => RelationField::Sources(self.sources(set)?),
+                _ => return None,
+            })
+        })
+    }
+
+    fn sources(&self, set: &'d SelectionSet) -> Option<Fields<SourceField>> {
+        self.fields(set, On::object("Source"), |f| {
+            Some(match f.name.node.as_str() {
+                "__typename" => SourceField::Typename,
+                "document" => SourceField::Document,
+                "section" => SourceField::Section,
+                "quote" => SourceField::Quote,
+                "documentInfo" => SourceField::DocumentInfo(self.fields(
+                    &f.selection_set.node,
+                    On::object("Document"),
+                    |f| {
+                        Some(match f.name.node.as_str() {
+                            "__typename" => DocumentField::Typename,
+                            "key" => DocumentField::Key,
+                            "title" => DocumentField::Title,
+                            "publisher" => DocumentField::Publisher,
+                            "date" => DocumentField::Date,
+                            "url" => DocumentField::Url,
+                            _ => return None,
+                        })
+                    },
+                )?),
+                _ => return None,
+            })
+        })
+    }
+}
+
+/// The GraphQL name of an enum value.
+fn enum_name<T: EnumType>(value: T) -> &'static str {
+    T::items()
+        .iter()
+        .find(|item| item.value == value)
+        .map_or("", |item| item.name)
+}
+
+/// One run of a plan: the JSON written so far.
+struct Run<'a> {
+    g: &'a Graph,
+    variables: &'a Variables,
+    defaults: &'a [(Name, Value)],
+    out: Vec<u8>,
+}
+
+impl<'a> Run<'a> {
+    /// The value of an argument; `None` when a variable's value does not
+    /// parse as the argument (async-graphql words that error), or is not
+    /// given and has no default.
+    fn arg<T: InputType + Clone>(&self, arg: &Arg<T>) -> Option<T> {
+        match arg {
+            Arg::Fixed(value) => Some(value.clone()),
+            Arg::Variable(name) => {
+                let value = self.variables.get(name).or_else(|| {
+                    self.defaults
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v)
+                })?;
+                T::parse(Some(value.clone())).ok()
+            }
+        }
+    }
+
+    /// Starts the `i`th member of an object: `,"key":`.
+    fn key(&mut self, i: usize, key: &str) {
+        if i > 0 {
+            self.out.push(b',');
+        }
+        // A response key is a GraphQL name: nothing in it needs escaping.
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    fn string(&mut self, s: &str) {
+        // Writing to a Vec cannot fail; serde_json escapes as it does for
+        // async-graphql's values.
+        let _ = serde_json::to_writer(&mut self.out, s);
+    }
+
+    fn optional(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.string(s),
+            None => self.null(),
+        }
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.out
+            .extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    fn number(&mut self, n: usize) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// Writes a list, each item by `item`.
+    fn list<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut Self, T) -> Option<()>,
+    ) -> Option<()> {
+        self.out.push(b'[');
+        for (i, x) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            item(self, x)?;
+        }
+        self.out.push(b']');
+        Some(())
+    }
+
+    /// Writes an object, each member by `member`.
+    fn object<F>(
+        &mut self,
+        fields: &Fields<F>,
+        mut member: impl FnMut(&mut Self, &F) -> Option<()>,
+    ) -> Option<()> {
+        self.out.push(b'{');
+        for (i, (key, field)) in fields.iter().enumerate() {
+            self.key(i, key);
+            member(self, field)?;
+        }
+        self.out.push(b'}');
+        Some(())
+    }
+
+    fn entity(&mut self, n: Node<'a>, plan: &EntityPlan) -> Option<()> {
+        let kind = n.e.kind();
+        let at = model::EntityKind::ALL.iter().position(|&k| k == kind)?;
+        let fields = &plan.0[at];
+        self.object(fields, |run, field| {
+            match field {
+                EntityField::Typename => run.string(ENTITY_TYPES[at]),
+                EntityField::Id => run.string(n.e.id.as_str()),
+                EntityField::Kind => run.string(enum_name(EntityKind::from(kind))),
+                EntityField::Name => run.string(&n.e.name),
+                EntityField::Aliases => {
+                    run.list(&n.e.aliases, |run, a| {
+                        run.string(a);
+                        Some(())
+                    })?;
+                }
+                EntityField::Description => run.optional(n.e.description.as_deref()),
+                EntityField::Note => run.optional(n.e.note.as_deref()),
+                EntityField::Sources(fields) => run.sources(&n.e.sources, fields)?,
+                EntityField::Relations(args, fields) => {
+                    let page = n
+                        .relations(
+                            run.arg(&args.types)?,
+                            run.arg(&args.direction)?,
+                            run.arg(&args.first)?,
+                            run.arg(&args.after)?,
+                        )
+                        .ok()?;
+                    let info = &page.page_info;
+                    run.object(fields, |run, field| {
+                        match field {
+                            ConnectionField::Typename => run.string("RelationConnection"),
+                            ConnectionField::TotalCount => run.number(page.total_count),
+                            ConnectionField::PageInfo(fields) => run.page_info(info, fields)?,
+                            ConnectionField::Edges(fields) => {
+                                run.list(&page.edges, |run, edge| {
+                                    run.object(fields, |run, field| {
+                                        match field {
+                                            EdgeField::Typename => run.string("RelationEdge"),
+                                            EdgeField::Cursor => run.string(&edge.cursor),
+                                            EdgeField::Direction => {
+                                                run.string(enum_name(edge.direction))
+                                            }
+                                            EdgeField::Node(plan) => {
+                                                run.entity(edge.node.node(), plan)?
+                                            }
+                                            EdgeField::Relation(fields) => {
+                                                run.relation(edge.relation.r, fields)?
+                                            }
+                                        }
+                                        Some(())
+                                    })
+                                })?;
+                            }
+                        }
+                        Some(())
+                    })?;
+                }
+                EntityField::RelationCount(types, direction) => {
+                    let count = n.relation_count(run.arg(types)?, run.arg(direction)?);
+                    run.number(count);
+                }
+            }
+            Some(())
+        })
+    }
+
+    fn page_info(&mut self, info: &PageInfo, fields: &Fields<PageInfoField>) -> Option<()> {
+        self.object(fields, |run, field| {
+            match field {
+                PageInfoField::Typename => run.string("PageInfo"),
+                PageInfoField::HasNextPage => run.bool(info.has_next_page),
+                PageInfoField::HasPreviousPage => run.bool(info.has_previous_page),
+                PageInfoField::StartCursor => run.optional(info.start_cursor.as_deref()),
+                PageInfoField::EndCursor => run.optional(info.end_cursor.as_deref()),
+            }
+            Some(())
+        })
+    }
+
+    fn relation(&mut self, r: RelationRef<'a>, fields: &Fields<RelationField>) -> Option<()> {
+        let g = self.g;
+        self.object(fields, |run, field| {
+            match field {
+                RelationField::Typename => run.string("Relation"),
+                RelationField::Id => run.string(&r.id()),
+                RelationField::Type => run.string(enum_name(RelationType::from(r.rel_type))),
+                RelationField::From(plan) => run.entity(Node { e: r.from(), g }, plan)?,
+                RelationField::To(plan) => run.entity(Node { e: r.to(), g }, plan)?,
+                RelationField::Role => run.optional(r.get().role.as_deref()),
+                RelationField::Note => run.optional(r.get().note.as_deref()),
+                RelationField::Sources(fields) => run.sources(&r.get().sources, fields)?,
+            }
+            Some(())
+        })
+    }
+
+    fn sources(&mut self, sources: &[Source], fields: &Fields<SourceField>) -> Option<()> {
+        self.list(sources, |run, source| {
+            run.object(fields, |run, field| {
+                match field {
+                    SourceField::Typename => run.string("Source"),
+                    SourceField::Document => run.string(&source.document.title),
+                    SourceField::Section => run.optional(source.section.as_deref()),
+                    SourceField::Quote => run.string(&source.quote),
+                    SourceField::DocumentInfo(fields) => {
+                        let d = &source.document;
+                        run.object(fields, |run, field| {
+                            match field {
+                                DocumentField::Typename => run.string("Document"),
+                                DocumentField::Key => run.string(&d.key),
+                                DocumentField::Title => run.string(&d.title),
+                                DocumentField::Publisher => run.string(&d.publisher),
+                                DocumentField::Date => run.optional(d.date.as_deref()),
+                                DocumentField::Url => run.optional(d.url.as_deref()),
+                            }
+                            Some(())
+                        })?;
+                    }
+                }
+                Some(())
+            })
+        })
+    }
+}

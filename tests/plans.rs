@@ -1,0 +1,354 @@
+//! A document asked again is answered by its compiled plan
+//! (`civgraph::api` runs it without async-graphql's executor): these tests
+//! hold a plan's answers to async-graphql's, byte for byte.
+//!
+//! Each query goes to two servers with the response cache off: one that
+//! has run the document before (so its plan answers, as
+//! `civgraph_planned_requests_total` shows), and one that is sent the
+//! document with a comment that makes it new every time (so async-graphql
+//! answers). The bodies and statuses must be identical.
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, Request, StatusCode};
+use civgraph::api::{self, QueryLimits};
+use civgraph::graph::Graph;
+use civgraph::http::{app, AppState, HttpConfig};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+fn graph() -> Arc<Graph> {
+    static GRAPH: OnceLock<Arc<Graph>> = OnceLock::new();
+    GRAPH
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("graph-data");
+            Arc::new(civgraph::loader::load_dir(&dir).expect("the bundled graph loads"))
+        })
+        .clone()
+}
+
+fn state() -> AppState {
+    let config = HttpConfig {
+        response_cache_bytes: 0,
+        ..HttpConfig::default()
+    };
+    AppState::new(graph(), api::schema(QueryLimits::default()), config)
+}
+
+async fn send(state: &AppState, query: &str, variables: &Value) -> (StatusCode, Bytes) {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, body)
+}
+
+async fn planned(state: &AppState) -> u64 {
+    let request = Request::get("/metrics").body(Body::empty()).unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    common::metric(
+        std::str::from_utf8(&body).unwrap(),
+        "civgraph_planned_requests_total ",
+    )
+}
+
+/// Two servers: `warm` has run the documents before, `cold` never has.
+struct Pair {
+    warm: AppState,
+    cold: AppState,
+    fresh: u64,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        Pair {
+            warm: state(),
+            cold: state(),
+            fresh: 0,
+        }
+    }
+
+    /// Runs `query` once on `warm` (async-graphql answers, and the plan is
+    /// made), then with each of `variables` on both servers: the answers
+    /// must be the same. Returns how many of them a plan answered.
+    async fn compare(&mut self, query: &str, variables: &[Value]) -> u64 {
+        let (status, _) = send(&self.warm, query, &variables[0]).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        let before = planned(&self.warm).await;
+        for vars in variables {
+            self.fresh += 1;
+            let new_text = format!("{query}\n# {}", self.fresh);
+            let (cold_status, cold) = send(&self.cold, &new_text, vars).await;
+            let (warm_status, warm) = send(&self.warm, query, vars).await;
+            assert_eq!(
+                String::from_utf8_lossy(&warm),
+                String::from_utf8_lossy(&cold),
+                "{query}\nvariables {vars}"
+            );
+            assert_eq!(warm_status, cold_status, "{query}\nvariables {vars}");
+        }
+        assert_eq!(
+            planned(&self.cold).await,
+            0,
+            "a new document never has a plan"
+        );
+        planned(&self.warm).await - before
+    }
+}
+
+fn entity_ids() -> Vec<Value> {
+    graph()
+        .entities()
+        .iter()
+        .map(|e| json!({ "id": e.id.as_str() }))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_benchmark_query_is_planned_for_every_entity() {
+    let mut pair = Pair::new();
+    let query = "query ($id: ID!) { entity(id: $id) { id name kind relations(first: 20) { totalCount edges { direction relation { type role } node { id name kind } } } } }";
+    let ids = entity_ids();
+    assert_eq!(pair.compare(query, &ids).await, ids.len() as u64);
+}
+
+#[tokio::test]
+async fn every_field_a_plan_knows_answers_as_async_graphql_does() {
+    let mut pair = Pair::new();
+    let query = r#"query ($id: ID!, $first: Int, $after: String, $types: [RelationType!], $direction: Direction) {
+      __typename
+      entity(id: $id) {
+        __typename id kind name aliases description note
+        sources { __typename document section quote documentInfo { __typename key title publisher date url } }
+        relationCount
+        out: relationCount(direction: OUT)
+        leads: relationCount(types: [LEADS], direction: IN)
+        relations(first: $first, after: $after, types: $types, direction: $direction) {
+          __typename totalCount
+          pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+          edges {
+            __typename cursor direction
+            node { __typename id name ... on Person { kind } }
+            relation {
+              __typename id type role note
+              sources { quote section }
+              from { id kind }
+              to { id ... on Group { name } ... on Organisation { aliases } }
+            }
+          }
+        }
+      }
+    }"#;
+    let mut variables = entity_ids();
+    for (i, v) in variables.iter_mut().enumerate() {
+        let v = v.as_object_mut().unwrap();
+        v.insert("first".into(), json!(i % 7));
+        if i % 3 == 0 {
+            v.insert("direction".into(), json!(["OUT", "IN", "BOTH"][i % 9 / 3]));
+        }
+        if i % 4 == 0 {
+            v.insert("types".into(), json!(["LEADS", "MEMBER_OF"]));
+        }
+        if i % 5 == 0 {
+            v.insert("types".into(), json!("PART_OF"));
+        }
+    }
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+}
+
+#[tokio::test]
+async fn pages_follow_their_cursors_as_async_graphql_does() {
+    let mut pair = Pair::new();
+    let query = "query ($after: String) { entity(id: \"group:u4ssc\") { relations(first: 4, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } } } }";
+    // Every cursor of the hub's relations, then the end of the list.
+    let mut variables = vec![json!({})];
+    let (_, body) = send(
+        &pair.cold,
+        "{ entity(id: \"group:u4ssc\") { relations(first: 100) { edges { cursor } } } }",
+        &json!({}),
+    )
+    .await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    for edge in body["data"]["entity"]["relations"]["edges"]
+        .as_array()
+        .unwrap()
+    {
+        variables.push(json!({ "after": edge["cursor"] }));
+    }
+    assert!(variables.len() > 20);
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+}
+
+#[tokio::test]
+async fn relations_by_id_and_missing_ones_are_planned() {
+    let mut pair = Pair::new();
+    let query = "query ($id: ID!) { relation(id: $id) { id type role note from { id name } to { __typename id } sources { document quote } } }";
+    let mut variables: Vec<Value> = graph()
+        .relations()
+        .map(|r| json!({ "id": r.id() }))
+        .collect();
+    variables.push(json!({ "id": "relation:leads/person:nobody/group:u4ssc" }));
+    variables.push(json!({ "id": "not a relation id" }));
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+    let query = "query ($id: ID!) { entity(id: $id) { id } }";
+    let variables = [
+        json!({ "id": "person:okan-geray" }),
+        json!({ "id": "person:nobody" }),
+    ];
+    assert_eq!(pair.compare(query, &variables).await, 2);
+}
+
+#[tokio::test]
+async fn fragments_aliases_and_literal_directives_are_planned() {
+    let mut pair = Pair::new();
+    let query = r#"
+      query Hub($id: ID!) {
+        a: entity(id: $id) { ...Card ... on Entity { n: name } id id }
+        b: entity(id: "person:okan-geray") @include(if: true) { ...Card }
+        c: entity(id: "person:okan-geray") @skip(if: true) { id }
+        entity(id: $id) { relations(first: 3) { edges { node { ...Card ...Card } } } }
+      }
+      fragment Card on Node { id ... on Entity { kind name @skip(if: false) description @include(if: false) } }
+    "#;
+    assert_eq!(
+        pair.compare(query, &entity_ids()).await,
+        entity_ids().len() as u64
+    );
+}
+
+#[tokio::test]
+async fn what_a_plan_cannot_answer_is_left_to_async_graphql() {
+    let mut pair = Pair::new();
+    let query = "query ($first: Int, $after: String, $id: ID!) { entity(id: $id) { id relations(first: $first, after: $after) { totalCount edges { node { id } } } } }";
+    let variables = [
+        json!({ "id": "group:u4ssc", "first": 2 }),
+        json!({ "id": "group:u4ssc", "first": 101 }),
+        json!({ "id": "group:u4ssc", "first": -1 }),
+        json!({ "id": "group:u4ssc", "first": "two" }),
+        json!({ "id": "group:u4ssc", "after": "not a cursor" }),
+        json!({ "id": "no-kind" }),
+        json!({ "id": 7 }),
+    ];
+    // The first is planned; each of the others is an error async-graphql
+    // words (the same words as from a server that never planned it).
+    assert_eq!(pair.compare(query, &variables).await, 1);
+    // Fields plans do not know: every request goes to async-graphql.
+    for query in [
+        "{ entity(id: \"group:u4ssc\") { id neighbourhood { entities { id } } } }",
+        "{ entity(id: \"group:u4ssc\") { ... on Group { groupKind } } }",
+        "{ stats { entityCount } }",
+        "query ($s: Boolean!) { entity(id: \"group:u4ssc\") { id @skip(if: $s) } }",
+        "{ entity(id: \"group:u4ssc\") { relations(first: 2) { edges { node { id } } } relations(first: 2) { totalCount } } }",
+        "{ __schema { queryType { name } } }",
+    ] {
+        assert_eq!(pair.compare(query, &[json!({ "s": false })]).await, 0, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_cost_over_the_limit_is_refused_from_a_planned_document_too() {
+    let mut pair = Pair::new();
+    let query = "query ($first: Int) { entity(id: \"group:u4ssc\") { relations(first: $first) { edges { node { relations(first: $first) { edges { node { relations(first: $first) { totalCount } } } } } } } } }";
+    let variables = [
+        json!({ "first": 2 }),
+        json!({ "first": 100 }),
+        json!({ "first": 3 }),
+    ];
+    // 100 x 100 x 100 is over the cost limit: refused, not planned.
+    assert_eq!(pair.compare(query, &variables).await, 2);
+}
+
+/// A small deterministic generator (xorshift), for random queries.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn chance(&mut self, in_ten: usize) -> bool {
+        self.below(10) < in_ten
+    }
+}
+
+/// A random selection set on an entity, `depth` levels of relations deep at
+/// most. Every field is one plans know; aliases, fragments and
+/// `__typename` are mixed in.
+fn entity_selection(rng: &mut Rng, depth: usize, fresh: &mut usize) -> String {
+    const LEAVES: [&str; 8] = [
+        "id",
+        "name",
+        "kind",
+        "aliases",
+        "description",
+        "note",
+        "__typename",
+        "relationCount",
+    ];
+    let mut parts = Vec::new();
+    for _ in 0..1 + rng.below(5) {
+        let leaf = LEAVES[rng.below(LEAVES.len())];
+        if rng.chance(2) {
+            *fresh += 1;
+            parts.push(format!("x{fresh}: {leaf}"));
+        } else {
+            parts.push(leaf.to_string());
+        }
+    }
+    if rng.chance(3) {
+        parts.push("sources { section quote document }".into());
+    }
+    if rng.chance(3) {
+        let on = ["Person", "Group", "Organisation", "Entity", "Event"][rng.below(5)];
+        parts.push(format!("... on {on} {{ id name }}"));
+    }
+    if rng.chance(2) {
+        parts.push("... on Node { id }".into());
+    }
+    if depth > 0 && rng.chance(6) {
+        *fresh += 1;
+        let direction = ["OUT", "IN", "BOTH"][rng.below(3)];
+        let types = ["", "types: [LEADS] ", "types: [MEMBER_OF, PART_OF] "][rng.below(3)];
+        let inner = entity_selection(rng, depth - 1, fresh);
+        parts.push(format!(
+            "r{fresh}: relations(first: {}, direction: {direction} {types}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ direction relation {{ type role }} node {{ {inner} }} }} }}",
+            rng.below(6)
+        ));
+    }
+    parts.join(" ")
+}
+
+#[tokio::test]
+async fn random_queries_answer_as_async_graphql_does() {
+    let mut pair = Pair::new();
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let ids = entity_ids();
+    let mut planned = 0;
+    let mut asked = 0;
+    for _ in 0..300 {
+        let mut fresh = 0;
+        let selection = entity_selection(&mut rng, 2, &mut fresh);
+        let query = format!("query ($id: ID!) {{ entity(id: $id) {{ {selection} }} }}");
+        let variables: Vec<Value> = (0..4).map(|_| ids[rng.below(ids.len())].clone()).collect();
+        planned += pair.compare(&query, &variables).await;
+        asked += variables.len() as u64;
+    }
+    assert_eq!(planned, asked);
+}
