@@ -352,3 +352,21 @@ async fn random_queries_answer_as_async_graphql_does() {
     }
     assert_eq!(planned, asked);
 }
+
+#[tokio::test]
+async fn a_document_over_the_cost_limit_is_refused_every_time_it_is_sent() {
+    let state = state();
+    // 100 x 100 x 100 relations: over the limit whatever the variables.
+    let query = "{ entity(id: \"group:u4ssc\") { relations(first: 100) { edges { node { relations(first: 100) { edges { node { relations(first: 100) { totalCount } } } } } } } } }";
+    for _ in 0..3 {
+        let (status, body) = send(&state, query, &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+            "{body}"
+        );
+        assert!(body.get("data").is_none(), "{body}");
+    }
+    assert_eq!(planned(&state).await, 0);
+}

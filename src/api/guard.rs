@@ -16,7 +16,7 @@
 //!   propagates it to the nearest nullable parent ("Handling Field Errors");
 //!   async-graphql 7 drops a failed field from `data` instead.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
@@ -145,6 +145,8 @@ pub struct Guard {
 #[derive(Debug)]
 pub struct Checked {
     pub doc: ExecutableDocument,
+    /// Its cost, when no variable gives a page size.
+    fixed_cost: Option<u64>,
     /// The name of the operation run, and its plan (`None` when the
     /// operation asks for what plans do not know).
     pub plan: OnceLock<(Option<String>, Option<Plan>)>,
@@ -318,6 +320,8 @@ struct CostWalk<'a> {
     /// Fragment name -> its cost; `None` while it is being weighed (a
     /// spread met then is a cycle, which validation reports).
     fragments: RefCell<HashMap<&'a str, Option<u64>>>,
+    /// Whether a page size was read from a variable.
+    read_variables: Cell<bool>,
 }
 
 impl<'a> CostWalk<'a> {
@@ -328,10 +332,13 @@ impl<'a> CostWalk<'a> {
             .iter()
             .find(|(n, _)| n.node == "first")
             .and_then(|(_, v)| match &v.node {
-                async_graphql_value::Value::Variable(var) => match self.variables.get(var) {
-                    Some(async_graphql::Value::Number(n)) => n.as_i64(),
-                    _ => None,
-                },
+                async_graphql_value::Value::Variable(var) => {
+                    self.read_variables.set(true);
+                    match self.variables.get(var) {
+                        Some(async_graphql::Value::Number(n)) => n.as_i64(),
+                        _ => None,
+                    }
+                }
                 async_graphql_value::Value::Number(n) => n.as_i64(),
                 _ => None,
             });
@@ -472,22 +479,41 @@ fn checked_cost(
     variables: &Variables,
     facts: &SchemaFacts,
 ) -> Result<u64, TooDeep> {
+    cost_walk(doc, variables, facts).0
+}
+
+/// The estimated cost of the costliest operation of `doc`, and whether it
+/// depends on `variables` (a page size given by one).
+fn cost_walk(
+    doc: &ExecutableDocument,
+    variables: &Variables,
+    facts: &SchemaFacts,
+) -> (Result<u64, TooDeep>, bool) {
     let walk = CostWalk {
         doc,
         variables,
         facts,
         fragments: RefCell::new(HashMap::new()),
+        read_variables: Cell::new(false),
     };
-    let mut costliest = 0;
-    let ops: Vec<&Positioned<async_graphql::parser::types::OperationDefinition>> =
-        match &doc.operations {
-            DocumentOperations::Single(op) => vec![op],
-            DocumentOperations::Multiple(ops) => ops.values().collect(),
-        };
-    for op in ops {
-        costliest = costliest.max(walk.cost(&op.node.selection_set.node, 0)?);
+    let cost = walk.costliest();
+    (cost, walk.read_variables.get())
+}
+
+impl<'a> CostWalk<'a> {
+    fn costliest(&self) -> Result<u64, TooDeep> {
+        let doc = self.doc;
+        let mut costliest = 0;
+        let ops: Vec<&Positioned<async_graphql::parser::types::OperationDefinition>> =
+            match &doc.operations {
+                DocumentOperations::Single(op) => vec![op],
+                DocumentOperations::Multiple(ops) => ops.values().collect(),
+            };
+        for op in ops {
+            costliest = costliest.max(self.cost(&op.node.selection_set.node, 0)?);
+        }
+        Ok(costliest)
     }
-    Ok(costliest)
 }
 
 impl Guard {
@@ -515,8 +541,11 @@ impl Guard {
         let checked = match self.documents.get(request.query.as_str()) {
             Some(checked) => checked,
             None => {
+                let doc = self.static_checks(&request.query)?;
+                let (cost, read_variables) = cost_walk(&doc, &Variables::default(), &self.facts);
                 let checked = Arc::new(Checked {
-                    doc: self.static_checks(&request.query)?,
+                    fixed_cost: cost.ok().filter(|_| !read_variables),
+                    doc,
                     plan: OnceLock::new(),
                 });
                 self.documents
@@ -524,7 +553,7 @@ impl Guard {
                 checked
             }
         };
-        self.check_cost(&checked.doc, &request.variables)?;
+        self.check_cost(&checked, &request.variables)?;
         request.set_parsed_query(ExecutableDocument::clone(&checked.doc));
         Ok(checked)
     }
@@ -539,15 +568,19 @@ impl Guard {
         if plan.is_none() || operation.as_deref() != request.operation_name.as_deref() {
             return None;
         }
-        self.check_cost(&checked.doc, &request.variables).ok()?;
+        self.check_cost(&checked, &request.variables).ok()?;
         Some(checked)
     }
 
     /// Refuses `doc` when, with `variables`, it nests past what the cost
     /// walk follows or costs more than the limit.
-    fn check_cost(&self, doc: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+    fn check_cost(&self, checked: &Checked, variables: &Variables) -> ServerResult<()> {
         let limits = &self.limits;
-        let Ok(cost) = checked_cost(doc, variables, &self.facts) else {
+        let cost = match checked.fixed_cost {
+            Some(cost) => Ok(cost),
+            None => checked_cost(&checked.doc, variables, &self.facts),
+        };
+        let Ok(cost) = cost else {
             return Err(refusal(
                 format!(
                     "Query is nested too deep: its selections and fragments nest more than {MAX_WALK_DEPTH} levels"

@@ -21,6 +21,8 @@
 //! a page size out of bounds, a stale cursor (each an error, which
 //! async-graphql words). The tests compare the two byte for byte.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use async_graphql::parser::types::{
     Directive, DocumentOperations, ExecutableDocument, Field, OperationType, Selection,
     SelectionSet,
@@ -28,7 +30,7 @@ use async_graphql::parser::types::{
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
 
-use super::connection::PageInfo;
+use super::connection::{cursor, PageInfo};
 use super::enums::{Direction, EntityKind, RelationType};
 use super::query::parse_id;
 use super::views::Node;
@@ -41,6 +43,8 @@ pub struct Plan {
     fields: Fields<RootField>,
     /// The operation's variables that have a default.
     defaults: Vec<(Name, Value)>,
+    /// The length of the last response, to size the next one's buffer.
+    last_len: AtomicUsize,
 }
 
 /// A selection set's fields for one concrete type, in response order.
@@ -228,7 +232,11 @@ impl Plan {
                 Some((key, plan))
             })
             .collect::<Option<_>>()?;
-        Some(Plan { fields, defaults })
+        Some(Plan {
+            fields,
+            defaults,
+            last_len: AtomicUsize::new(0),
+        })
     }
 
     /// The response's JSON (`{"data":...}`) for `variables`, read from `g`;
@@ -238,7 +246,7 @@ impl Plan {
             g,
             variables,
             defaults: &self.defaults,
-            out: Vec::with_capacity(4096),
+            out: Vec::with_capacity(self.last_len.load(Ordering::Relaxed) + 64),
         };
         run.out.extend_from_slice(b"{\"data\":{");
         for (i, (key, field)) in self.fields.iter().enumerate() {
@@ -259,6 +267,7 @@ impl Plan {
             }
         }
         run.out.extend_from_slice(b"}}");
+        self.last_len.store(run.out.len(), Ordering::Relaxed);
         Some(run.out)
     }
 }
@@ -505,6 +514,25 @@ fn enum_name<T: EnumType>(value: T) -> &'static str {
         .map_or("", |item| item.name)
 }
 
+/// Writes `s` as a JSON string, escaped as serde_json escapes
+/// async-graphql's values: `"`, `\` and control characters, and nothing
+/// else, so a string without them (most) is copied as it is.
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    // Without an early exit, so that the compiler checks many bytes at once.
+    let escapes = s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escapes {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
 /// One run of a plan: the JSON written so far.
 struct Run<'a> {
     g: &'a Graph,
@@ -544,9 +572,7 @@ impl<'a> Run<'a> {
     }
 
     fn string(&mut self, s: &str) {
-        // Writing to a Vec cannot fail; serde_json escapes as it does for
-        // async-graphql's values.
-        let _ = serde_json::to_writer(&mut self.out, s);
+        write_string(&mut self.out, s);
     }
 
     fn optional(&mut self, s: Option<&str>) {
@@ -622,34 +648,41 @@ impl<'a> Run<'a> {
                 EntityField::Note => run.optional(n.e.note.as_deref()),
                 EntityField::Sources(fields) => run.sources(&n.e.sources, fields)?,
                 EntityField::Relations(args, fields) => {
+                    let after = run.arg(&args.after)?;
                     let page = n
-                        .relations(
+                        .relation_page(
                             run.arg(&args.types)?,
                             run.arg(&args.direction)?,
                             run.arg(&args.first)?,
-                            run.arg(&args.after)?,
+                            after.as_deref(),
                         )
                         .ok()?;
-                    let info = &page.page_info;
                     run.object(fields, |run, field| {
                         match field {
                             ConnectionField::Typename => run.string("RelationConnection"),
-                            ConnectionField::TotalCount => run.number(page.total_count),
-                            ConnectionField::PageInfo(fields) => run.page_info(info, fields)?,
+                            ConnectionField::TotalCount => run.number(page.total),
+                            ConnectionField::PageInfo(fields) => {
+                                run.page_info(&page.page_info(), fields)?
+                            }
                             ConnectionField::Edges(fields) => {
-                                run.list(&page.edges, |run, edge| {
+                                run.list(page.items.iter().enumerate(), |run, (i, edge)| {
                                     run.object(fields, |run, field| {
                                         match field {
                                             EdgeField::Typename => run.string("RelationEdge"),
-                                            EdgeField::Cursor => run.string(&edge.cursor),
-                                            EdgeField::Direction => {
-                                                run.string(enum_name(edge.direction))
+                                            EdgeField::Cursor => {
+                                                run.string(&cursor(page.data_id, page.offset + i))
                                             }
-                                            EdgeField::Node(plan) => {
-                                                run.entity(edge.node.node(), plan)?
-                                            }
+                                            EdgeField::Direction => run
+                                                .string(enum_name(Direction::from(edge.direction))),
+                                            EdgeField::Node(plan) => run.entity(
+                                                Node {
+                                                    e: edge.other,
+                                                    g: run.g,
+                                                },
+                                                plan,
+                                            )?,
                                             EdgeField::Relation(fields) => {
-                                                run.relation(edge.relation.r, fields)?
+                                                run.relation(edge.relation, fields)?
                                             }
                                         }
                                         Some(())
@@ -725,5 +758,20 @@ impl<'a> Run<'a> {
                 Some(())
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(s in "\\PC*|[\\x00-\\x7f]*") {
+            let mut out = Vec::new();
+            write_string(&mut out, &s);
+            prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
     }
 }

@@ -44,11 +44,22 @@ impl<'a> Node<'a> {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<RelationConnection<'a>> {
+        let page = self.relation_page(types, direction, first, after.as_deref())?;
+        Ok(RelationConnection::from_page(page, self.g))
+    }
+
+    /// The page of the entity's relations that `relations` answers.
+    pub(crate) fn relation_page(
+        self,
+        types: Option<Vec<RelationType>>,
+        direction: Option<Direction>,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> Result<Page<EdgeRef<'a>>, super::error::ApiError> {
         let direction = direction.unwrap_or(Direction::Both);
         let types: Option<Vec<model::RelationType>> = super::query::to_model(&types);
         let edges = self.g.edges(&self.e.id, types.as_deref(), direction.into());
-        let page = Page::cut(edges, first, after.as_deref(), self.g.data_id())?;
-        Ok(RelationConnection::from_page(page, self.g))
+        Page::cut(edges, first, after, self.g.data_id())
     }
 
     pub(crate) fn relation_count(
@@ -266,17 +277,6 @@ impl<'a> EntityView<'a> {
             model::EntityKind::Group => EntityView::Group(GroupView(n)),
             model::EntityKind::Deliverable => EntityView::Deliverable(DeliverableView(n)),
             model::EntityKind::Event => EntityView::Event(EventView(n)),
-        }
-    }
-
-    /// The entity and graph the view wraps.
-    pub fn node(&self) -> Node<'a> {
-        match self {
-            EntityView::Organisation(v) => v.0,
-            EntityView::Person(v) => v.0,
-            EntityView::Group(v) => v.0,
-            EntityView::Deliverable(v) => v.0,
-            EntityView::Event(v) => v.0,
         }
     }
 }
