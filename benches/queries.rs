@@ -1,5 +1,6 @@
 //! Hot paths on the bundled graph, executed through the schema in-process
-//! (parse, validate, resolve, serialize) and straight on the graph.
+//! (parse, validate, resolve, serialize), answered by a document's plan
+//! (`_planned`, for the queries plans know), and straight on the graph.
 //!
 //! Run with `cargo bench --bench queries`; figures are quoted in README.md.
 
@@ -61,7 +62,7 @@ fn bundled() -> Arc<civgraph::graph::Graph> {
 
 fn through_schema(c: &mut Criterion) {
     let graph = bundled();
-    let schema = api::schema_for(graph);
+    let schema = api::schema_for(graph.clone());
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -82,6 +83,13 @@ fn through_schema(c: &mut Criterion) {
                 serde_json::to_vec(&response).unwrap()
             })
         });
+        // Asked again: the document's plan answers, when it has one.
+        let request = async_graphql::Request::new(query);
+        if schema.run_planned(&request, &graph).is_some() {
+            group.bench_function(format!("{name}_planned"), |b| {
+                b.iter(|| schema.run_planned(&request, &graph).unwrap())
+            });
+        }
     }
     group.finish();
 }

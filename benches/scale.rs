@@ -220,6 +220,18 @@ fn through_schema(c: &mut Criterion, s: &Subject) {
                 serde_json::to_vec(&response).expect("serializes").len()
             })
         });
+        // Asked again: the document's plan answers, when it has one.
+        let request = async_graphql::Request::new(query);
+        if schema.run_planned(&request, &s.graph).is_some() {
+            group.bench_function(format!("{name}_planned"), |b| {
+                b.iter(|| {
+                    schema
+                        .run_planned(&request, &s.graph)
+                        .expect("planned")
+                        .len()
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -370,3 +370,35 @@ async fn a_document_over_the_cost_limit_is_refused_every_time_it_is_sent() {
     }
     assert_eq!(planned(&state).await, 0);
 }
+
+#[tokio::test]
+async fn pages_of_every_entity_are_planned() {
+    let mut pair = Pair::new();
+    let query = "query ($kinds: [EntityKind!], $first: Int, $after: String) { entities(kinds: $kinds, first: $first, after: $after) { __typename totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor role relation { id } node { id name kind ... on Group { id } } } } }";
+    // Walk every entity 30 at a time, then some kinds 7 at a time.
+    let walker = state();
+    let mut variables = Vec::new();
+    for (kinds, first) in [
+        (json!(null), 30),
+        (json!(["PERSON", "GROUP"]), 7),
+        (json!("EVENT"), 2),
+    ] {
+        let mut after = json!(null);
+        loop {
+            let vars = json!({ "kinds": kinds, "first": first, "after": after });
+            let (_, body) = send(&walker, query, &vars).await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            let info = &body["data"]["entities"]["pageInfo"];
+            variables.push(vars);
+            if info["hasNextPage"] != json!(true) {
+                break;
+            }
+            after = info["endCursor"].clone();
+        }
+    }
+    assert!(variables.len() > 10);
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+    let query = "{ entities(first: 100) { totalCount edges { node { id name kind } } } }";
+    assert_eq!(pair.compare(query, &[json!({})]).await, 1);
+}

@@ -94,6 +94,11 @@ macro_rules! typed_connection {
                 after: Option<String>,
             ) -> ApiResult<Self> {
                 let page = Page::cut_from(total, items, first, after.as_deref(), g.data_id())?;
+                Ok(Self::from_page(page, g))
+            }
+
+            /// The connection of a page cut already.
+            pub fn from_page(page: Page<Linked<'a>>, g: &'a Graph) -> Self {
                 let page_info = page.page_info();
                 let total_count = page.total;
                 let edges = page
@@ -105,11 +110,11 @@ macro_rules! typed_connection {
                         role: r.and_then(|r| r.get().role.as_deref()),
                     })
                     .collect();
-                Ok($conn {
+                $conn {
                     edges,
                     page_info,
                     total_count,
-                })
+                }
             }
         }
     };

@@ -12,9 +12,10 @@
 //!
 //! A plan is made only for an operation async-graphql has already run
 //! without an error (so the document is valid), and only of what a plan
-//! knows: `entity` and `relation` by id, the fields every entity has (but
-//! `neighbourhood`), a relation's fields, a page of relations, sources and
-//! their documents, `pageInfo`, `__typename`; `@skip` and `@include` with a
+//! knows: `entity` and `relation` by id, the page of every entity
+//! (`entities`), the fields every entity has (but `neighbourhood`), a
+//! relation's fields, a page of relations, sources and their documents,
+//! `pageInfo`, `__typename`; `@skip` and `@include` with a
 //! literal condition. Anything else leaves the document to async-graphql.
 //! So does any request a plan could not answer exactly as async-graphql
 //! would: a variable that does not parse as its argument, a malformed id,
@@ -30,9 +31,10 @@ use async_graphql::parser::types::{
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
 
-use super::connection::{cursor, PageInfo};
+use super::connection::{cursor, Page, PageInfo};
 use super::enums::{Direction, EntityKind, RelationType};
-use super::query::parse_id;
+use super::kinds::Linked;
+use super::query::{entities_page, parse_id};
 use super::views::Node;
 use crate::graph::{Graph, RelationRef};
 use crate::model::{self, Source};
@@ -63,6 +65,32 @@ enum RootField {
     Typename,
     Entity(Arg<ID>, Box<EntityPlan>),
     Relation(Arg<ID>, Box<Fields<RelationField>>),
+    Entities(Box<EntitiesArgs>, Fields<EntityConnectionField>),
+}
+
+#[derive(Debug)]
+struct EntitiesArgs {
+    kinds: Arg<Option<Vec<EntityKind>>>,
+    first: Arg<Option<i32>>,
+    after: Arg<Option<String>>,
+}
+
+/// A page of entities (`EntityConnection`).
+#[derive(Debug)]
+enum EntityConnectionField {
+    Typename,
+    TotalCount,
+    PageInfo(Fields<PageInfoField>),
+    Edges(Fields<EntityEdgeField>),
+}
+
+#[derive(Debug)]
+enum EntityEdgeField {
+    Typename,
+    Cursor,
+    Node(Box<EntityPlan>),
+    Relation(Fields<RelationField>),
+    Role,
 }
 
 /// An entity's fields, for each of the five kinds (in [`model::EntityKind`]
@@ -227,6 +255,14 @@ impl Plan {
                         arg(field, "id")?,
                         Box::new(compiler.relation(&field.selection_set.node)?),
                     ),
+                    "entities" => RootField::Entities(
+                        Box::new(EntitiesArgs {
+                            kinds: arg(field, "kinds")?,
+                            first: arg(field, "first")?,
+                            after: arg(field, "after")?,
+                        }),
+                        compiler.entity_connection(&field.selection_set.node)?,
+                    ),
                     _ => return None,
                 };
                 Some((key, plan))
@@ -264,6 +300,17 @@ impl Plan {
                     Some(r) => run.relation(r, fields)?,
                     None => run.null(),
                 },
+                RootField::Entities(args, fields) => {
+                    let after = run.arg(&args.after)?;
+                    let page = entities_page(
+                        g,
+                        run.arg(&args.kinds)?,
+                        run.arg(&args.first)?,
+                        after.as_deref(),
+                    )
+                    .ok()?;
+                    run.entity_connection(&page, fields)?;
+                }
             }
         }
         run.out.extend_from_slice(b"}}");
@@ -432,18 +479,7 @@ impl<'d> Compiler<'d> {
         Some(match f.name.node.as_str() {
             "__typename" => ConnectionField::Typename,
             "totalCount" => ConnectionField::TotalCount,
-            "pageInfo" => {
-                ConnectionField::PageInfo(self.fields(set, On::object("PageInfo"), |f| {
-                    Some(match f.name.node.as_str() {
-                        "__typename" => PageInfoField::Typename,
-                        "hasNextPage" => PageInfoField::HasNextPage,
-                        "hasPreviousPage" => PageInfoField::HasPreviousPage,
-                        "startCursor" => PageInfoField::StartCursor,
-                        "endCursor" => PageInfoField::EndCursor,
-                        _ => return None,
-                    })
-                })?)
-            }
+            "pageInfo" => ConnectionField::PageInfo(self.page_info(set)?),
             "edges" => {
                 ConnectionField::Edges(self.fields(set, On::object("RelationEdge"), |f| {
                     let set = &f.selection_set.node;
@@ -458,6 +494,46 @@ impl<'d> Compiler<'d> {
                 })?)
             }
             _ => return None,
+        })
+    }
+
+    fn entity_connection(&self, set: &'d SelectionSet) -> Option<Fields<EntityConnectionField>> {
+        self.fields(set, On::object("EntityConnection"), |f| {
+            let set = &f.selection_set.node;
+            Some(match f.name.node.as_str() {
+                "__typename" => EntityConnectionField::Typename,
+                "totalCount" => EntityConnectionField::TotalCount,
+                "pageInfo" => EntityConnectionField::PageInfo(self.page_info(set)?),
+                "edges" => EntityConnectionField::Edges(self.fields(
+                    set,
+                    On::object("EntityEdge"),
+                    |f| {
+                        let set = &f.selection_set.node;
+                        Some(match f.name.node.as_str() {
+                            "__typename" => EntityEdgeField::Typename,
+                            "cursor" => EntityEdgeField::Cursor,
+                            "node" => EntityEdgeField::Node(Box::new(self.entity(set)?)),
+                            "relation" => EntityEdgeField::Relation(self.relation(set)?),
+                            "role" => EntityEdgeField::Role,
+                            _ => return None,
+                        })
+                    },
+                )?),
+                _ => return None,
+            })
+        })
+    }
+
+    fn page_info(&self, set: &'d SelectionSet) -> Option<Fields<PageInfoField>> {
+        self.fields(set, On::object("PageInfo"), |f| {
+            Some(match f.name.node.as_str() {
+                "__typename" => PageInfoField::Typename,
+                "hasNextPage" => PageInfoField::HasNextPage,
+                "hasPreviousPage" => PageInfoField::HasPreviousPage,
+                "startCursor" => PageInfoField::StartCursor,
+                "endCursor" => PageInfoField::EndCursor,
+                _ => return None,
+            })
         })
     }
 
@@ -696,6 +772,45 @@ impl<'a> Run<'a> {
                 EntityField::RelationCount(types, direction) => {
                     let count = n.relation_count(run.arg(types)?, run.arg(direction)?);
                     run.number(count);
+                }
+            }
+            Some(())
+        })
+    }
+
+    fn entity_connection(
+        &mut self,
+        page: &Page<Linked<'a>>,
+        fields: &Fields<EntityConnectionField>,
+    ) -> Option<()> {
+        let g = self.g;
+        self.object(fields, |run, field| {
+            match field {
+                EntityConnectionField::Typename => run.string("EntityConnection"),
+                EntityConnectionField::TotalCount => run.number(page.total),
+                EntityConnectionField::PageInfo(fields) => {
+                    run.page_info(&page.page_info(), fields)?
+                }
+                EntityConnectionField::Edges(fields) => {
+                    run.list(page.items.iter().enumerate(), |run, (i, &(e, r))| {
+                        run.object(fields, |run, field| {
+                            match field {
+                                EntityEdgeField::Typename => run.string("EntityEdge"),
+                                EntityEdgeField::Cursor => {
+                                    run.string(&cursor(page.data_id, page.offset + i))
+                                }
+                                EntityEdgeField::Node(plan) => run.entity(Node { e, g }, plan)?,
+                                EntityEdgeField::Relation(fields) => match r {
+                                    Some(r) => run.relation(r, fields)?,
+                                    None => run.null(),
+                                },
+                                EntityEdgeField::Role => {
+                                    run.optional(r.and_then(|r| r.get().role.as_deref()))
+                                }
+                            }
+                            Some(())
+                        })
+                    })?;
                 }
             }
             Some(())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, MergedObject, Object, SimpleObject, ID};
 
-use super::connection::check_first;
+use super::connection::{check_first, Page};
 use super::enums::{
     DeliverableKind, DeliverableStatus, Direction, EntityKind, EntityOrderField, EventKind,
     GroupKind, GroupStatus, OrganisationCategory, RelationType, SortDirection,
@@ -48,6 +48,26 @@ pub(crate) fn null_with<T>(ctx: &Context<'_>, err: ApiError) -> Option<T> {
 /// Parses an entity id argument: a malformed one is BAD_USER_INPUT.
 pub fn parse_id(id: &str) -> Result<EntityId, ApiError> {
     EntityId::parse(id).map_err(|err| ApiError::bad_input(err.to_string()))
+}
+
+/// The page of every entity (of `kinds`) that `entities` answers.
+pub(crate) fn entities_page<'g>(
+    g: &'g Graph,
+    kinds: Option<Vec<EntityKind>>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<Page<Linked<'g>>, ApiError> {
+    // Entities are ordered by kind, then id: the page is read from the
+    // slices of the kinds asked for, in that order, without a pass over
+    // the rest.
+    let mut kinds: Vec<model::EntityKind> =
+        to_model(&kinds).unwrap_or_else(|| model::EntityKind::ALL.to_vec());
+    kinds.sort_unstable();
+    kinds.dedup();
+    let slices: Vec<&[Entity]> = kinds.iter().map(|&k| g.entities_of(k)).collect();
+    let total = slices.iter().map(|s| s.len()).sum();
+    let items = slices.into_iter().flatten().map(|e| (e, None));
+    Page::cut_from(total, items, first, after, g.data_id())
 }
 
 pub(crate) fn to_model<T: Copy + Into<M>, M>(list: &Option<Vec<T>>) -> Option<Vec<M>> {
@@ -423,17 +443,8 @@ impl QueryRoot {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<EntityConnection<'c>> {
         let g = graph(ctx);
-        // Entities are ordered by kind, then id: the page is read from the
-        // slices of the kinds asked for, in that order, without a pass over
-        // the rest.
-        let mut kinds: Vec<model::EntityKind> =
-            to_model(&kinds).unwrap_or_else(|| model::EntityKind::ALL.to_vec());
-        kinds.sort_unstable();
-        kinds.dedup();
-        let slices: Vec<&'c [Entity]> = kinds.iter().map(|&k| g.entities_of(k)).collect();
-        let total = slices.iter().map(|s| s.len()).sum();
-        let items = slices.into_iter().flatten().map(|e| (e, None));
-        EntityConnection::build_from(total, items, g, first, after)
+        let page = entities_page(g, kinds, first, after.as_deref())?;
+        Ok(EntityConnection::from_page(page, g))
     }
 
     /// Organisations, filtered and ordered (by id unless `orderBy` says otherwise).
