@@ -5,12 +5,14 @@
 # answering the same bytes with no GraphQL work), starts them on 127.0.0.1
 # pinned to core 0, and loads each in turn with wrk pinned to core 1 (POST of
 # an entity + 1-hop query, 32 connections), RUNS times DURATION each,
-# alternating. civgraph runs twice: as served by default (`civgraph`: the
-# query repeats, so after the first request its response comes from the
-# response cache) and with the response cache off (`executed`: every request
-# parsed from JSON, checked, validated, executed and serialized; the
-# document cache still spares the GraphQL parse). Prints requests/s and
-# p50/p99 latency (medians of the runs) and each as a ratio of the ceiling.
+# alternating. civgraph runs three times: as served by default (`civgraph`:
+# the query repeats, so after the first request its response comes from the
+# response cache); with the response cache off (`executed`: every request
+# parsed from JSON, checked and run; after the first, by the document's
+# compiled plan); and with the response cache and plans off (`no-plans`:
+# every request validated and executed by async-graphql; the document cache
+# still spares the GraphQL parse). Prints requests/s and p50/p99 latency
+# (medians of the runs) and each as a ratio of the ceiling.
 # Stops what it started, even on error.
 #
 #   bench/http.sh                      # 3 runs x 10 s, 32 connections
@@ -29,6 +31,7 @@ LOAD_CORE=${LOAD_CORE:-1}
 CIV_PORT=${CIV_PORT:-18080}
 CEILING_PORT=${CEILING_PORT:-18081}
 EXECUTED_PORT=${EXECUTED_PORT:-18082}
+NO_PLANS_PORT=${NO_PLANS_PORT:-18083}
 
 work=$(mktemp -d)
 pids=()
@@ -70,6 +73,10 @@ RUST_LOG=warn taskset -c "$SERVER_CORE" target/release/civgraph serve --data gra
   --bind "127.0.0.1:$EXECUTED_PORT" --response-cache-mb 0 >"$work/executed.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$EXECUTED_PORT/health"
+RUST_LOG=warn taskset -c "$SERVER_CORE" target/release/civgraph serve --data graph-data \
+  --bind "127.0.0.1:$NO_PLANS_PORT" --response-cache-mb 0 --no-plans >"$work/no-plans.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$NO_PLANS_PORT/health"
 
 curl -fs -H 'content-type: application/json' -H 'accept: application/json' \
   -d "$body" "http://127.0.0.1:$CIV_PORT/graphql" >"$work/response.json"
@@ -86,6 +93,8 @@ cmp -s "$work/response.json" <(curl -fs -H 'content-type: application/json' -d "
   "http://127.0.0.1:$CEILING_PORT/graphql") || { echo "error: the ceiling answers other bytes" >&2; exit 1; }
 cmp -s "$work/response.json" <(curl -fs -H 'content-type: application/json' -H 'accept: application/json' \
   -d "$body" "http://127.0.0.1:$EXECUTED_PORT/graphql") || { echo "error: the servers answer other bytes" >&2; exit 1; }
+cmp -s "$work/response.json" <(curl -fs -H 'content-type: application/json' -H 'accept: application/json' \
+  -d "$body" "http://127.0.0.1:$NO_PLANS_PORT/graphql") || { echo "error: the servers answer other bytes" >&2; exit 1; }
 
 cat >"$work/post.lua" <<EOF
 wrk.method = "POST"
@@ -104,10 +113,11 @@ EOF
 echo "== $ENTITY with $FIRST relations: $(wc -c <"$work/response.json") bytes per response;" \
   "$RUNS runs x $DURATION, $CONNECTIONS connections; servers on core $SERVER_CORE, wrk on core $LOAD_CORE"
 for run in $(seq 1 "$RUNS"); do
-  for target in ceiling civgraph executed; do
+  for target in ceiling civgraph executed no-plans; do
     port=$CIV_PORT
     [ "$target" = ceiling ] && port=$CEILING_PORT
     [ "$target" = executed ] && port=$EXECUTED_PORT
+    [ "$target" = no-plans ] && port=$NO_PLANS_PORT
     line=$(taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$work/post.lua" \
       "http://127.0.0.1:$port/graphql" | grep '^RESULT')
     read -r _ rps p50 p99 errors <<<"$line"
@@ -126,7 +136,7 @@ median() { # FILE COLUMN
 echo "== medians of $RUNS runs"
 ceiling_rps=$(median "$work/ceiling.runs" 1)
 printf '%-10s %12s %10s %10s %10s\n' target "req/s" "p50 (us)" "p99 (us)" "of ceiling"
-for target in ceiling civgraph executed; do
+for target in ceiling civgraph executed no-plans; do
   rps=$(median "$work/$target.runs" 1)
   printf '%-10s %12.0f %10.0f %10.0f %10.2f\n' "$target" "$rps" \
     "$(median "$work/$target.runs" 2)" "$(median "$work/$target.runs" 3)" \

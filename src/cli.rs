@@ -211,6 +211,12 @@ pub struct ServeArgs {
     /// Reload the data when its files change (SIGHUP always reloads).
     #[arg(long, env = "CIVGRAPH_WATCH")]
     pub watch: bool,
+
+    /// Run every query through async-graphql's executor: no query runs as
+    /// the compiled plan of a document asked before (plans answer the same
+    /// bytes, faster; this is for comparing the two).
+    #[arg(long, env = "CIVGRAPH_NO_PLANS")]
+    pub no_plans: bool,
 }
 
 /// Options of `validate`.

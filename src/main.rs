@@ -249,6 +249,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body_bytes,
         timeout: Duration::from_millis(args.timeout_ms),
         response_cache_bytes: args.response_cache_mb << 20,
+        plans: !args.no_plans,
     };
     let schema = api::schema(QueryLimits {
         max_depth: args.max_depth,

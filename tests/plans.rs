@@ -402,3 +402,23 @@ async fn pages_of_every_entity_are_planned() {
     let query = "{ entities(first: 100) { totalCount edges { node { id name kind } } } }";
     assert_eq!(pair.compare(query, &[json!({})]).await, 1);
 }
+
+#[tokio::test]
+async fn with_plans_off_every_request_goes_to_async_graphql() {
+    let config = HttpConfig {
+        response_cache_bytes: 0,
+        plans: false,
+        ..HttpConfig::default()
+    };
+    let off = AppState::new(graph(), api::schema(QueryLimits::default()), config);
+    let on = state();
+    let query = "{ entity(id: \"group:u4ssc\") { id name relations(first: 5) { edges { node { id } } } } }";
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        bodies.push(send(&off, query, &json!({})).await.1);
+        bodies.push(send(&on, query, &json!({})).await.1);
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(planned(&off).await, 0);
+    assert_eq!(planned(&on).await, 2);
+}

@@ -69,6 +69,9 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// The most bytes of responses kept for queries asked again (0: none).
     pub response_cache_bytes: usize,
+    /// Whether a document asked again runs as its compiled plan (see
+    /// [`crate::api::CivSchema::run_planned`]).
+    pub plans: bool,
 }
 
 impl Default for HttpConfig {
@@ -78,6 +81,7 @@ impl Default for HttpConfig {
             max_body_bytes: 64 * 1024,
             timeout: Duration::from_secs(10),
             response_cache_bytes: 64 << 20,
+            plans: true,
         }
     }
 }
