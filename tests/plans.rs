@@ -412,7 +412,8 @@ async fn with_plans_off_every_request_goes_to_async_graphql() {
     };
     let off = AppState::new(graph(), api::schema(QueryLimits::default()), config);
     let on = state();
-    let query = "{ entity(id: \"group:u4ssc\") { id name relations(first: 5) { edges { node { id } } } } }";
+    let query =
+        "{ entity(id: \"group:u4ssc\") { id name relations(first: 5) { edges { node { id } } } } }";
     let mut bodies = Vec::new();
     for _ in 0..3 {
         bodies.push(send(&off, query, &json!({})).await.1);
