@@ -43,6 +43,115 @@ impl<'a> Node<'a> {
     }
 }
 
+/// The kinds' own fields, read by the resolvers and by plans (an entity of
+/// another kind reads each field's default).
+impl<'a> Node<'a> {
+    /// An organisation's acronym.
+    pub(crate) fn acronym(self) -> Option<&'a str> {
+        match self.details() {
+            Details::Organisation { acronym, .. } => acronym.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// An organisation's category.
+    pub(crate) fn category(self) -> OrganisationCategory {
+        match self.details() {
+            Details::Organisation { category, .. } => (*category).into(),
+            _ => OrganisationCategory::Other,
+        }
+    }
+
+    /// A person's honorific.
+    pub(crate) fn honorific(self) -> Option<&'a str> {
+        match self.details() {
+            Details::Person { honorific } => honorific.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A person's job titles: the roles of their affiliations.
+    pub(crate) fn titles(self) -> Vec<&'a str> {
+        self.along(R::AffiliatedWith, Out)
+            .filter_map(|edge| edge.relation.get().role.as_deref())
+            .collect()
+    }
+
+    /// A group's kind.
+    pub(crate) fn group_kind(self) -> GroupKind {
+        match self.details() {
+            Details::Group { group_kind, .. } => (*group_kind).into(),
+            _ => GroupKind::Initiative,
+        }
+    }
+
+    /// A deliverable's kind.
+    pub(crate) fn deliverable_kind(self) -> DeliverableKind {
+        match self.details() {
+            Details::Deliverable {
+                deliverable_kind, ..
+            } => (*deliverable_kind).into(),
+            _ => DeliverableKind::Publication,
+        }
+    }
+
+    /// Where a deliverable can be read.
+    pub(crate) fn url(self) -> Option<&'a str> {
+        match self.details() {
+            Details::Deliverable { url, .. } => url.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// An event's kind.
+    pub(crate) fn event_kind(self) -> EventKind {
+        match self.details() {
+            Details::Event { event_kind, .. } => (*event_kind).into(),
+            _ => EventKind::Meeting,
+        }
+    }
+
+    /// An event's date.
+    pub(crate) fn date(self) -> Option<&'a str> {
+        match self.details() {
+            Details::Event { date, .. } => date.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A group's number.
+    pub(crate) fn group_number(self) -> Option<u32> {
+        match self.details() {
+            Details::Group { number, .. } => *number,
+            _ => None,
+        }
+    }
+
+    /// A group's status.
+    pub(crate) fn group_status(self) -> GroupStatus {
+        match self.details() {
+            Details::Group { status, .. } => (*status).into(),
+            _ => GroupStatus::Active,
+        }
+    }
+
+    /// A deliverable's status.
+    pub(crate) fn deliverable_status(self) -> DeliverableStatus {
+        match self.details() {
+            Details::Deliverable { status, .. } => (*status).into(),
+            _ => DeliverableStatus::Published,
+        }
+    }
+
+    /// An event's number.
+    pub(crate) fn event_number(self) -> Option<u32> {
+        match self.details() {
+            Details::Event { number, .. } => *number,
+            _ => None,
+        }
+    }
+}
+
 /// Stamps out a typed connection: its edge type and the constructor from a
 /// list of linked entities.
 macro_rules! typed_connection {
@@ -209,18 +318,12 @@ entity_object!(
     {
         /// Its acronym, e.g. "ITU".
         async fn acronym(&self) -> Option<&'a str> {
-            match self.0.details() {
-                Details::Organisation { acronym, .. } => acronym.as_deref(),
-                _ => None,
-            }
+            self.0.acronym()
         }
 
         /// What sort of organisation it is.
         async fn category(&self) -> OrganisationCategory {
-            match self.0.details() {
-                Details::Organisation { category, .. } => (*category).into(),
-                _ => OrganisationCategory::Other,
-            }
+            self.0.category()
         }
 
         /// The organisation it is a unit of (PART_OF out).
@@ -261,18 +364,12 @@ entity_object!(
     {
         /// How the sources address them, e.g. "Dr".
         async fn honorific(&self) -> Option<&'a str> {
-            match self.0.details() {
-                Details::Person { honorific } => honorific.as_deref(),
-                _ => None,
-            }
+            self.0.honorific()
         }
 
         /// Their job titles: the roles of their affiliations, e.g. "Director".
         async fn titles(&self) -> Vec<&'a str> {
-            self.0
-                .along(R::AffiliatedWith, Out)
-                .filter_map(|edge| edge.relation.get().role.as_deref())
-                .collect()
+            self.0.titles()
         }
 
         /// The organisations they work for, with their job title (AFFILIATED_WITH out).
@@ -313,26 +410,17 @@ entity_object!(
     {
         /// What sort of group it is.
         async fn group_kind(&self) -> GroupKind {
-            match self.0.details() {
-                Details::Group { group_kind, .. } => (*group_kind).into(),
-                _ => GroupKind::Initiative,
-            }
+            self.0.group_kind()
         }
 
         /// Its number, for numbered working groups and study groups.
         async fn number(&self) -> Option<u32> {
-            match self.0.details() {
-                Details::Group { number, .. } => *number,
-                _ => None,
-            }
+            self.0.group_number()
         }
 
         /// Where it stands.
         async fn status(&self) -> GroupStatus {
-            match self.0.details() {
-                Details::Group { status, .. } => (*status).into(),
-                _ => GroupStatus::Active,
-            }
+            self.0.group_status()
         }
 
         /// The group it is part of (PART_OF out).
@@ -374,26 +462,17 @@ entity_object!(
     {
         /// What sort of deliverable it is.
         async fn deliverable_kind(&self) -> DeliverableKind {
-            match self.0.details() {
-                Details::Deliverable { deliverable_kind, .. } => (*deliverable_kind).into(),
-                _ => DeliverableKind::Publication,
-            }
+            self.0.deliverable_kind()
         }
 
         /// Where it stands.
         async fn status(&self) -> DeliverableStatus {
-            match self.0.details() {
-                Details::Deliverable { status, .. } => (*status).into(),
-                _ => DeliverableStatus::Published,
-            }
+            self.0.deliverable_status()
         }
 
         /// Where it can be read.
         async fn url(&self) -> Option<&'a str> {
-            match self.0.details() {
-                Details::Deliverable { url, .. } => url.as_deref(),
-                _ => None,
-            }
+            self.0.url()
         }
 
     }
@@ -416,26 +495,17 @@ entity_object!(
     {
         /// A whole meeting, or a part of one.
         async fn event_kind(&self) -> EventKind {
-            match self.0.details() {
-                Details::Event { event_kind, .. } => (*event_kind).into(),
-                _ => EventKind::Meeting,
-            }
+            self.0.event_kind()
         }
 
         /// When it took place, `YYYY-MM-DD`.
         async fn date(&self) -> Option<&'a str> {
-            match self.0.details() {
-                Details::Event { date, .. } => date.as_deref(),
-                _ => None,
-            }
+            self.0.date()
         }
 
         /// A session's number.
         async fn number(&self) -> Option<u32> {
-            match self.0.details() {
-                Details::Event { number, .. } => *number,
-                _ => None,
-            }
+            self.0.event_number()
         }
 
         /// The meeting it is part of (PART_OF out).

@@ -13,7 +13,8 @@
 //! A plan is made only for an operation async-graphql has already run
 //! without an error (so the document is valid), and only of what a plan
 //! knows: `entity` and `relation` by id, the page of every entity
-//! (`entities`), the fields every entity has (but `neighbourhood`), a
+//! (`entities`), the fields every entity has (but `neighbourhood`), the
+//! kinds' own fields that are values (`acronym`, `groupKind`, `date`...), a
 //! relation's fields, a page of relations, sources and their documents,
 //! `pageInfo`, `__typename`; `@skip` and `@include` with a
 //! literal condition. Anything else leaves the document to async-graphql.
@@ -110,6 +111,48 @@ enum EntityField {
     Sources(Fields<SourceField>),
     Relations(Box<RelationsArgs>, Fields<ConnectionField>),
     RelationCount(Arg<Option<Vec<RelationType>>>, Arg<Option<Direction>>),
+    /// A field of one kind's type.
+    Own(OwnField),
+}
+
+/// The kinds' own fields that are values (not lists of other entities).
+#[derive(Debug, Clone, Copy)]
+enum OwnField {
+    Acronym,
+    Category,
+    Honorific,
+    Titles,
+    GroupKind,
+    GroupNumber,
+    GroupStatus,
+    DeliverableKind,
+    DeliverableStatus,
+    Url,
+    EventKind,
+    Date,
+    EventNumber,
+}
+
+impl OwnField {
+    /// The field `name` of the type `on`, if it is one.
+    fn of(on: &str, name: &str) -> Option<OwnField> {
+        Some(match (on, name) {
+            ("Organisation", "acronym") => OwnField::Acronym,
+            ("Organisation", "category") => OwnField::Category,
+            ("Person", "honorific") => OwnField::Honorific,
+            ("Person", "titles") => OwnField::Titles,
+            ("Group", "groupKind") => OwnField::GroupKind,
+            ("Group", "number") => OwnField::GroupNumber,
+            ("Group", "status") => OwnField::GroupStatus,
+            ("Deliverable", "deliverableKind") => OwnField::DeliverableKind,
+            ("Deliverable", "status") => OwnField::DeliverableStatus,
+            ("Deliverable", "url") => OwnField::Url,
+            ("Event", "eventKind") => OwnField::EventKind,
+            ("Event", "date") => OwnField::Date,
+            ("Event", "number") => OwnField::EventNumber,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -284,6 +327,10 @@ impl Plan {
             defaults: &self.defaults,
             out: Vec::with_capacity(self.last_len.load(Ordering::Relaxed) + 64),
         };
+        if self.fields.is_empty() {
+            // Every field skipped (see `Run::object`).
+            return Some(b"{\"data\":null}".to_vec());
+        }
         run.out.extend_from_slice(b"{\"data\":{");
         for (i, (key, field)) in self.fields.iter().enumerate() {
             run.key(i, key);
@@ -441,13 +488,13 @@ impl<'d> Compiler<'d> {
                 name,
                 interfaces: ENTITY_INTERFACES,
             };
-            self.fields(set, on, |f| self.entity_field(f))
+            self.fields(set, on, |f| self.entity_field(f, on))
         });
         let mut next = || kinds.next().flatten();
         Some(EntityPlan([next()?, next()?, next()?, next()?, next()?]))
     }
 
-    fn entity_field(&self, f: &'d Field) -> Option<EntityField> {
+    fn entity_field(&self, f: &'d Field, on: On) -> Option<EntityField> {
         let set = &f.selection_set.node;
         Some(match f.name.node.as_str() {
             "__typename" => EntityField::Typename,
@@ -470,7 +517,7 @@ impl<'d> Compiler<'d> {
                 })?,
             ),
             "relationCount" => EntityField::RelationCount(arg(f, "types")?, arg(f, "direction")?),
-            _ => return None,
+            name => EntityField::Own(OwnField::of(on.name, name)?),
         })
     }
 
@@ -689,12 +736,19 @@ impl<'a> Run<'a> {
         Some(())
     }
 
-    /// Writes an object, each member by `member`.
+    /// Writes an object, each member by `member`. async-graphql answers
+    /// `null` for an object none of whose fields are asked (a fragment on
+    /// another type only), where the spec has `{}`: so does a plan, so that
+    /// a query answers the same either way.
     fn object<F>(
         &mut self,
         fields: &Fields<F>,
         mut member: impl FnMut(&mut Self, &F) -> Option<()>,
     ) -> Option<()> {
+        if fields.is_empty() {
+            self.null();
+            return Some(());
+        }
         self.out.push(b'{');
         for (i, (key, field)) in fields.iter().enumerate() {
             self.key(i, key);
@@ -769,6 +823,7 @@ impl<'a> Run<'a> {
                         Some(())
                     })?;
                 }
+                EntityField::Own(field) => run.own(n, *field),
                 EntityField::RelationCount(types, direction) => {
                     let count = n.relation_count(run.arg(types)?, run.arg(direction)?);
                     run.number(count);
@@ -815,6 +870,33 @@ impl<'a> Run<'a> {
             }
             Some(())
         })
+    }
+
+    fn own(&mut self, n: Node<'a>, field: OwnField) {
+        let number = |run: &mut Self, n: Option<u32>| match n {
+            Some(n) => run.number(n as usize),
+            None => run.null(),
+        };
+        match field {
+            OwnField::Acronym => self.optional(n.acronym()),
+            OwnField::Category => self.string(enum_name(n.category())),
+            OwnField::Honorific => self.optional(n.honorific()),
+            OwnField::Titles => {
+                let _ = self.list(n.titles(), |run, title| {
+                    run.string(title);
+                    Some(())
+                });
+            }
+            OwnField::GroupKind => self.string(enum_name(n.group_kind())),
+            OwnField::GroupNumber => number(self, n.group_number()),
+            OwnField::GroupStatus => self.string(enum_name(n.group_status())),
+            OwnField::DeliverableKind => self.string(enum_name(n.deliverable_kind())),
+            OwnField::DeliverableStatus => self.string(enum_name(n.deliverable_status())),
+            OwnField::Url => self.optional(n.url()),
+            OwnField::EventKind => self.string(enum_name(n.event_kind())),
+            OwnField::Date => self.optional(n.date()),
+            OwnField::EventNumber => number(self, n.event_number()),
+        }
     }
 
     fn page_info(&mut self, info: &PageInfo, fields: &Fields<PageInfoField>) -> Option<()> {
