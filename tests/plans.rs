@@ -467,3 +467,11 @@ async fn the_kinds_own_fields_are_planned() {
     let query = "query ($id: ID!) { entity(id: $id) @skip(if: true) { id } }";
     assert_eq!(pair.compare(query, &ids[..2]).await, 2);
 }
+
+#[tokio::test]
+async fn a_fragment_spread_twice_answers_as_async_graphql_does() {
+    let mut pair = Pair::new();
+    let query = "query ($id: ID!) { entity(id: $id) { ...R ... on Entity { ...R } } } fragment R on Entity { id relations(first: 2) { edges { node { id ...R2 } } } } fragment R2 on Entity { name }";
+    let ids = entity_ids();
+    assert_eq!(pair.compare(query, &ids).await, ids.len() as u64);
+}
