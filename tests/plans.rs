@@ -474,3 +474,40 @@ async fn an_object_with_no_field_asked_is_null_as_async_graphql_answers_it() {
     let query = "query ($id: ID!) { entity(id: $id) @skip(if: true) { id } }";
     assert_eq!(pair.compare(query, &ids[..2]).await, 2);
 }
+
+#[tokio::test]
+async fn search_as_typed_into_a_box_is_planned() {
+    let mut pair = Pair::new();
+    // The explorer's search box: the same document for every keystroke.
+    let query = "query ($q: String!, $first: Int, $kinds: [EntityKind!]) { search(query: $q, first: $first, kinds: $kinds) { __typename score entity { id name kind description ... on Organisation { acronym } } } }";
+    let mut variables = Vec::new();
+    for (i, e) in graph().entities().iter().enumerate() {
+        let name: Vec<char> = e.name.chars().collect();
+        for end in 1..=name.len() {
+            let typed: String = name[..end].iter().collect();
+            // Within what search takes (at most 12 words; more is an error).
+            let words = typed.split_whitespace().count();
+            if words == 0 || words > 10 || !typed.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let mut vars = json!({ "q": typed, "first": 1 + (end + i) % 10 });
+            if i % 4 == 0 {
+                vars["kinds"] = json!(["PERSON", "ORGANISATION"]);
+            }
+            variables.push(vars);
+        }
+    }
+    assert!(variables.len() > 1000);
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+    // A blank query, one with no letter, one over the limits, and a page
+    // out of bounds are errors: async-graphql words them.
+    let refused = [
+        json!({ "q": " " }),
+        json!({ "q": "--" }),
+        json!({ "q": "x".repeat(201) }),
+        json!({ "q": "a b c d e f g h i j k l m" }),
+        json!({ "q": "itu", "first": 101 }),
+    ];
+    assert_eq!(pair.compare(query, &refused).await, 0);
+}

@@ -13,7 +13,7 @@
 //! A plan is made only for an operation async-graphql has already run
 //! without an error (so the document is valid), and only of what a plan
 //! knows: `entity` and `relation` by id, the page of every entity
-//! (`entities`), the fields every entity has (but `neighbourhood`), the
+//! (`entities`), `search`, the fields every entity has (but `neighbourhood`), the
 //! kinds' own fields that are values (`acronym`, `groupKind`, `date`...), a
 //! relation's fields, a page of relations, sources and their documents,
 //! `pageInfo`, `__typename`; `@skip` and `@include` with a
@@ -35,7 +35,7 @@ use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
 use super::connection::{cursor, Page, PageInfo};
 use super::enums::{Direction, EntityKind, RelationType};
 use super::kinds::Linked;
-use super::query::{entities_page, parse_id};
+use super::query::{entities_page, parse_id, search_hits};
 use super::views::Node;
 use crate::graph::{Graph, RelationRef};
 use crate::model::{self, Source};
@@ -67,6 +67,21 @@ enum RootField {
     Entity(Arg<ID>, Box<EntityPlan>),
     Relation(Arg<ID>, Box<Fields<RelationField>>),
     Entities(Box<EntitiesArgs>, Fields<EntityConnectionField>),
+    Search(Box<SearchArgs>, Fields<SearchHitField>),
+}
+
+#[derive(Debug)]
+struct SearchArgs {
+    query: Arg<String>,
+    kinds: Arg<Option<Vec<EntityKind>>>,
+    first: Arg<Option<i32>>,
+}
+
+#[derive(Debug)]
+enum SearchHitField {
+    Typename,
+    Score,
+    Entity(Box<EntityPlan>),
 }
 
 #[derive(Debug)]
@@ -298,6 +313,27 @@ impl Plan {
                         arg(field, "id")?,
                         Box::new(compiler.relation(&field.selection_set.node)?),
                     ),
+                    "search" => RootField::Search(
+                        Box::new(SearchArgs {
+                            query: arg(field, "query")?,
+                            kinds: arg(field, "kinds")?,
+                            first: arg(field, "first")?,
+                        }),
+                        compiler.fields(
+                            &field.selection_set.node,
+                            On::object("SearchHit"),
+                            |f| {
+                                Some(match f.name.node.as_str() {
+                                    "__typename" => SearchHitField::Typename,
+                                    "score" => SearchHitField::Score,
+                                    "entity" => SearchHitField::Entity(Box::new(
+                                        compiler.entity(&f.selection_set.node)?,
+                                    )),
+                                    _ => return None,
+                                })
+                            },
+                        )?,
+                    ),
                     "entities" => RootField::Entities(
                         Box::new(EntitiesArgs {
                             kinds: arg(field, "kinds")?,
@@ -347,6 +383,21 @@ impl Plan {
                     Some(r) => run.relation(r, fields)?,
                     None => run.null(),
                 },
+                RootField::Search(args, fields) => {
+                    let query = run.arg(&args.query)?;
+                    let hits = search_hits(g, &query, run.arg(&args.kinds)?, run.arg(&args.first)?)
+                        .ok()?;
+                    run.list(hits, |run, (e, score)| {
+                        run.object(fields, |run, field| {
+                            match field {
+                                SearchHitField::Typename => run.string("SearchHit"),
+                                SearchHitField::Score => run.float(score)?,
+                                SearchHitField::Entity(plan) => run.entity(Node { e, g }, plan)?,
+                            }
+                            Some(())
+                        })
+                    })?;
+                }
                 RootField::Entities(args, fields) => {
                     let after = run.arg(&args.after)?;
                     let page = entities_page(
@@ -712,6 +763,13 @@ impl<'a> Run<'a> {
     fn bool(&mut self, b: bool) {
         self.out
             .extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    /// A float as serde_json writes async-graphql's; `None` for one JSON
+    /// cannot hold.
+    fn float(&mut self, x: f64) -> Option<()> {
+        let x = serde_json::Number::from_f64(x)?;
+        serde_json::to_writer(&mut self.out, &x).ok()
     }
 
     fn number(&mut self, n: usize) {

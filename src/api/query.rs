@@ -70,6 +70,40 @@ pub(crate) fn entities_page<'g>(
     Page::cut_from(total, items, first, after, g.data_id())
 }
 
+/// The hits `search` answers: the query checked, then searched.
+pub(crate) fn search_hits<'g>(
+    g: &'g Graph,
+    query: &str,
+    kinds: Option<Vec<EntityKind>>,
+    first: Option<i32>,
+) -> Result<Vec<(&'g Entity, f64)>, ApiError> {
+    let limit = check_first(first.unwrap_or(10))?;
+    if query.trim().is_empty() {
+        return Err(ApiError::bad_input(
+            "`query` is blank: type a name, an acronym or a word",
+        ));
+    }
+    if query.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::bad_input(format!(
+            "`query` is {} characters long; at most {MAX_SEARCH_CHARS} are searched",
+            query.chars().count()
+        )));
+    }
+    let words = fold(query).split(' ').filter(|w| !w.is_empty()).count();
+    if words > MAX_SEARCH_WORDS {
+        return Err(ApiError::bad_input(format!(
+            "`query` has {words} words; at most {MAX_SEARCH_WORDS} are searched"
+        )));
+    }
+    if fold(query).is_empty() {
+        return Err(ApiError::bad_input(format!(
+            "`query: {query:?}` has no letter or digit to search for"
+        )));
+    }
+    let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
+    Ok(g.search(query, kinds.as_deref(), limit))
+}
+
 pub(crate) fn to_model<T: Copy + Into<M>, M>(list: &Option<Vec<T>>) -> Option<Vec<M>> {
     list.as_ref().map(|l| l.iter().map(|&t| t.into()).collect())
 }
@@ -599,34 +633,7 @@ impl QueryRoot {
         first: Option<i32>,
     ) -> ApiResult<Vec<SearchHit<'c>>> {
         let g = graph(ctx);
-        let limit = check_first(first.unwrap_or(10))?;
-        if query.trim().is_empty() {
-            return Err(
-                ApiError::bad_input("`query` is blank: type a name, an acronym or a word").into(),
-            );
-        }
-        if query.chars().count() > MAX_SEARCH_CHARS {
-            return Err(ApiError::bad_input(format!(
-                "`query` is {} characters long; at most {MAX_SEARCH_CHARS} are searched",
-                query.chars().count()
-            ))
-            .into());
-        }
-        let words = fold(&query).split(' ').filter(|w| !w.is_empty()).count();
-        if words > MAX_SEARCH_WORDS {
-            return Err(ApiError::bad_input(format!(
-                "`query` has {words} words; at most {MAX_SEARCH_WORDS} are searched"
-            ))
-            .into());
-        }
-        if fold(&query).is_empty() {
-            return Err(ApiError::bad_input(format!(
-                "`query: {query:?}` has no letter or digit to search for"
-            ))
-            .into());
-        }
-        let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
-        Ok(g.search(&query, kinds.as_deref(), limit)
+        Ok(search_hits(g, &query, kinds, first)?
             .into_iter()
             .map(|(e, score)| SearchHit {
                 score,
