@@ -11,7 +11,9 @@
 //!   fragments alike (`QUERY_TOO_COMPLEX`). Documents that pass are kept,
 //!   parsed, in a cache keyed by their text, so a query sent again is
 //!   neither counted nor parsed again (its cost, which depends on the
-//!   variables, is weighed every time);
+//!   variables, is weighed every time, unless no variable gives a page
+//!   size); beside each, once it has run without error, its plan (the
+//!   `plan` module);
 //! - after execution, [`Guard::finish`] puts `null` where a field failed and
 //!   propagates it to the nearest nullable parent ("Handling Field Errors");
 //!   async-graphql 7 drops a failed field from `data` instead.

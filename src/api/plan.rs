@@ -7,17 +7,20 @@
 //! meet (the spec's CollectFields), its arguments parsed when they are
 //! literals and kept as names when they are variables. Asked again, with
 //! the same variables or others, the plan writes the response's JSON
-//! straight from the graph, through the same views the resolvers use
-//! ([`Node::relations`], [`parse_id`], [`Graph::relation`]).
+//! straight from the graph, through the functions the resolvers call
+//! ([`parse_id`], [`Node::relation_page`], [`entities_page`],
+//! [`search_hits`], the kinds' fields on [`Node`]): only the writing of
+//! fields is a plan's own.
 //!
 //! A plan is made only for an operation async-graphql has already run
 //! without an error (so the document is valid), and only of what a plan
 //! knows: `entity` and `relation` by id, the page of every entity
-//! (`entities`), `search`, the fields every entity has (but `neighbourhood`), the
-//! kinds' own fields that are values (`acronym`, `groupKind`, `date`...), a
-//! relation's fields, a page of relations, sources and their documents,
-//! `pageInfo`, `__typename`; `@skip` and `@include` with a
-//! literal condition. Anything else leaves the document to async-graphql.
+//! (`entities`), `search`, the fields every entity has (but
+//! `neighbourhood`), the kinds' own fields that are values (`acronym`,
+//! `groupKind`, `date`...), a relation's fields, a page of relations,
+//! sources and their documents, `pageInfo`, `__typename`; `@skip` and
+//! `@include` with a literal condition. Anything else leaves the document
+//! to async-graphql.
 //! So does any request a plan could not answer exactly as async-graphql
 //! would: a variable that does not parse as its argument, a malformed id,
 //! a page size out of bounds, a stale cursor (each an error, which
