@@ -29,8 +29,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::parser::types::{
-    Directive, DocumentOperations, ExecutableDocument, Field, OperationType, Selection,
-    SelectionSet,
+    Directive, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
 };
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
@@ -281,14 +280,7 @@ impl Plan {
     /// document async-graphql has validated); `None` when it asks for
     /// anything a plan does not know.
     pub fn compile(doc: &ExecutableDocument, operation_name: Option<&str>) -> Option<Plan> {
-        let op = match (&doc.operations, operation_name) {
-            (DocumentOperations::Single(op), _) => &op.node,
-            (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-                &ops.values().next()?.node
-            }
-            (DocumentOperations::Multiple(_), None) => return None,
-        };
+        let op = super::selected_operation(doc, operation_name)?;
         if op.ty != OperationType::Query || !op.directives.is_empty() {
             return None;
         }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{AppState, GRAPHQL_RESPONSE_JSON};
+use crate::api::selected_operation;
 use crate::metrics::{CacheLabels, CacheResult, OperationLabels, Outcome, RequestLabels};
 
 /// The response media type a client accepts.
@@ -161,23 +162,6 @@ fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
         }
     }
     Ok(request)
-}
-
-/// The operation of `doc` that `name` selects: the named one, or the only
-/// one when no name is given.
-fn selected_operation<'d>(
-    doc: &'d async_graphql::parser::types::ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d async_graphql::parser::types::OperationDefinition> {
-    use async_graphql::parser::types::DocumentOperations;
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    }
 }
 
 /// Whether the operation to run is a mutation (refused over GET).
