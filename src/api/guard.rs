@@ -154,6 +154,14 @@ pub struct Checked {
     pub plan: OnceLock<(Option<String>, Option<Plan>)>,
 }
 
+impl Checked {
+    /// The plan of the operation `operation` names, if it has one.
+    pub fn plan_for(&self, operation: Option<&str>) -> Option<&Plan> {
+        let (run, plan) = self.plan.get()?;
+        (run.as_deref() == operation).then_some(plan.as_ref()?)
+    }
+}
+
 /// How much of the document cache an entry takes: its query text's length
 /// (the parsed document grows with it).
 #[derive(Clone)]
@@ -327,6 +335,20 @@ struct CostWalk<'a> {
 }
 
 impl<'a> CostWalk<'a> {
+    /// The cost of the document's costliest operation.
+    fn costliest(&self) -> Result<u64, TooDeep> {
+        let ops: Vec<&'a Positioned<async_graphql::parser::types::OperationDefinition>> =
+            match &self.doc.operations {
+                DocumentOperations::Single(op) => vec![op],
+                DocumentOperations::Multiple(ops) => ops.values().collect(),
+            };
+        let mut costliest = 0;
+        for op in ops {
+            costliest = costliest.max(self.cost(&op.node.selection_set.node, 0)?);
+        }
+        Ok(costliest)
+    }
+
     fn page(&self, field: &async_graphql::parser::types::Field) -> u64 {
         let name = field.name.node.as_str();
         let given = field
@@ -476,14 +498,6 @@ pub fn variable_position_errors(doc: &ExecutableDocument, facts: &SchemaFacts) -
 
 /// The estimated cost of the costliest operation of `doc`; `Err` for a
 /// document nested past what the walk follows.
-fn checked_cost(
-    doc: &ExecutableDocument,
-    variables: &Variables,
-    facts: &SchemaFacts,
-) -> Result<u64, TooDeep> {
-    cost_walk(doc, variables, facts).0
-}
-
 /// The estimated cost of the costliest operation of `doc`, and whether it
 /// depends on `variables` (a page size given by one).
 fn cost_walk(
@@ -500,22 +514,6 @@ fn cost_walk(
     };
     let cost = walk.costliest();
     (cost, walk.read_variables.get())
-}
-
-impl<'a> CostWalk<'a> {
-    fn costliest(&self) -> Result<u64, TooDeep> {
-        let doc = self.doc;
-        let mut costliest = 0;
-        let ops: Vec<&Positioned<async_graphql::parser::types::OperationDefinition>> =
-            match &doc.operations {
-                DocumentOperations::Single(op) => vec![op],
-                DocumentOperations::Multiple(ops) => ops.values().collect(),
-            };
-        for op in ops {
-            costliest = costliest.max(self.cost(&op.node.selection_set.node, 0)?);
-        }
-        Ok(costliest)
-    }
 }
 
 impl Guard {
@@ -566,10 +564,7 @@ impl Guard {
     /// and refuses it if it must.
     pub fn planned(&self, request: &Request) -> Option<Arc<Checked>> {
         let checked = self.documents.get(request.query.as_str())?;
-        let (operation, plan) = checked.plan.get()?;
-        if plan.is_none() || operation.as_deref() != request.operation_name.as_deref() {
-            return None;
-        }
+        checked.plan_for(request.operation_name.as_deref())?;
         self.check_cost(&checked, &request.variables).ok()?;
         Some(checked)
     }
@@ -580,7 +575,7 @@ impl Guard {
         let limits = &self.limits;
         let cost = match checked.fixed_cost {
             Some(cost) => Ok(cost),
-            None => checked_cost(&checked.doc, variables, &self.facts),
+            None => cost_walk(&checked.doc, variables, &self.facts).0,
         };
         let Ok(cost) = cost else {
             return Err(refusal(
@@ -820,7 +815,7 @@ mod tests {
         let facts = SchemaFacts::default();
         // 2^60 fields once expanded: weighed without expanding.
         assert_eq!(
-            checked_cost(&doc, &Variables::default(), &facts).ok(),
+            cost_walk(&doc, &Variables::default(), &facts).0.ok(),
             Some(1u64 << 60)
         );
         assert!(variable_position_errors(&doc, &facts).is_empty());

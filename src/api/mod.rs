@@ -62,8 +62,8 @@ impl CivSchema {
     /// (see the `plan` module); `None` when `execute` must answer it.
     pub fn run_planned(&self, request: &async_graphql::Request, graph: &Graph) -> Option<Vec<u8>> {
         let checked = self.guard.planned(request)?;
-        let (_, plan) = checked.plan.get()?;
-        plan.as_ref()?.run(graph, &request.variables)
+        let plan = checked.plan_for(request.operation_name.as_deref())?;
+        plan.run(graph, &request.variables)
     }
 
     /// The schema in SDL.
