@@ -39,7 +39,7 @@ use super::enums::{Direction, EntityKind, RelationType};
 use super::kinds::Linked;
 use super::query::{entities_page, parse_id, search_hits};
 use super::views::Node;
-use crate::graph::{Graph, RelationRef};
+use crate::graph::{EdgeRef, Graph, RelationRef};
 use crate::model::{self, Source};
 
 /// A compiled query operation (see the module's notes).
@@ -558,12 +558,16 @@ impl<'d> Compiler<'d> {
                     first: arg(f, "first")?,
                     after: arg(f, "after")?,
                 }),
-                self.fields(set, On::object("RelationConnection"), |f| {
-                    self.connection_field(f)
-                })?,
+                self.relation_connection(set)?,
             ),
             "relationCount" => EntityField::RelationCount(arg(f, "types")?, arg(f, "direction")?),
             name => EntityField::Own(OwnField::of(on.name, name)?),
+        })
+    }
+
+    fn relation_connection(&self, set: &'d SelectionSet) -> Option<Fields<ConnectionField>> {
+        self.fields(set, On::object("RelationConnection"), |f| {
+            self.connection_field(f)
         })
     }
 
@@ -840,41 +844,7 @@ impl<'a> Run<'a> {
                             after.as_deref(),
                         )
                         .ok()?;
-                    run.object(fields, |run, field| {
-                        match field {
-                            ConnectionField::Typename => run.string("RelationConnection"),
-                            ConnectionField::TotalCount => run.number(page.total),
-                            ConnectionField::PageInfo(fields) => {
-                                run.page_info(&page.page_info(), fields)?
-                            }
-                            ConnectionField::Edges(fields) => {
-                                run.list(page.items.iter().enumerate(), |run, (i, edge)| {
-                                    run.object(fields, |run, field| {
-                                        match field {
-                                            EdgeField::Typename => run.string("RelationEdge"),
-                                            EdgeField::Cursor => {
-                                                run.string(&cursor(page.data_id, page.offset + i))
-                                            }
-                                            EdgeField::Direction => run
-                                                .string(enum_name(Direction::from(edge.direction))),
-                                            EdgeField::Node(plan) => run.entity(
-                                                Node {
-                                                    e: edge.other,
-                                                    g: run.g,
-                                                },
-                                                plan,
-                                            )?,
-                                            EdgeField::Relation(fields) => {
-                                                run.relation(edge.relation, fields)?
-                                            }
-                                        }
-                                        Some(())
-                                    })
-                                })?;
-                            }
-                        }
-                        Some(())
-                    })?;
+                    run.relation_connection(&page, fields)?;
                 }
                 EntityField::Own(field) => run.own(n, *field),
                 EntityField::RelationCount(types, direction) => {
@@ -886,6 +856,46 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// A page of relations (`RelationConnection`).
+    fn relation_connection(
+        &mut self,
+        page: &Page<EdgeRef<'a>>,
+        fields: &Fields<ConnectionField>,
+    ) -> Option<()> {
+        let g = self.g;
+        self.object(fields, |run, field| {
+            match field {
+                ConnectionField::Typename => run.string("RelationConnection"),
+                ConnectionField::TotalCount => run.number(page.total),
+                ConnectionField::PageInfo(fields) => run.page_info(&page.page_info(), fields)?,
+                ConnectionField::Edges(fields) => {
+                    run.list(page.items.iter().enumerate(), |run, (i, edge)| {
+                        run.object(fields, |run, field| {
+                            match field {
+                                EdgeField::Typename => run.string("RelationEdge"),
+                                EdgeField::Cursor => {
+                                    run.string(&cursor(page.data_id, page.offset + i))
+                                }
+                                EdgeField::Direction => {
+                                    run.string(enum_name(Direction::from(edge.direction)))
+                                }
+                                EdgeField::Node(plan) => {
+                                    run.entity(Node { e: edge.other, g }, plan)?
+                                }
+                                EdgeField::Relation(fields) => {
+                                    run.relation(edge.relation, fields)?
+                                }
+                            }
+                            Some(())
+                        })
+                    })?;
+                }
+            }
+            Some(())
+        })
+    }
+
+    /// A page of entities (`EntityConnection`).
     fn entity_connection(
         &mut self,
         page: &Page<Linked<'a>>,
