@@ -27,6 +27,16 @@ impl Media {
             Media::Json => "application/json; charset=utf-8",
         }
     }
+
+    /// A response of this media type.
+    fn respond(self, status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+        (
+            status,
+            [(header::CONTENT_TYPE, self.content_type())],
+            body.into(),
+        )
+            .into_response()
+    }
 }
 
 /// Picks the response media type from `Accept`: of
@@ -77,12 +87,7 @@ fn refusal(
         extensions["limit"] = json!(limit);
     }
     let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+    media.respond(status, body.to_string())
 }
 
 fn not_acceptable() -> Response {
@@ -351,12 +356,7 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
             .inc();
         if let Some(body) = found {
             record(Outcome::Ok);
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, media.content_type())],
-                body,
-            )
-                .into_response();
+            return media.respond(StatusCode::OK, body);
         }
     }
     // A document run before, whose plan answers without async-graphql.
@@ -372,12 +372,7 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
         if let Some(key) = key {
             state.responses.insert(key, &graph, body.clone());
         }
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, media.content_type())],
-            body,
-        )
-            .into_response();
+        return media.respond(StatusCode::OK, body);
     }
     let query = request.query.clone();
     // Set when this handler returns, or is dropped with its client gone: a
@@ -500,7 +495,7 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
     } else {
         StatusCode::OK
     };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    media.respond(status, body)
 }
 
 /// The longest error message sent; longer ones (which echo a huge argument
