@@ -611,12 +611,11 @@ fn optional<'a>(
 /// The attributes `r` has, in [`RELATION_ATTRIBUTES`] order; absent ones
 /// are left out.
 fn relation_attributes(r: RelationRef<'_>) -> Vec<(&'static str, Attr<'_>)> {
-    let r = r.get();
     let mut out = vec![("type", text(r.rel_type.as_str()))];
-    out.extend(r.role.as_deref().map(|v| ("role", text(v))));
-    out.extend(r.note.as_deref().map(|v| ("note", text(v))));
-    if let Some(source) = r.sources.first() {
-        out.push(("source_quote", text(&source.quote)));
+    out.extend(r.role().map(|v| ("role", text(v))));
+    out.extend(r.note().map(|v| ("note", text(v))));
+    if let Some(source) = r.sources().next() {
+        out.push(("source_quote", text(source.quote)));
         out.push(("source_document", text(&source.document.title)));
     }
     out

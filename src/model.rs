@@ -376,6 +376,29 @@ pub struct Source {
     pub quote: Box<str>,
 }
 
+impl Source {
+    /// The source, borrowed as a graph's relations lend theirs.
+    pub fn as_ref(&self) -> SourceRef<'_> {
+        SourceRef {
+            document: &self.document,
+            section: self.section.as_deref(),
+            quote: &self.quote,
+        }
+    }
+}
+
+/// A source, borrowed: an entity's ([`Source::as_ref`]) or a relation's
+/// from its graph's tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceRef<'a> {
+    /// The document.
+    pub document: &'a Document,
+    /// The heading of the part of the document that holds the quote.
+    pub section: Option<&'a str>,
+    /// A verbatim passage that states the fact.
+    pub quote: &'a str,
+}
+
 /// The fields that only one kind of entity has.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Details {
@@ -426,7 +449,8 @@ impl Entity {
 /// An edge of the graph, `from -> to`.
 ///
 /// This is a relation as written in the data, its ends named by id; a
-/// graph holds it with its ends as positions (`graph::StoredRelation`).
+/// graph holds it with its ends as positions and its texts in tables
+/// (`graph::StoredRelation`).
 /// Its id, `relation:<type>/<from>/<to>`, is not stored: [`Relation::id`]
 /// writes it from the type and the ends.
 #[derive(Clone, Debug, PartialEq, Eq)]

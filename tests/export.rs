@@ -249,8 +249,8 @@ fn graphml_has_a_node_per_entity_and_an_edge_per_relation() {
             (r.id().as_str(), r.from().id.as_str(), r.to().id.as_str())
         );
         assert_eq!(data["type"], r.rel_type.as_str());
-        assert_eq!(data.get("role").map(String::as_str), r.role.as_deref());
-        assert_eq!(data["source_quote"], &*r.sources[0].quote);
+        assert_eq!(data.get("role").map(String::as_str), r.role());
+        assert_eq!(data["source_quote"], r.sources().next().unwrap().quote);
     }
     let okan = parsed.node("person:okan-geray");
     assert_eq!(okan["name"], "Okan Geray");
@@ -378,7 +378,7 @@ fn jsonld_says_what_each_relation_says() {
     let node = |id: &EntityId| nodes[id.as_str()];
     for r in graph.relations() {
         let (from, to) = (node(&r.from().id), node(&r.to().id));
-        let role = r.role.as_deref();
+        let role = r.role();
         let ok = match r.rel_type {
             T::AffiliatedWith => {
                 refers(&values(from, "affiliation"), &r.to().id)
@@ -450,7 +450,7 @@ fn cytoscape_has_a_node_per_entity_and_an_edge_per_relation() {
         let data = &edge["data"];
         assert_eq!(data["id"], r.id().as_str());
         assert_eq!(data["type"], r.rel_type.as_str());
-        assert_eq!(data["role"].as_str(), r.role.as_deref());
+        assert_eq!(data["role"].as_str(), r.role());
         assert!(ids.contains(data["source"].as_str().unwrap()));
         assert!(ids.contains(data["target"].as_str().unwrap()));
     }
@@ -502,7 +502,7 @@ fn relations_csv_has_the_documented_columns_and_a_row_per_relation() {
             row["to_name"],
             graph.entity(r.to().id.as_str()).unwrap().name
         );
-        assert_eq!(row["role"], r.role.as_deref().unwrap_or_default());
+        assert_eq!(row["role"], r.role().unwrap_or_default());
     }
 }
 

@@ -100,7 +100,7 @@ fn bundled_graph_data_loads() {
     }
     for relation in graph.relations() {
         assert!(
-            !relation.sources.is_empty(),
+            relation.sources().len() > 0,
             "{} has no source",
             relation.display_id()
         );

@@ -73,7 +73,7 @@ impl<'a> Node<'a> {
     /// A person's job titles: the roles of their affiliations.
     pub(crate) fn titles(self) -> Vec<&'a str> {
         self.along(R::AffiliatedWith, Out)
-            .filter_map(|edge| edge.relation.get().role.as_deref())
+            .filter_map(|edge| edge.relation.role())
             .collect()
     }
 
@@ -216,7 +216,7 @@ macro_rules! typed_connection {
                         cursor,
                         node: $view::from(Node { e, g }),
                         relation: r.map(|r| RelationView { r, g }),
-                        role: r.and_then(|r| r.get().role.as_deref()),
+                        role: r.and_then(|r| r.role()),
                     })
                     .collect();
                 $conn {
@@ -542,7 +542,7 @@ impl<'a> Leadership<'a> {
 
     /// The role: "Chair", "Vice-Chair", "Leader", "Co-leader", "Director"...
     async fn role(&self) -> Option<&'a str> {
-        self.r.get().role.as_deref()
+        self.r.role()
     }
 
     /// The group or organisation led.
@@ -607,7 +607,7 @@ impl<'a> Affiliation<'a> {
 
     /// The job title, e.g. "Director".
     async fn role(&self) -> Option<&'a str> {
-        self.r.get().role.as_deref()
+        self.r.role()
     }
 
     /// The AFFILIATED_WITH relation itself, with its sources.

@@ -40,7 +40,7 @@ use super::kinds::Linked;
 use super::query::{entities_page, parse_id, search_hits};
 use super::views::Node;
 use crate::graph::{EdgeRef, Graph, RelationRef};
-use crate::model::{self, Source};
+use crate::model::{self, Source, SourceRef};
 
 /// A compiled query operation (see the module's notes).
 #[derive(Debug)]
@@ -833,7 +833,9 @@ impl<'a> Run<'a> {
                 }
                 EntityField::Description => run.optional(n.e.description.as_deref()),
                 EntityField::Note => run.optional(n.e.note.as_deref()),
-                EntityField::Sources(fields) => run.sources(&n.e.sources, fields)?,
+                EntityField::Sources(fields) => {
+                    run.sources(n.e.sources.iter().map(Source::as_ref), fields)?
+                }
                 EntityField::Relations(args, fields) => {
                     let after = run.arg(&args.after)?;
                     let page = n
@@ -922,9 +924,7 @@ impl<'a> Run<'a> {
                                     Some(r) => run.relation(r, fields)?,
                                     None => run.null(),
                                 },
-                                EntityEdgeField::Role => {
-                                    run.optional(r.and_then(|r| r.get().role.as_deref()))
-                                }
+                                EntityEdgeField::Role => run.optional(r.and_then(|r| r.role())),
                             }
                             Some(())
                         })
@@ -984,24 +984,28 @@ impl<'a> Run<'a> {
                 RelationField::Type => run.string(enum_name(RelationType::from(r.rel_type))),
                 RelationField::From(plan) => run.entity(Node { e: r.from(), g }, plan)?,
                 RelationField::To(plan) => run.entity(Node { e: r.to(), g }, plan)?,
-                RelationField::Role => run.optional(r.get().role.as_deref()),
-                RelationField::Note => run.optional(r.get().note.as_deref()),
-                RelationField::Sources(fields) => run.sources(&r.get().sources, fields)?,
+                RelationField::Role => run.optional(r.role()),
+                RelationField::Note => run.optional(r.note()),
+                RelationField::Sources(fields) => run.sources(r.sources(), fields)?,
             }
             Some(())
         })
     }
 
-    fn sources(&mut self, sources: &[Source], fields: &Fields<SourceField>) -> Option<()> {
+    fn sources<'s>(
+        &mut self,
+        sources: impl IntoIterator<Item = SourceRef<'s>>,
+        fields: &Fields<SourceField>,
+    ) -> Option<()> {
         self.list(sources, |run, source| {
             run.object(fields, |run, field| {
                 match field {
                     SourceField::Typename => run.string("Source"),
                     SourceField::Document => run.string(&source.document.title),
-                    SourceField::Section => run.optional(source.section.as_deref()),
-                    SourceField::Quote => run.string(&source.quote),
+                    SourceField::Section => run.optional(source.section),
+                    SourceField::Quote => run.string(source.quote),
                     SourceField::DocumentInfo(fields) => {
-                        let d = &source.document;
+                        let d = source.document;
                         run.object(fields, |run, field| {
                             match field {
                                 DocumentField::Typename => run.string("Document"),

@@ -176,8 +176,7 @@ impl Condition {
             .any(|edge| {
                 self.role.as_ref().is_none_or(|r| {
                     edge.relation
-                        .role
-                        .as_deref()
+                        .role()
                         .is_some_and(|role| fold(role).contains(r.as_str()))
                 }) && self.other.as_ref().is_none_or(|o| edge.other.id == *o)
                     && self

@@ -7,7 +7,7 @@ use super::connection::Page;
 use super::enums::{Direction, EntityKind, RelationType};
 use super::error::ApiResult;
 use crate::graph::{EdgeRef, Graph, RelationRef};
-use crate::model::{self, Entity, Source};
+use crate::model::{self, Entity, SourceRef};
 
 /// An entity and the graph it lives in: what every entity view wraps.
 #[derive(Clone, Copy)]
@@ -75,7 +75,11 @@ impl<'a> Node<'a> {
     }
 
     pub(crate) fn sources(self) -> Vec<SourceView<'a>> {
-        self.e.sources.iter().map(SourceView).collect()
+        self.e
+            .sources
+            .iter()
+            .map(|s| SourceView(s.as_ref()))
+            .collect()
     }
 }
 
@@ -310,7 +314,7 @@ impl<'a> From<EntityView<'a>> for NodeView<'a> {
 
 /// Where a fact comes from: the document and the exact sentence that states it.
 #[derive(Clone, Copy)]
-pub struct SourceView<'a>(pub &'a Source);
+pub struct SourceView<'a>(pub SourceRef<'a>);
 
 /// Where a fact comes from: the document and the exact sentence that states it.
 #[Object(name = "Source")]
@@ -322,17 +326,17 @@ impl<'a> SourceView<'a> {
 
     /// The heading of the part of the document that states the fact.
     async fn section(&self) -> Option<&'a str> {
-        self.0.section.as_deref()
+        self.0.section
     }
 
     /// A passage copied verbatim from the document (white space may differ).
     async fn quote(&self) -> &'a str {
-        &self.0.quote
+        self.0.quote
     }
 
     /// The document's details: publisher, date, address.
     async fn document_info(&self) -> DocumentView<'a> {
-        DocumentView(&self.0.document)
+        DocumentView(self.0.document)
     }
 }
 
@@ -408,17 +412,17 @@ impl<'a> RelationView<'a> {
 
     /// The role held (on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED).
     async fn role(&self) -> Option<&'a str> {
-        self.r.get().role.as_deref()
+        self.r.role()
     }
 
     /// A curator's remark, e.g. where the sources disagree.
     async fn note(&self) -> Option<&'a str> {
-        self.r.get().note.as_deref()
+        self.r.note()
     }
 
     /// Where this fact comes from (at least one).
     async fn sources(&self) -> Vec<SourceView<'a>> {
-        self.r.get().sources.iter().map(SourceView).collect()
+        self.r.sources().map(SourceView).collect()
     }
 }
 

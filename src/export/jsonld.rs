@@ -204,7 +204,7 @@ fn node(
 fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, relation: RelationRef<'_>) {
     use RelationType as T;
     let (to, r) = (&relation.to().id, relation.get());
-    let role_or_reference = |property: &str| match &r.role {
+    let role_or_reference = |property: &str| match relation.role() {
         Some(name) => role(property, to, name),
         None => reference(to),
     };
@@ -212,13 +212,13 @@ fn outgoing_property(n: &mut Map<String, Value>, e: &Entity, relation: RelationR
         T::AffiliatedWith => {
             push(n, "affiliation", reference(to));
             push(n, "worksFor", role_or_reference("worksFor"));
-            if let Some(title) = r.role.as_deref() {
+            if let Some(title) = relation.role() {
                 push(n, "jobTitle", json!(title));
             }
         }
         T::MemberOf => push(n, "memberOf", role_or_reference("memberOf")),
         T::Leads => {
-            let name = r.role.as_deref().unwrap_or("leader");
+            let name = relation.role().unwrap_or("leader");
             push(n, "memberOf", role("memberOf", to, name));
         }
         T::PartOf if e.kind() == EntityKind::Event => push(n, "superEvent", reference(to)),

@@ -136,7 +136,7 @@ pub(super) fn write_entities(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<
 pub(super) fn write_relations(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<(), ExportError> {
     let rows = sub.relations.iter().map(|&relation| {
         let (from, to, r) = (relation.from(), relation.to(), relation.get());
-        let source = r.sources.first();
+        let source = relation.sources().next();
         vec![
             Cow::Owned(relation.id()),
             Cow::Borrowed(r.rel_type.as_str()),
@@ -144,10 +144,10 @@ pub(super) fn write_relations(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result
             Cow::Borrowed(from.name.as_str()),
             Cow::Borrowed(to.id.as_str()),
             Cow::Borrowed(to.name.as_str()),
-            Cow::Borrowed(r.role.as_deref().unwrap_or("")),
-            Cow::Borrowed(r.note.as_deref().unwrap_or("")),
+            Cow::Borrowed(relation.role().unwrap_or("")),
+            Cow::Borrowed(relation.note().unwrap_or("")),
             Cow::Borrowed(source.map_or("", |s| s.document.title.as_str())),
-            Cow::Borrowed(source.map_or("", |s| &*s.quote)),
+            Cow::Borrowed(source.map_or("", |s| s.quote)),
         ]
     });
     write(&RELATION_COLUMNS, rows, out)
@@ -174,7 +174,7 @@ pub(super) fn write_leadership(
         let affiliations: Vec<String> = row
             .leader_affiliations
             .iter()
-            .map(|(relation, organisation)| match &relation.role {
+            .map(|(relation, organisation)| match relation.role() {
                 Some(title) => format!("{title}, {}", organisation.name),
                 None => organisation.name.clone(),
             })
@@ -183,14 +183,14 @@ pub(super) fn write_leadership(
             Cow::Borrowed(row.leader.id.as_str()),
             Cow::Borrowed(row.leader.name.as_str()),
             Cow::Borrowed(row.leader.kind().as_str()),
-            Cow::Borrowed(row.relation.get().role.as_deref().unwrap_or("")),
+            Cow::Borrowed(row.relation.role().unwrap_or("")),
             Cow::Borrowed(row.led.id.as_str()),
             Cow::Borrowed(row.led.name.as_str()),
             Cow::Borrowed(row.led.kind().as_str()),
             Cow::Borrowed(group_kind),
             Cow::Owned(parents.join(" > ")),
             Cow::Owned(affiliations.join("; ")),
-            Cow::Borrowed(row.relation.get().sources.first().map_or("", |s| &*s.quote)),
+            Cow::Borrowed(row.relation.sources().next().map_or("", |s| s.quote)),
         ]
     });
     write(&LEADERSHIP_COLUMNS, rows, out)

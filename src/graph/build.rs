@@ -7,10 +7,15 @@
 
 use std::sync::Arc;
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::csr::Csr;
+use petgraph::graph::NodeIndex;
 
-use super::{fold, search, Adj, Graph, GraphError, StoredRelation};
-use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType};
+use super::{
+    fold, search, Adj, Graph, GraphError, NewRelation, RelationTables, StoredRelation, StoredSource,
+};
+use crate::model::{
+    Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Source,
+};
 
 impl Graph {
     /// Builds a graph, checking its invariants: unique ids, relations between
@@ -40,7 +45,7 @@ impl Graph {
                         })
                 };
                 let ends = (end(&r.from)?, end(&r.to)?);
-                Ok(StoredRelation::new(
+                Ok(NewRelation::new(
                     r.rel_type, ends, r.role, r.note, r.sources,
                 ))
             })
@@ -58,7 +63,7 @@ impl Graph {
     pub(crate) fn from_positions(
         mut documents: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
-        mut parts: Vec<Vec<StoredRelation>>,
+        mut parts: Vec<Vec<NewRelation>>,
     ) -> Result<Graph, GraphError> {
         // Where the time goes, for `RUST_LOG=civgraph=debug`.
         let started = std::time::Instant::now();
@@ -101,17 +106,17 @@ impl Graph {
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let ordered = moved.and(index).and_then(|by_id| {
-                let relations = sort_by_id(parts, &ranks, &entities)?;
-                Ok((by_id, relations))
+                let (relations, tables) = sort_by_id(parts, &ranks, &entities)?;
+                Ok((by_id, relations, tables))
             });
             step("relations sorted");
-            let rest = ordered.map(|(by_id, relations)| {
+            let rest = ordered.map(|(by_id, relations, tables)| {
                 let name_rank = name_ranks(&entities);
                 step("name ranks");
                 let type_runs = super::TypeRuns::new(&relations);
                 let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
                 step("adjacency");
-                (links, type_runs, relations)
+                (links, type_runs, relations, tables)
             });
             let search = search
                 .join()
@@ -127,12 +132,14 @@ impl Graph {
             },
             type_runs,
             relations,
+            tables,
         ) = rest?;
         Ok(Graph {
             documents,
             entities,
             type_runs,
             relations,
+            tables,
             graph,
             by_id,
             adjacency_start,
@@ -150,7 +157,7 @@ static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1
 
 /// What [`links`] builds: the fields of [`Graph`] of the same names.
 struct Links {
-    graph: DiGraph<(), (), u32>,
+    graph: super::Links,
     by_id: ById,
     adjacency_start: Vec<u32>,
     adjacency: Vec<Adj>,
@@ -208,7 +215,7 @@ impl KindEnds {
 /// (which are now `entities`, of kinds `kinds`), checking that the kinds
 /// are ones the relation's type allows and that the ends differ.
 fn move_ends(
-    relations: &mut [StoredRelation],
+    relations: &mut [NewRelation],
     new_position: &[u32],
     kinds: &KindEnds,
     entities: &[Entity],
@@ -285,10 +292,10 @@ impl IdRanks {
 /// cycles in place waits for each cache miss in turn; and the list is
 /// made once, where joining the parts first copied every relation.
 fn sort_by_id(
-    mut parts: Vec<Vec<StoredRelation>>,
+    mut parts: Vec<Vec<NewRelation>>,
     ranks: &IdRanks,
     entities: &[Entity],
-) -> Result<Vec<StoredRelation>, GraphError> {
+) -> Result<(Vec<StoredRelation>, RelationTables), GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
     let mut type_rank = [0u64; RelationType::ALL.len()];
@@ -317,11 +324,91 @@ fn sort_by_id(
         return Err(GraphError::DuplicateRelation(id.to_string()));
     }
     // What is left where a relation was taken (no allocation).
-    let taken = || StoredRelation::new(RelationType::Leads, (0, 0), None, None, Default::default());
-    Ok(keys
+    let taken = || NewRelation::new(RelationType::Leads, (0, 0), None, None, Default::default());
+    let mut tables = TablesBuilder::default();
+    let relations = keys
         .into_iter()
-        .map(|(_, p, i)| std::mem::replace(&mut parts[p as usize][i as usize], taken()))
-        .collect())
+        .enumerate()
+        .map(|(at, (_, p, i))| {
+            let r = std::mem::replace(&mut parts[p as usize][i as usize], taken());
+            tables.store(at as u32, r)
+        })
+        .collect();
+    Ok((relations, tables.finish()))
+}
+
+/// [`RelationTables`] in the making: each distinct role, document and
+/// section is found by its address (the loader shares each; texts that are
+/// equal but not shared are each kept, and read the same).
+#[derive(Default)]
+struct TablesBuilder {
+    tables: RelationTables,
+    roles: foldhash::HashMap<*const u8, u32>,
+    documents: foldhash::HashMap<*const Document, u32>,
+    sections: foldhash::HashMap<*const u8, u32>,
+}
+
+impl TablesBuilder {
+    /// The relation at `position` in id order, its texts moved into the
+    /// tables (and its own allocations freed).
+    fn store(&mut self, position: u32, r: NewRelation) -> StoredRelation {
+        let t = &mut self.tables;
+        let role = r.role.map_or(0, |role| {
+            1 + *self.roles.entry(role.as_ptr()).or_insert_with(|| {
+                t.roles.push(role.clone());
+                (t.roles.len() - 1) as u32
+            })
+        });
+        if let Some(note) = r.note {
+            t.notes.push((position, note));
+        }
+        let sources = t.sources.len() as u32;
+        for source in r.sources {
+            let Source {
+                document,
+                section,
+                quote,
+            } = source;
+            let document = *self
+                .documents
+                .entry(Arc::as_ptr(&document))
+                .or_insert_with(|| {
+                    t.documents.push(document.clone());
+                    (t.documents.len() - 1) as u32
+                });
+            let section = section.map_or(StoredSource::NO_SECTION, |section| {
+                *self.sections.entry(section.as_ptr()).or_insert_with(|| {
+                    t.sections.push(section.clone());
+                    (t.sections.len() - 1) as u32
+                })
+            });
+            let at = t.quotes.len();
+            assert!(
+                at + quote.len() < u32::MAX as usize,
+                "a graph holds less than 4 GiB of relations' quotes"
+            );
+            t.quotes.push_str(&quote);
+            t.sources.push(StoredSource {
+                document,
+                section,
+                quote: at as u32,
+            });
+        }
+        StoredRelation {
+            rel_type: r.rel_type,
+            from: r.from,
+            to: r.to,
+            role,
+            sources,
+        }
+    }
+
+    fn finish(self) -> RelationTables {
+        let mut tables = self.tables;
+        tables.quotes.shrink_to_fit();
+        tables.sources.shrink_to_fit();
+        tables
+    }
 }
 
 /// Sorts `entities` by kind (enum order), then id.
@@ -401,18 +488,24 @@ fn links(
     let n = entities.len();
     std::thread::scope(|s| {
         let graph = s.spawn(|| {
-            // Edge i is relation i (they are added in order), so edges need
-            // no weight.
-            let mut graph = DiGraph::<(), (), u32>::with_capacity(n, relations.len());
-            for _ in entities {
+            // The graph's connectivity, each linked pair once (a CSR wants
+            // its edges sorted and distinct), for petgraph's algorithms:
+            // 4 bytes a pair and 8 an entity.
+            let mut pairs: Vec<u64> = ends()
+                .map(|(from, to)| (u64::from(from) << 32) | u64::from(to))
+                .collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            let edges: Vec<(u32, u32)> = pairs
+                .iter()
+                .map(|&p| ((p >> 32) as u32, p as u32))
+                .collect();
+            drop(pairs);
+            let mut graph: super::Links =
+                Csr::from_sorted_edges(&edges).expect("sorted and distinct");
+            // It holds the nodes up to the last linked one: the rest too.
+            while graph.node_count() < n {
                 graph.add_node(());
-            }
-            for (from, to) in ends() {
-                graph.add_edge(
-                    NodeIndex::new(from as usize),
-                    NodeIndex::new(to as usize),
-                    (),
-                );
             }
             graph
         });
@@ -487,7 +580,7 @@ fn name_ranks(entities: &[Entity]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Details, Direction, OrganisationCategory};
+    use crate::model::{ArcStr, Details, Direction, OrganisationCategory};
 
     fn entity(id: &str) -> Entity {
         let id = EntityId::parse(id).expect("a valid id");
@@ -517,6 +610,75 @@ mod tests {
             role: None,
             note: None,
             sources: Default::default(),
+        }
+    }
+
+    /// Every relation reads back the role, note and sources it was given,
+    /// from the graph's tables: none, one or several sources (the last
+    /// relation's included), shared texts and equal texts not shared,
+    /// documents outside the graph's list.
+    #[test]
+    fn relations_read_back_what_they_hold() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let doc = |key: &str| {
+            Arc::new(Document {
+                key: key.to_string(),
+                title: format!("The {key}"),
+                publisher: "P".to_string(),
+                date: None,
+                url: None,
+                text_file: None,
+            })
+        };
+        let docs = [doc("a"), doc("b"), doc("c")];
+        let shared_role = ArcStr::from("Chair");
+        let shared_section = ArcStr::from("Part 1");
+        let people: Vec<Entity> = (0..12).map(|i| entity(&format!("person:p{i}"))).collect();
+        let orgs: Vec<Entity> = (0..5)
+            .map(|i| entity(&format!("organisation:o{i}")))
+            .collect();
+        let mut relations = Vec::new();
+        for p in &people {
+            for o in &orgs {
+                if rng.bool() {
+                    continue;
+                }
+                let mut r = relation(RelationType::AffiliatedWith, p, o);
+                r.role = match rng.usize(0..3) {
+                    0 => None,
+                    1 => Some(shared_role.clone()),
+                    _ => Some(ArcStr::from(if rng.bool() { "Chair" } else { "Lead" })),
+                };
+                r.note = rng
+                    .bool()
+                    .then(|| ArcStr::from(format!("note {}", relations.len())));
+                for n in 0..rng.usize(0..4) {
+                    r.sources.push(Source {
+                        document: docs[rng.usize(0..docs.len())].clone(),
+                        section: match rng.usize(0..3) {
+                            0 => None,
+                            1 => Some(shared_section.clone()),
+                            _ => Some(ArcStr::from(format!("Part {n}"))),
+                        },
+                        quote: format!("{} works with {} ({n}) é", p.name, o.name).into(),
+                    });
+                }
+                relations.push(r);
+            }
+        }
+        let expected: foldhash::HashMap<String, Relation> =
+            relations.iter().map(|r| (r.id(), r.clone())).collect();
+        let mut entities = people.clone();
+        entities.extend(orgs.iter().cloned());
+        let graph = Graph::new(docs[..1].to_vec(), entities, relations).expect("a valid graph");
+        assert_eq!(graph.relation_count(), expected.len());
+        for r in graph.relations() {
+            let given = &expected[&r.id()];
+            assert_eq!(r.role(), given.role.as_deref(), "{}", r.id());
+            assert_eq!(r.note(), given.note.as_deref(), "{}", r.id());
+            let sources: Vec<_> = r.sources().collect();
+            let given_sources: Vec<_> = given.sources.iter().map(Source::as_ref).collect();
+            assert_eq!(sources, given_sources, "{}", r.id());
         }
     }
 

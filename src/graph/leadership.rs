@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{fold, Graph, RelationRef, StoredRelation};
+use super::{fold, Graph, RelationRef};
 use crate::model::{Details, Direction, Entity, EntityId, GroupKind, RelationType};
 
 /// One leadership.
@@ -123,7 +123,7 @@ impl Graph {
         // What the relation and its two ends tell is checked first; the
         // chain above the led entity, which every row holds, is found once,
         // for the rows that get that far.
-        let first_look = |r: &StoredRelation, leader: &Entity, led_entity: &Entity| {
+        let first_look = |r: RelationRef<'_>, leader: &Entity, led_entity: &Entity| {
             let kind_ok = filter.group_kinds.as_ref().is_none_or(|kinds| {
                 matches!(&led_entity.details, Details::Group { group_kind, .. } if kinds.contains(group_kind))
             });
@@ -137,7 +137,7 @@ impl Graph {
             if role.is_none() && text.is_none() {
                 return true;
             }
-            let role_text = r.role.as_deref().map(fold).unwrap_or_default();
+            let role_text = r.role().map(fold).unwrap_or_default();
             role.as_ref().is_none_or(|r| role_text.contains(r.as_str()))
                 && text.as_ref().is_none_or(|t| {
                     role_text.contains(t.as_str())
@@ -156,7 +156,7 @@ impl Graph {
             .filter_map(|r| {
                 let (from, to) = (r.from, r.to);
                 let (leader, led_entity) = (r.from(), r.to());
-                if !first_look(&r, leader, led_entity) {
+                if !first_look(r, leader, led_entity) {
                     return None;
                 }
                 let led_parents = self.parent_chain_at(to, &mut parent_of);

@@ -1,5 +1,5 @@
 //! The immutable graph snapshot: entities and relations in a petgraph
-//! `DiGraph`, an id index, per-entity sorted adjacency and a search index.
+//! CSR graph, an id index, per-entity sorted adjacency and a search index.
 //!
 //! `NodeIndex` never leaves this module: callers speak [`EntityId`]s and get
 //! `&Entity` / [`RelationRef`] back. Unknown ids are `None`, never a panic.
@@ -12,10 +12,11 @@ mod traverse;
 
 use std::sync::Arc;
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::NodeIndex;
 
 use crate::model::{
-    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, Sources,
+    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, SourceRef,
+    Sources,
 };
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
@@ -41,34 +42,30 @@ pub enum GraphError {
     KindMismatch(String),
 }
 
-/// A relation as the graph holds it: its ends are its entities' positions
-/// (read them through [`RelationRef`], which has the graph).
+/// A relation on its way into a graph, as the loader hands it over: its
+/// ends are positions in the list of entities the graph is built from
+/// (see [`Graph::from_positions`]); what it holds is its own until the
+/// graph takes it into its tables ([`StoredRelation`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRelation {
+pub struct NewRelation {
     pub rel_type: RelationType,
     from: u32,
     to: u32,
-    /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED
-    /// (roles repeat: the loader shares each distinct one).
-    pub role: Option<ArcStr>,
-    /// A curator's remark, e.g. where the sources disagree.
-    pub note: Option<ArcStr>,
-    /// Held in the relation itself when there is one (as there usually is).
-    pub sources: Sources,
+    role: Option<ArcStr>,
+    note: Option<ArcStr>,
+    sources: Sources,
 }
 
-impl StoredRelation {
-    /// A relation from the entity at position `from` to the one at `to`, in
-    /// the list of entities the graph is built from (see
-    /// [`Graph::from_positions`]).
+impl NewRelation {
+    /// A relation from the entity at position `from` to the one at `to`.
     pub(crate) fn new(
         rel_type: RelationType,
         (from, to): (u32, u32),
         role: Option<ArcStr>,
         note: Option<ArcStr>,
         sources: Sources,
-    ) -> StoredRelation {
-        StoredRelation {
+    ) -> NewRelation {
+        NewRelation {
             rel_type,
             from,
             to,
@@ -76,6 +73,76 @@ impl StoredRelation {
             note,
             sources,
         }
+    }
+}
+
+/// A relation as the graph holds it, 20 bytes: its type, its ends as their
+/// entities' positions, and where its role and sources lie in the graph's
+/// [`RelationTables`] (read them through [`RelationRef`], which has the
+/// graph). Its note, which few relations have, is in the tables by the
+/// relation's position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRelation {
+    pub rel_type: RelationType,
+    from: u32,
+    to: u32,
+    /// 0 for none, else one more than its place in [`RelationTables::roles`].
+    role: u32,
+    /// Its first source in [`RelationTables::sources`]; the next relation's
+    /// first is one past its last.
+    sources: u32,
+}
+
+/// A relation's source as the graph holds it, 12 bytes: places in the
+/// [`RelationTables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StoredSource {
+    document: u32,
+    /// [`StoredSource::NO_SECTION`] for none.
+    section: u32,
+    /// Where its quote begins in [`RelationTables::quotes`]; the next
+    /// source's begins where it ends.
+    quote: u32,
+}
+
+impl StoredSource {
+    const NO_SECTION: u32 = u32::MAX;
+}
+
+/// What the graph's relations hold besides their types and ends, each
+/// text once: the distinct roles, the notes, the sources with their
+/// documents and sections, and every quote in one block of text (where a
+/// quote of its own cost a pointer, a length and the allocator's rounding).
+#[derive(Debug, Default)]
+struct RelationTables {
+    roles: Vec<ArcStr>,
+    /// (relation position, note), by position.
+    notes: Vec<(u32, ArcStr)>,
+    sources: Vec<StoredSource>,
+    documents: Vec<Arc<Document>>,
+    sections: Vec<ArcStr>,
+    quotes: String,
+}
+
+impl RelationTables {
+    /// The sources from `range` of [`RelationTables::sources`].
+    fn sources(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl ExactSizeIterator<Item = SourceRef<'_>> + Clone + '_ {
+        range.map(move |i| {
+            let s = self.sources[i];
+            let end = self
+                .sources
+                .get(i + 1)
+                .map_or(self.quotes.len(), |n| n.quote as usize);
+            SourceRef {
+                document: &self.documents[s.document as usize],
+                section: (s.section != StoredSource::NO_SECTION)
+                    .then(|| &*self.sections[s.section as usize]),
+                quote: &self.quotes[s.quote as usize..end],
+            }
+        })
     }
 }
 
@@ -121,6 +188,32 @@ impl<'g> RelationRef<'g> {
     pub fn position(self) -> usize {
         index_in(&self.graph.relations, self.relation).expect("a relation of its graph")
     }
+
+    /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED.
+    pub fn role(self) -> Option<&'g str> {
+        let role = self.relation.role.checked_sub(1)?;
+        Some(&self.graph.tables.roles[role as usize])
+    }
+
+    /// A curator's remark, e.g. where the sources disagree.
+    pub fn note(self) -> Option<&'g str> {
+        let notes = &self.graph.tables.notes;
+        let at = self.position() as u32;
+        let i = notes.binary_search_by_key(&at, |(p, _)| *p).ok()?;
+        Some(&notes[i].1)
+    }
+
+    /// Where the relation's facts come from (usually one source).
+    pub fn sources(self) -> impl ExactSizeIterator<Item = SourceRef<'g>> + Clone + 'g {
+        let relations = &self.graph.relations;
+        let next = match self.position() + 1 {
+            n if n < relations.len() => relations[n].sources as usize,
+            _ => self.graph.tables.sources.len(),
+        };
+        self.graph
+            .tables
+            .sources(self.relation.sources as usize..next)
+    }
 }
 
 impl std::ops::Deref for RelationRef<'_> {
@@ -144,9 +237,9 @@ impl std::fmt::Debug for RelationRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Relation")
             .field("id", &self.display_id().to_string())
-            .field("role", &self.relation.role)
-            .field("note", &self.relation.note)
-            .field("sources", &self.relation.sources.len())
+            .field("role", &self.role())
+            .field("note", &self.note())
+            .field("sources", &self.sources().len())
             .finish()
     }
 }
@@ -244,6 +337,9 @@ impl TypeRuns {
     }
 }
 
+/// The petgraph graph: which entities relations link, compressed by rows.
+type Links = petgraph::csr::Csr<(), (), petgraph::Directed, u32>;
+
 /// Counts of the graph's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stats {
@@ -263,10 +359,13 @@ pub struct Graph {
     /// Sorted by (kind, id); position i is node i of `graph`.
     entities: Vec<Entity>,
     relations: Vec<StoredRelation>,
+    /// What the relations hold besides their types and ends.
+    tables: RelationTables,
     /// Where each type's relations lie in `relations`.
     type_runs: TypeRuns,
-    /// Node i is entity i, edge i relation i.
-    graph: DiGraph<(), (), u32>,
+    /// Node i is entity i; an edge links each pair of entities some
+    /// relation links (from its `from` to its `to`).
+    graph: Links,
     by_id: foldhash::HashMap<EntityId, NodeIndex<u32>>,
     /// Entity i's relations are `adjacency[adjacency_start[i]..adjacency_start[i + 1]]`.
     adjacency_start: Vec<u32>,

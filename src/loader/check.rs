@@ -22,7 +22,7 @@ use toml::Spanned;
 use super::parse::{self, FileCtx};
 use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
-use crate::graph::{Graph, GraphError, StoredRelation};
+use crate::graph::{Graph, GraphError, NewRelation};
 use crate::model::{
     ArcStr, DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind,
     EventKind, GroupKind, GroupStatus, OrganisationCategory, RelationType, Source, Sources,
@@ -309,7 +309,7 @@ struct RelationKey {
 /// One file's relations, checked, with their keys in the same order; the
 /// problems found, by the position of their relation in the file.
 struct CheckedRelations {
-    relations: Vec<StoredRelation>,
+    relations: Vec<NewRelation>,
     keys: Vec<RelationKey>,
     problems: Vec<(u32, Problem)>,
 }
@@ -583,7 +583,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     tracing::debug!(since_start = ?started.elapsed(), "load: relations checked");
 
     // Each file's relations, which the graph gathers into one list.
-    let mut relations: Vec<Vec<StoredRelation>> = Vec::with_capacity(checked.len());
+    let mut relations: Vec<Vec<NewRelation>> = Vec::with_capacity(checked.len());
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
     for (file_index, checked_file) in checked.into_iter().enumerate() {
         relations.push(checked_file.relations);
@@ -919,7 +919,7 @@ fn check_prepared_relation(
     ends: &Ends<'_>,
     docs: &Docs<'_>,
     relation: CheckedRelation,
-) -> Option<(StoredRelation, RelationKey)> {
+) -> Option<(NewRelation, RelationKey)> {
     let rel_type = relation.rel_type;
     let from = ends.get(checker, file, "from", relation.from, relation.from_line);
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
@@ -935,7 +935,7 @@ fn check_prepared_relation(
         checker.problems.push(file.problem_at_line(line, message));
         return None;
     }
-    let checked = StoredRelation::new(
+    let checked = NewRelation::new(
         rel_type,
         (from_pos, to_pos),
         relation.role,
@@ -1292,7 +1292,7 @@ fn check_relation<'d>(
     file: &FileCtx,
     declared: &dyn Fn(&str) -> Option<&'d Declared>,
     entry: Spanned<RawRelation<'_>>,
-) -> Option<(StoredRelation, (EntityId, EntityId))> {
+) -> Option<(NewRelation, (EntityId, EntityId))> {
     let at = entry.span().start;
     let mut raw = entry.into_inner();
     let rel_type = vocab::<RelationType>(checker, file, at, "relation", "type", &raw.rel_type);
@@ -1334,7 +1334,7 @@ fn check_relation<'d>(
         checker.report(file, offset, message);
         return None;
     }
-    let relation = StoredRelation::new(
+    let relation = NewRelation::new(
         rel_type,
         (from_pos, to_pos),
         raw.role.map(|role| checker.intern(role.trim())),
