@@ -11,7 +11,8 @@ use petgraph::csr::Csr;
 use petgraph::graph::NodeIndex;
 
 use super::{
-    fold, search, Adj, Graph, GraphError, NewRelation, RelationTables, StoredRelation, StoredSource,
+    fold, search, Adj, Graph, GraphError, NewRelation, Place, RelationTables, StoredRelation,
+    StoredSource,
 };
 use crate::model::{
     Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Source,
@@ -349,13 +350,15 @@ fn sort_by_id(
 
 /// [`RelationTables`] in the making: each distinct role, document and
 /// section is found by its address (the loader shares each; texts that are
-/// equal but not shared are each kept, and read the same).
+/// equal but not shared are each kept, and read the same), each pair of
+/// document and section by their places.
 #[derive(Default)]
 struct TablesBuilder {
     tables: RelationTables,
     roles: foldhash::HashMap<*const u8, u32>,
     documents: foldhash::HashMap<*const Document, u32>,
     sections: foldhash::HashMap<*const u8, u32>,
+    places: foldhash::HashMap<Place, u32>,
 }
 
 impl TablesBuilder {
@@ -386,23 +389,25 @@ impl TablesBuilder {
                     t.documents.push(document.clone());
                     (t.documents.len() - 1) as u32
                 });
-            let section = section
-                .as_ref()
-                .map_or(StoredSource::NO_SECTION, |section| {
-                    *self.sections.entry(section.as_ptr()).or_insert_with(|| {
-                        t.sections.push(section.clone());
-                        (t.sections.len() - 1) as u32
-                    })
-                });
+            let section = section.as_ref().map_or(Place::NO_SECTION, |section| {
+                *self.sections.entry(section.as_ptr()).or_insert_with(|| {
+                    t.sections.push(section.clone());
+                    (t.sections.len() - 1) as u32
+                })
+            });
             let at = t.quotes.len();
             assert!(
                 at + quote.len() < u32::MAX as usize,
                 "a graph holds less than 4 GiB of relations' quotes"
             );
             t.quotes.push_str(quote);
+            let place = Place { document, section };
+            let place = *self.places.entry(place).or_insert_with(|| {
+                t.places.push(place);
+                (t.places.len() - 1) as u32
+            });
             t.sources.push(StoredSource {
-                document,
-                section,
+                place,
                 quote: at as u32,
             });
         }

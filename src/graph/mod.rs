@@ -93,32 +93,42 @@ pub struct StoredRelation {
     sources: u32,
 }
 
-/// A relation's source as the graph holds it, 12 bytes: places in the
+/// A relation's source as the graph holds it, 8 bytes: places in the
 /// [`RelationTables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct StoredSource {
-    document: u32,
-    /// [`StoredSource::NO_SECTION`] for none.
-    section: u32,
+    /// Its document and section, in [`RelationTables::places`].
+    place: u32,
     /// Where its quote begins in [`RelationTables::quotes`]; the next
     /// source's begins where it ends.
     quote: u32,
 }
 
-impl StoredSource {
+/// A document and a section of it, as sources cite them: places in the
+/// [`RelationTables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Place {
+    document: u32,
+    /// [`Place::NO_SECTION`] for none.
+    section: u32,
+}
+
+impl Place {
     const NO_SECTION: u32 = u32::MAX;
 }
 
 /// What the graph's relations hold besides their types and ends, each
-/// text once: the distinct roles, the notes, the sources with their
-/// documents and sections, and every quote in one block of text (where a
-/// quote of its own cost a pointer, a length and the allocator's rounding).
+/// text once: the distinct roles, the notes, the sources with the
+/// distinct pairs of document and section they cite, and every quote in
+/// one block of text (where a quote of its own cost a pointer, a length and
+/// the allocator's rounding).
 #[derive(Debug, Default)]
 struct RelationTables {
     roles: Vec<ArcStr>,
     /// (relation position, note), by position.
     notes: Vec<(u32, ArcStr)>,
     sources: Vec<StoredSource>,
+    places: Vec<Place>,
     documents: Vec<Arc<Document>>,
     sections: Vec<ArcStr>,
     quotes: String,
@@ -136,10 +146,11 @@ impl RelationTables {
                 .sources
                 .get(i + 1)
                 .map_or(self.quotes.len(), |n| n.quote as usize);
+            let place = self.places[s.place as usize];
             SourceRef {
-                document: &self.documents[s.document as usize],
-                section: (s.section != StoredSource::NO_SECTION)
-                    .then(|| &*self.sections[s.section as usize]),
+                document: &self.documents[place.document as usize],
+                section: (place.section != Place::NO_SECTION)
+                    .then(|| &*self.sections[place.section as usize]),
                 quote: &self.quotes[s.quote as usize..end],
             }
         })
