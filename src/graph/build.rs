@@ -111,9 +111,12 @@ impl Graph {
                 Ok((by_id, relations, tables))
             });
             // What the relations held of their own (5M quotes at 1M
-            // entities) is freed on another thread, while this one builds
-            // the adjacency.
-            s.spawn(move || drop(parts));
+            // entities) is freed here, before the adjacency is built in
+            // its place. Freed on a thread of its own, the memory stayed
+            // with that thread's heap when it ended, and the process kept
+            // it (1.74 GB resident serving 1M entities, where 1.0 GB is
+            // in use).
+            drop(parts);
             step("relations sorted");
             let rest = ordered.map(|(by_id, relations, tables)| {
                 let name_rank = name_ranks(&entities);
