@@ -601,7 +601,7 @@ fn entity_attributes(e: &Entity) -> Vec<(&'static str, Attr<'_>)> {
 fn optional<'a>(
     out: &mut Vec<(&'static str, Attr<'a>)>,
     name: &'static str,
-    value: &'a Option<String>,
+    value: &'a Option<Box<str>>,
 ) {
     if let Some(v) = value {
         out.push((name, text(v)));

@@ -403,11 +403,11 @@ pub struct SourceRef<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Details {
     Organisation {
-        acronym: Option<String>,
+        acronym: Option<Box<str>>,
         category: OrganisationCategory,
     },
     Person {
-        honorific: Option<String>,
+        honorific: Option<Box<str>>,
     },
     Group {
         group_kind: GroupKind,
@@ -417,11 +417,11 @@ pub enum Details {
     Deliverable {
         deliverable_kind: DeliverableKind,
         status: DeliverableStatus,
-        url: Option<String>,
+        url: Option<Box<str>>,
     },
     Event {
         event_kind: EventKind,
-        date: Option<String>,
+        date: Option<Box<str>>,
         number: Option<u32>,
     },
 }
@@ -431,10 +431,10 @@ pub enum Details {
 pub struct Entity {
     pub id: EntityId,
     pub name: String,
-    pub aliases: Vec<String>,
-    pub description: Option<String>,
+    pub aliases: Box<[Box<str>]>,
+    pub description: Option<Box<str>>,
     /// A curator's remark, e.g. where the sources disagree.
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
     pub sources: Sources,
     pub details: Details,
 }

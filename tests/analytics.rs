@@ -239,7 +239,7 @@ impl Model {
             .map(|i| Entity {
                 id: self.ids[i].clone(),
                 name: self.names[i].clone(),
-                aliases: Vec::new(),
+                aliases: Default::default(),
                 description: None,
                 note: None,
                 sources: [source(&doc)].into(),

@@ -67,7 +67,7 @@ fn tricky() -> Graph {
     let entity = |eid: &str, name: &str, details: Details| Entity {
         id: id(eid),
         name: name.into(),
-        aliases: Vec::new(),
+        aliases: Default::default(),
         description: None,
         note: None,
         sources: source("a quote"),
@@ -81,7 +81,7 @@ fn tricky() -> Graph {
             category: OrganisationCategory::Company,
         },
     );
-    acme.aliases = vec!["A&S".into(), "=ACME".into()];
+    acme.aliases = ["A&S".into(), "=ACME".into()].into();
     acme.description = Some(TRICKY_DESCRIPTION.into());
     acme.note = Some("-5 is not a formula".into());
     let mut eve = entity(
@@ -364,7 +364,7 @@ fn jsonld_types_every_entity_with_schema_org() {
             assert_eq!(node["civgraph:groupKind"], group_kind.as_str());
         }
         if let Details::Event { date: Some(d), .. } = &e.details {
-            assert_eq!(node["startDate"], d.as_str());
+            assert_eq!(node["startDate"], &**d);
         }
     }
 }

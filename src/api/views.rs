@@ -115,8 +115,8 @@ macro_rules! entity_object {
             }
 
             /// Other names and acronyms (all found by `search`).
-            pub async fn aliases(&self) -> &'a [String] {
-                &self.0.e.aliases
+            pub async fn aliases(&self) -> Vec<&'a str> {
+                self.0.e.aliases.iter().map(|a| &**a).collect()
             }
 
             /// A short description.
@@ -211,7 +211,7 @@ pub(crate) use entity_object;
     field(name = "name", ty = "&'a str", desc = "The display name."),
     field(
         name = "aliases",
-        ty = "&'a [String]",
+        ty = "Vec<&'a str>",
         desc = "Other names and acronyms."
     ),
     field(

@@ -133,10 +133,10 @@ fn node(
         push(&mut n, "alternateName", json!(alias));
     }
     if let Some(d) = &e.description {
-        set(&mut n, "description", d.as_str());
+        set(&mut n, "description", &**d);
     }
     if let Some(note) = &e.note {
-        set(&mut n, "civgraph:note", note.as_str());
+        set(&mut n, "civgraph:note", &**note);
     }
     match &e.details {
         Details::Organisation { acronym, category } => {
@@ -147,7 +147,7 @@ fn node(
         }
         Details::Person { honorific } => {
             if let Some(h) = honorific {
-                set(&mut n, "honorificPrefix", h.as_str());
+                set(&mut n, "honorificPrefix", &**h);
             }
         }
         Details::Group {
@@ -174,7 +174,7 @@ fn node(
             );
             set(&mut n, "creativeWorkStatus", status.as_str());
             if let Some(url) = url {
-                set(&mut n, "url", url.as_str());
+                set(&mut n, "url", &**url);
             }
         }
         Details::Event {
@@ -184,7 +184,7 @@ fn node(
         } => {
             set(&mut n, "civgraph:eventKind", event_kind.as_str());
             if let Some(date) = date {
-                set(&mut n, "startDate", date.as_str());
+                set(&mut n, "startDate", &**date);
             }
             if let Some(number) = number {
                 set(&mut n, "civgraph:number", *number);

@@ -614,7 +614,7 @@ mod tests {
         Entity {
             name: id.slug().to_string(),
             id,
-            aliases: Vec::new(),
+            aliases: Default::default(),
             description: None,
             note: None,
             sources: Default::default(),

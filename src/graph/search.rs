@@ -447,7 +447,7 @@ fn name_texts(e: &Entity) -> impl Iterator<Item = &str> {
         _ => None,
     };
     std::iter::once(e.name.as_str())
-        .chain(e.aliases.iter().map(String::as_str))
+        .chain(e.aliases.iter().map(|a| &**a))
         .chain(acronym)
 }
 
@@ -2076,12 +2076,12 @@ mod tests {
         Entity {
             id: EntityId::parse(&format!("organisation:e-{i}")).expect("a valid id"),
             name,
-            aliases,
-            description,
+            aliases: aliases.into_iter().map(Into::into).collect(),
+            description: description.map(Into::into),
             note: None,
             sources: Default::default(),
             details: Details::Organisation {
-                acronym,
+                acronym: acronym.map(Into::into),
                 category: OrganisationCategory::Unit,
             },
         }
@@ -2286,9 +2286,9 @@ mod names_contain_tests {
             Details::Organisation { acronym, .. } => acronym.as_ref(),
             _ => None,
         };
-        std::iter::once(&e.name)
-            .chain(&e.aliases)
-            .chain(acronym)
+        std::iter::once(e.name.as_str())
+            .chain(e.aliases.iter().map(|a| &**a))
+            .chain(acronym.map(|a| &**a))
             .any(|text| fold(text).contains(needle))
     }
 
@@ -2311,12 +2311,12 @@ mod names_contain_tests {
                 .map(|(i, (name, aliases, acronym))| Entity {
                     id: EntityId::parse(&format!("organisation:o{i}")).unwrap(),
                     name,
-                    aliases,
+                    aliases: aliases.into_iter().map(Into::into).collect(),
                     description: None,
                     note: None,
                     sources: Default::default(),
                     details: Details::Organisation {
-                        acronym,
+                        acronym: acronym.map(Into::into),
                         category: OrganisationCategory::Other,
                     },
                 })

@@ -772,9 +772,9 @@ fn prepare_entity(
     let entity = Entity {
         id,
         name: trimmed(raw.name.unwrap_or_default()),
-        aliases: raw.aliases.into_iter().map(trimmed).collect(),
-        description: raw.description.map(Text::into_owned),
-        note: raw.note.map(Text::into_owned),
+        aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
+        description: raw.description.map(|t| t.into_owned().into()),
+        note: raw.note.map(|t| t.into_owned().into()),
         sources: Sources::new(),
         details,
     };
@@ -1126,9 +1126,9 @@ fn check_entity(
     Some(Entity {
         id: id?,
         name: name?,
-        aliases: raw.aliases.into_iter().map(trimmed).collect(),
-        description: raw.description.map(Text::into_owned),
-        note: raw.note.map(Text::into_owned),
+        aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
+        description: raw.description.map(|t| t.into_owned().into()),
+        note: raw.note.map(|t| t.into_owned().into()),
         sources,
         details: details?,
     })
@@ -1177,7 +1177,7 @@ fn check_details(
             }
         }
     }
-    let text = |s: &Option<Spanned<Text>>| s.as_ref().map(|v| v.get_ref().to_string());
+    let text = |s: &Option<Spanned<Text>>| s.as_ref().map(|v| Box::<str>::from(&**v.get_ref()));
     let number = r.number.as_ref().map(|n| *n.get_ref());
     let details = match table {
         EntityKind::Organisation => Details::Organisation {
