@@ -165,7 +165,7 @@ static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1
 
 /// What [`links`] builds: the fields of [`Graph`] of the same names.
 struct Links {
-    graph: super::Links,
+    graph: super::LinkedPairs,
     by_id: ById,
     adjacency_start: Vec<u32>,
     adjacency: Vec<Adj>,
@@ -340,31 +340,39 @@ fn sort_by_id(
         .flatten()
         .flat_map(|r| &r.sources)
         .fold((0, 0), |(n, bytes), s| (n + 1, bytes + s.quote.len()));
-    let mut tables = TablesBuilder::default();
-    tables.tables.sources.reserve_exact(sources);
-    tables.tables.quotes.reserve_exact(quote_bytes);
+    let mut tables = TablesBuilder::with_capacity(sources, quote_bytes);
     let relations = keys
         .into_iter()
         .enumerate()
         .map(|(at, (_, p, i))| tables.store(at as u32, &parts[p as usize][i as usize]))
         .collect();
-    Ok((relations, tables.finish()))
+    Ok((relations, tables.tables))
 }
 
 /// [`RelationTables`] in the making: each distinct role, document and
-/// section is found by its address (the loader shares each; texts that are
-/// equal but not shared are each kept, and read the same), each pair of
-/// document and section by their places.
+/// section, and each pair of document and section a source cites, is found
+/// by its address (the loader shares each; texts that are equal but not
+/// shared are each kept, and read the same).
 #[derive(Default)]
 struct TablesBuilder {
     tables: RelationTables,
     roles: foldhash::HashMap<*const u8, u32>,
     documents: foldhash::HashMap<*const Document, u32>,
     sections: foldhash::HashMap<*const u8, u32>,
-    places: foldhash::HashMap<Place, u32>,
+    /// By the document's and the section's addresses (null for none): one
+    /// look-up per source, the other two only for a new pair.
+    places: foldhash::HashMap<(*const Document, *const u8), u32>,
 }
 
 impl TablesBuilder {
+    /// Room for `sources` sources and `quote_bytes` of quotes, made once.
+    fn with_capacity(sources: usize, quote_bytes: usize) -> TablesBuilder {
+        let mut builder = TablesBuilder::default();
+        builder.tables.sources.reserve_exact(sources);
+        builder.tables.quotes.reserve_exact(quote_bytes);
+        builder
+    }
+
     /// The relation at `position` in id order, its texts copied into the
     /// tables.
     fn store(&mut self, position: u32, r: &NewRelation) -> StoredRelation {
@@ -385,30 +393,34 @@ impl TablesBuilder {
                 section,
                 quote,
             } = source;
-            let document = *self
-                .documents
-                .entry(Arc::as_ptr(document))
+            let section_at = section.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+            let place = *self
+                .places
+                .entry((Arc::as_ptr(document), section_at))
                 .or_insert_with(|| {
-                    t.documents.push(document.clone());
-                    (t.documents.len() - 1) as u32
+                    let document =
+                        *self
+                            .documents
+                            .entry(Arc::as_ptr(document))
+                            .or_insert_with(|| {
+                                t.documents.push(document.clone());
+                                (t.documents.len() - 1) as u32
+                            });
+                    let section = section.as_ref().map_or(Place::NO_SECTION, |section| {
+                        *self.sections.entry(section.as_ptr()).or_insert_with(|| {
+                            t.sections.push(section.clone());
+                            (t.sections.len() - 1) as u32
+                        })
+                    });
+                    t.places.push(Place { document, section });
+                    (t.places.len() - 1) as u32
                 });
-            let section = section.as_ref().map_or(Place::NO_SECTION, |section| {
-                *self.sections.entry(section.as_ptr()).or_insert_with(|| {
-                    t.sections.push(section.clone());
-                    (t.sections.len() - 1) as u32
-                })
-            });
             let at = t.quotes.len();
             assert!(
                 at + quote.len() < u32::MAX as usize,
                 "a graph holds less than 4 GiB of relations' quotes"
             );
             t.quotes.push_str(quote);
-            let place = Place { document, section };
-            let place = *self.places.entry(place).or_insert_with(|| {
-                t.places.push(place);
-                (t.places.len() - 1) as u32
-            });
             t.sources.push(StoredSource {
                 place,
                 quote: at as u32,
@@ -421,13 +433,6 @@ impl TablesBuilder {
             role,
             sources,
         }
-    }
-
-    fn finish(self) -> RelationTables {
-        let mut tables = self.tables;
-        tables.quotes.shrink_to_fit();
-        tables.sources.shrink_to_fit();
-        tables
     }
 }
 
@@ -511,18 +516,11 @@ fn links(
             // The graph's connectivity, each linked pair once (a CSR wants
             // its edges sorted and distinct), for petgraph's algorithms:
             // 4 bytes a pair and 8 an entity.
-            let mut pairs: Vec<u64> = ends()
-                .map(|(from, to)| (u64::from(from) << 32) | u64::from(to))
-                .collect();
+            let mut pairs: Vec<(u32, u32)> = ends().collect();
             pairs.sort_unstable();
             pairs.dedup();
-            let edges: Vec<(u32, u32)> = pairs
-                .iter()
-                .map(|&p| ((p >> 32) as u32, p as u32))
-                .collect();
-            drop(pairs);
-            let mut graph: super::Links =
-                Csr::from_sorted_edges(&edges).expect("sorted and distinct");
+            let mut graph: super::LinkedPairs =
+                Csr::from_sorted_edges(&pairs).expect("sorted and distinct");
             // It holds the nodes up to the last linked one: the rest too.
             while graph.node_count() < n {
                 graph.add_node(());

@@ -106,7 +106,7 @@ struct StoredSource {
 
 /// A document and a section of it, as sources cite them: places in the
 /// [`RelationTables`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Place {
     document: u32,
     /// [`Place::NO_SECTION`] for none.
@@ -349,7 +349,7 @@ impl TypeRuns {
 }
 
 /// The petgraph graph: which entities relations link, compressed by rows.
-type Links = petgraph::csr::Csr<(), (), petgraph::Directed, u32>;
+type LinkedPairs = petgraph::csr::Csr<(), (), petgraph::Directed, u32>;
 
 /// Counts of the graph's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,7 +376,7 @@ pub struct Graph {
     type_runs: TypeRuns,
     /// Node i is entity i; an edge links each pair of entities some
     /// relation links (from its `from` to its `to`).
-    graph: Links,
+    graph: LinkedPairs,
     by_id: foldhash::HashMap<EntityId, NodeIndex<u32>>,
     /// Entity i's relations are `adjacency[adjacency_start[i]..adjacency_start[i + 1]]`.
     adjacency_start: Vec<u32>,
