@@ -121,7 +121,7 @@ impl Graph {
     }
 
     pub(super) fn position(&self, id: &EntityId) -> Option<u32> {
-        self.by_id.get(id).map(|i| i.index() as u32)
+        self.position_of_id(id.as_str())
     }
 
     /// The entities within `depth` relations of `root` (of `types`, in

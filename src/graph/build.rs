@@ -8,15 +8,12 @@
 use std::sync::Arc;
 
 use petgraph::csr::Csr;
-use petgraph::graph::NodeIndex;
 
 use super::{
-    fold, search, Adj, Graph, GraphError, NewRelation, Place, RelationTables, StoredRelation,
-    StoredSource,
+    fold, search, Adj, Graph, GraphError, NewRelation, NewSource, Place, QuoteBlock, RelationPart,
+    RelationTables, StoredRelation, StoredSource,
 };
-use crate::model::{
-    Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Source,
-};
+use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType};
 
 impl Graph {
     /// Builds a graph, checking its invariants: unique ids, relations between
@@ -33,6 +30,7 @@ impl Graph {
                 return Err(GraphError::DuplicateEntity(e.id.clone()));
             }
         }
+        let mut quotes = QuoteBlock::default();
         let relations = relations
             .into_iter()
             .map(|r| {
@@ -46,13 +44,21 @@ impl Graph {
                         })
                 };
                 let ends = (end(&r.from)?, end(&r.to)?);
-                Ok(NewRelation::new(
-                    r.rel_type, ends, r.role, r.note, r.sources,
-                ))
+                let sources = r
+                    .sources
+                    .into_iter()
+                    .map(|s| NewSource {
+                        document: s.document,
+                        section: s.section,
+                        quote: quotes.push(&s.quote),
+                    })
+                    .collect();
+                Ok(NewRelation::new(r.rel_type, ends, r.role, r.note, sources))
             })
             .collect::<Result<Vec<_>, GraphError>>()?;
         drop(position);
-        Graph::from_positions(documents, entities, vec![relations])
+        let part = RelationPart { relations, quotes };
+        Graph::from_positions(documents, entities, vec![part])
     }
 
     /// [`Graph::new`] of relations whose ends are already positions in
@@ -64,7 +70,7 @@ impl Graph {
     pub(crate) fn from_positions(
         mut documents: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
-        mut parts: Vec<Vec<NewRelation>>,
+        mut parts: Vec<RelationPart>,
     ) -> Result<Graph, GraphError> {
         // Where the time goes, for `RUST_LOG=civgraph=debug`.
         let started = std::time::Instant::now();
@@ -74,7 +80,7 @@ impl Graph {
         entities.shrink_to_fit();
         step("entities sorted");
         assert!(
-            parts.iter().map(Vec::len).sum::<usize>() < Adj::OUTGOING as usize,
+            parts.iter().map(|p| p.relations.len()).sum::<usize>() < Adj::OUTGOING as usize,
             "a graph holds fewer than 2^31 relations"
         );
         assert!(
@@ -89,7 +95,7 @@ impl Graph {
             let indexed = s.spawn(|| {
                 let ranks = IdRanks::new(&entities, &kinds);
                 step("id ranks");
-                let index = id_index(&entities);
+                let index = super::IdIndex::new(&entities);
                 step("id index");
                 (ranks, index)
             });
@@ -98,9 +104,9 @@ impl Graph {
                 step("search index");
                 search
             });
-            let moved = parts
-                .iter_mut()
-                .try_for_each(|part| move_ends(part, &new_position, &kinds, &entities));
+            let moved = parts.iter_mut().try_for_each(|part| {
+                move_ends(&mut part.relations, &new_position, &kinds, &entities)
+            });
             drop(new_position);
             step("ends moved");
             let (ranks, index) = indexed
@@ -116,8 +122,9 @@ impl Graph {
             // with that thread's heap when it ended, and the process kept
             // it (1.74 GB resident serving 1M entities, where 1.0 GB is
             // in use).
-            drop(parts);
             step("relations sorted");
+            drop(parts);
+            step("their parts freed");
             let rest = ordered.map(|(by_id, relations, tables)| {
                 let name_rank = name_ranks(&entities);
                 step("name ranks");
@@ -172,19 +179,7 @@ struct Links {
 }
 
 /// The id index: each entity's position by id.
-type ById = foldhash::HashMap<EntityId, NodeIndex<u32>>;
-
-/// The id index of `entities`, or the first id held twice.
-fn id_index(entities: &[Entity]) -> Result<ById, GraphError> {
-    let mut by_id: ById =
-        foldhash::HashMap::with_capacity_and_hasher(entities.len(), Default::default());
-    for (i, e) in entities.iter().enumerate() {
-        if by_id.insert(e.id.clone(), NodeIndex::new(i)).is_some() {
-            return Err(GraphError::DuplicateEntity(e.id.clone()));
-        }
-    }
-    Ok(by_id)
-}
+type ById = super::IdIndex;
 
 /// Entities are sorted by kind: the end of each kind's positions.
 struct KindEnds(Vec<(u32, EntityKind)>);
@@ -300,7 +295,7 @@ impl IdRanks {
 /// tables: its reads are independent of each other, where following a
 /// permutation's cycles in place waits for each cache miss in turn.
 fn sort_by_id(
-    parts: &[Vec<NewRelation>],
+    parts: &[RelationPart],
     ranks: &IdRanks,
     entities: &[Entity],
 ) -> Result<(Vec<StoredRelation>, RelationTables), GraphError> {
@@ -310,11 +305,11 @@ fn sort_by_id(
     for (r, t) in types.iter().enumerate() {
         type_rank[*t as usize] = r as u64;
     }
-    let total = parts.iter().map(Vec::len).sum();
+    let total = parts.iter().map(|p| p.relations.len()).sum();
     // (key, part, position in the part)
     let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
     for (p, part) in parts.iter().enumerate() {
-        keys.extend(part.iter().enumerate().map(|(i, r)| {
+        keys.extend(part.relations.iter().enumerate().map(|(i, r)| {
             let key = type_rank[r.rel_type as usize] << 60
                 | u64::from(ranks.from_rank[r.from as usize]) << 30
                 | u64::from(ranks.to_rank[r.to as usize]);
@@ -323,7 +318,7 @@ fn sort_by_id(
     }
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0].0 == w[1].0) {
-        let r = &parts[w[0].1 as usize][w[0].2 as usize];
+        let r = &parts[w[0].1 as usize].relations[w[0].2 as usize];
         let id = RelationId {
             rel_type: r.rel_type,
             from: &entities[r.from as usize].id,
@@ -337,14 +332,17 @@ fn sort_by_id(
     // old one and the new at once.
     let (sources, quote_bytes) = parts
         .iter()
-        .flatten()
+        .flat_map(|p| &p.relations)
         .flat_map(|r| &r.sources)
         .fold((0, 0), |(n, bytes), s| (n + 1, bytes + s.quote.len()));
     let mut tables = TablesBuilder::with_capacity(sources, quote_bytes);
     let relations = keys
         .into_iter()
         .enumerate()
-        .map(|(at, (_, p, i))| tables.store(at as u32, &parts[p as usize][i as usize]))
+        .map(|(at, (_, p, i))| {
+            let part = &parts[p as usize];
+            tables.store(at as u32, &part.relations[i as usize], &part.quotes)
+        })
         .collect();
     Ok((relations, tables.tables))
 }
@@ -374,8 +372,8 @@ impl TablesBuilder {
     }
 
     /// The relation at `position` in id order, its texts copied into the
-    /// tables.
-    fn store(&mut self, position: u32, r: &NewRelation) -> StoredRelation {
+    /// tables (its quotes from `quotes`, its part's block).
+    fn store(&mut self, position: u32, r: &NewRelation, quotes: &QuoteBlock) -> StoredRelation {
         let t = &mut self.tables;
         let role = r.role.as_ref().map_or(0, |role| {
             1 + *self.roles.entry(role.as_ptr()).or_insert_with(|| {
@@ -388,11 +386,12 @@ impl TablesBuilder {
         }
         let sources = t.sources.len() as u32;
         for source in &r.sources {
-            let Source {
+            let NewSource {
                 document,
                 section,
                 quote,
             } = source;
+            let quote = quotes.get(*quote);
             let section_at = section.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
             let place = *self
                 .places
@@ -598,7 +597,7 @@ fn name_ranks(entities: &[Entity]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ArcStr, Details, Direction, OrganisationCategory};
+    use crate::model::{ArcStr, Details, Direction, OrganisationCategory, Source};
 
     fn entity(id: &str) -> Entity {
         let id = EntityId::parse(id).expect("a valid id");

@@ -1,7 +1,7 @@
 //! The immutable graph snapshot: entities and relations in a petgraph
 //! CSR graph, an id index, per-entity sorted adjacency and a search index.
 //!
-//! `NodeIndex` never leaves this module: callers speak [`EntityId`]s and get
+//! An entity's position never leaves this module: callers speak [`EntityId`]s and get
 //! `&Entity` / [`RelationRef`] back. Unknown ids are `None`, never a panic.
 
 mod analytics;
@@ -12,11 +12,11 @@ mod traverse;
 
 use std::sync::Arc;
 
-use petgraph::graph::NodeIndex;
+use smallvec::SmallVec;
+use std::hash::BuildHasher;
 
 use crate::model::{
     ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, SourceRef,
-    Sources,
 };
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
@@ -44,8 +44,9 @@ pub enum GraphError {
 
 /// A relation on its way into a graph, as the loader hands it over: its
 /// ends are positions in the list of entities the graph is built from
-/// (see [`Graph::from_positions`]); what it holds is its own until the
-/// graph takes it into its tables ([`StoredRelation`]).
+/// (see [`Graph::from_positions`]); its sources' quotes are in the block of
+/// the [`RelationPart`] it comes in, until the graph takes what it holds
+/// into its tables ([`StoredRelation`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRelation {
     pub rel_type: RelationType,
@@ -53,7 +54,7 @@ pub struct NewRelation {
     to: u32,
     role: Option<ArcStr>,
     note: Option<ArcStr>,
-    sources: Sources,
+    sources: SmallVec<[NewSource; 1]>,
 }
 
 impl NewRelation {
@@ -63,7 +64,7 @@ impl NewRelation {
         (from, to): (u32, u32),
         role: Option<ArcStr>,
         note: Option<ArcStr>,
-        sources: Sources,
+        sources: SmallVec<[NewSource; 1]>,
     ) -> NewRelation {
         NewRelation {
             rel_type,
@@ -74,6 +75,69 @@ impl NewRelation {
             sources,
         }
     }
+}
+
+/// A source of a [`NewRelation`]: its quote is in its part's block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSource {
+    pub document: Arc<Document>,
+    pub section: Option<ArcStr>,
+    pub quote: QuoteSpan,
+}
+
+/// Where a quote lies in a [`QuoteBlock`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuoteSpan {
+    start: u32,
+    end: u32,
+}
+
+impl QuoteSpan {
+    /// The quote's length in bytes.
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// Whether the quote is empty.
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// The quotes of relations on their way into a graph, written one after
+/// another into one block of text as they are read: one allocation a file,
+/// where a quote of its own was one allocation a relation (5M at 1M
+/// entities), made on the threads that parse and freed on the one that
+/// builds the graph.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct QuoteBlock(String);
+
+impl QuoteBlock {
+    /// Appends `quote`; where it lies.
+    ///
+    /// Panics past 4 GiB of quotes in one block.
+    pub fn push(&mut self, quote: &str) -> QuoteSpan {
+        let start = self.0.len();
+        self.0.push_str(quote);
+        let end = u32::try_from(self.0.len()).expect("a block holds less than 4 GiB of quotes");
+        QuoteSpan {
+            start: start as u32,
+            end,
+        }
+    }
+
+    /// The quote at `span`, which this block gave.
+    pub fn get(&self, span: QuoteSpan) -> &str {
+        &self.0[span.start as usize..span.end as usize]
+    }
+}
+
+/// Relations on their way into a graph (a loader's file of them), with the
+/// block their quotes are in.
+#[derive(Debug, Default)]
+pub struct RelationPart {
+    pub relations: Vec<NewRelation>,
+    pub quotes: QuoteBlock,
 }
 
 /// A relation as the graph holds it, 20 bytes: its type, its ends as their
@@ -348,6 +412,46 @@ impl TypeRuns {
     }
 }
 
+/// The id index: each entity's position, in a table keyed by the hash of
+/// its id. The table holds positions only, 4 bytes an entity (a map holding
+/// each id's shared text took 24): an id looked up is compared with the
+/// entity's own, which the caller reads next anyway.
+struct IdIndex {
+    positions: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl IdIndex {
+    /// The index of `entities`, or the first id they hold twice.
+    fn new(entities: &[Entity]) -> Result<IdIndex, GraphError> {
+        let hasher = foldhash::fast::RandomState::default();
+        let id_at = |at: u32| entities[at as usize].id.as_str();
+        let mut positions = hashbrown::HashTable::with_capacity(entities.len());
+        for (at, e) in entities.iter().enumerate() {
+            let id = e.id.as_str();
+            let hash = hasher.hash_one(id);
+            match positions.entry(hash, |&p| id_at(p) == id, |&p| hasher.hash_one(id_at(p))) {
+                hashbrown::hash_table::Entry::Occupied(_) => {
+                    return Err(GraphError::DuplicateEntity(e.id.clone()))
+                }
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(at as u32);
+                }
+            }
+        }
+        Ok(IdIndex { positions, hasher })
+    }
+
+    /// The position of the entity with this id among `entities`, those the
+    /// index was made of.
+    fn get(&self, entities: &[Entity], id: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(id);
+        self.positions
+            .find(hash, |&at| entities[at as usize].id.as_str() == id)
+            .copied()
+    }
+}
+
 /// The petgraph graph: which entities relations link, compressed by rows.
 type LinkedPairs = petgraph::csr::Csr<(), (), petgraph::Directed, u32>;
 
@@ -377,7 +481,7 @@ pub struct Graph {
     /// Node i is entity i; an edge links each pair of entities some
     /// relation links (from its `from` to its `to`).
     graph: LinkedPairs,
-    by_id: foldhash::HashMap<EntityId, NodeIndex<u32>>,
+    by_id: IdIndex,
     /// Entity i's relations are `adjacency[adjacency_start[i]..adjacency_start[i + 1]]`.
     adjacency_start: Vec<u32>,
     /// Per entity: every relation touching it, ordered by relation type,
@@ -407,7 +511,13 @@ impl Graph {
     /// The entity with this id, if any.
     pub fn entity(&self, id: &str) -> Option<&Entity> {
         // Every key is a well-formed id: a malformed one is simply not found.
-        self.by_id.get(id).map(|idx| &self.entities[idx.index()])
+        self.position_of_id(id)
+            .map(|at| &self.entities[at as usize])
+    }
+
+    /// The position of the entity with this id, if any.
+    fn position_of_id(&self, id: &str) -> Option<u32> {
+        self.by_id.get(&self.entities, id)
     }
 
     /// The relation with this id, if any.
@@ -531,11 +641,10 @@ impl Graph {
         types: Option<&[RelationType]>,
         direction: Direction,
     ) -> Vec<EdgeRef<'g>> {
-        let Some(idx) = self.by_id.get(id) else {
+        let Some(at) = self.position_of_id(id.as_str()) else {
             return Vec::new();
         };
-        self.edges_at(idx.index() as u32, types, direction)
-            .collect()
+        self.edges_at(at, types, direction).collect()
     }
 
     /// [`Graph::edges`] of `e`, an entity of this graph, as an iterator: no
@@ -570,9 +679,9 @@ impl Graph {
         rel_type: RelationType,
         direction: Direction,
     ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
-        let list = self.by_id.get(id).map_or(&[][..], |idx| {
-            self.adjacency_of_type(idx.index() as u32, rel_type)
-        });
+        let list = self
+            .position_of_id(id.as_str())
+            .map_or(&[][..], |at| self.adjacency_of_type(at, rel_type));
         self.directed(list, direction)
     }
 

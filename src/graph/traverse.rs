@@ -45,8 +45,8 @@ impl Graph {
         types: Option<&[RelationType]>,
         max_depth: usize,
     ) -> Option<Path<'_>> {
-        let start = self.by_id.get(from)?.index() as u32;
-        let goal = self.by_id.get(to)?.index() as u32;
+        let start = self.position_of_id(from.as_str())?;
+        let goal = self.position_of_id(to.as_str())?;
         if start == goal {
             return Some(Path {
                 entities: vec![&self.entities[start as usize]],

@@ -22,7 +22,9 @@ use toml::Spanned;
 use super::parse::{self, FileCtx};
 use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
-use crate::graph::{Graph, GraphError, NewRelation};
+use crate::graph::{
+    Graph, GraphError, NewRelation, NewSource, QuoteBlock, QuoteSpan, RelationPart,
+};
 use crate::model::{
     ArcStr, DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind,
     EventKind, GroupKind, GroupStatus, OrganisationCategory, RelationType, Source, Sources,
@@ -246,13 +248,31 @@ impl Worker<'_> {
 }
 
 /// A source with no problem of its own; its document is looked up once
-/// every document is known.
-struct PendingSource {
+/// every document is known. An entity's holds its quote; a relation's, where
+/// its quote is in its file's [`QuoteBlock`].
+struct PendingSource<Q = Box<str>> {
     doc: u32,
     doc_line: u32,
     quote_line: u32,
     section: Option<ArcStr>,
-    quote: Box<str>,
+    quote: Q,
+}
+
+/// A pending source's quote: its text, or where it is in its file's block.
+trait PendingQuote {
+    fn text<'a>(&'a self, quotes: &'a QuoteBlock) -> &'a str;
+}
+
+impl PendingQuote for Box<str> {
+    fn text<'a>(&'a self, _: &'a QuoteBlock) -> &'a str {
+        self
+    }
+}
+
+impl PendingQuote for QuoteSpan {
+    fn text<'a>(&'a self, quotes: &'a QuoteBlock) -> &'a str {
+        quotes.get(*self)
+    }
 }
 
 /// An entity entry as kept between parsing and checking.
@@ -293,7 +313,7 @@ struct CheckedRelation {
     to_line: u32,
     role: Option<ArcStr>,
     note: Option<ArcStr>,
-    sources: SmallVec<[PendingSource; 1]>,
+    sources: SmallVec<[PendingSource<QuoteSpan>; 1]>,
 }
 
 /// What identifies a checked relation (its type and its ends' id numbers),
@@ -309,7 +329,7 @@ struct RelationKey {
 /// One file's relations, checked, with their keys in the same order; the
 /// problems found, by the position of their relation in the file.
 struct CheckedRelations {
-    relations: Vec<NewRelation>,
+    relations: RelationPart,
     keys: Vec<RelationKey>,
     problems: Vec<(u32, Problem)>,
 }
@@ -380,6 +400,8 @@ struct PreparedFile {
     /// In the order they are checked: by table, then as written.
     entities: Vec<PendingEntity>,
     relations: Vec<PendingRelation>,
+    /// The quotes of `relations`.
+    quotes: QuoteBlock,
 }
 
 pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, LoadError> {
@@ -404,6 +426,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         documents: Vec::new(),
         entities: Default::default(),
         relations: Vec::new(),
+        quotes: QuoteBlock::default(),
         keep_lines: false,
     };
     // Where the time goes, for `RUST_LOG=civgraph=debug`.
@@ -473,7 +496,18 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                         checker.problems.push(ctx.problem_at_line(line, message));
                         continue;
                     }
-                    entity.sources = resolve_sources(&mut checker, ctx, &docs, sources);
+                    entity.sources = resolve_sources(
+                        &mut checker,
+                        ctx,
+                        &docs,
+                        sources,
+                        &QuoteBlock::default(),
+                        |document, section, quote| Source {
+                            document,
+                            section,
+                            quote,
+                        },
+                    );
                     declared[id as usize] = Some(Declared {
                         file: file_index as u32,
                         line,
@@ -527,9 +561,12 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     };
     // Every entity is known: each file's relations are checked on any core,
     // then duplicates across files are found in path order.
-    let pending: Vec<Mutex<Vec<PendingRelation>>> = files
+    let pending: Vec<Mutex<(Vec<PendingRelation>, QuoteBlock)>> = files
         .iter_mut()
-        .map(|f| Mutex::new(std::mem::take(&mut f.relations)))
+        .map(|f| {
+            let relations = std::mem::take(&mut f.relations);
+            Mutex::new((relations, std::mem::take(&mut f.quotes)))
+        })
         .collect();
     let new_checker = || Checker {
         problems: Vec::new(),
@@ -539,10 +576,14 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     };
     let check_file = |checker: &mut Checker<'_>, file_index: usize| {
         let slot = &pending[file_index];
-        let list = std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
+        let (list, quotes) =
+            std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
         let ctx = &files[file_index].file;
         let mut checked_file = CheckedRelations {
-            relations: Vec::with_capacity(list.len()),
+            relations: RelationPart {
+                relations: Vec::with_capacity(list.len()),
+                quotes,
+            },
             keys: Vec::with_capacity(list.len()),
             problems: Vec::new(),
         };
@@ -550,11 +591,13 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
             let ordinal = ordinal as u32;
             let checked = match pending {
                 PendingRelation::Checked(relation) => {
-                    check_prepared_relation(checker, ctx, &ends, &docs, relation)
+                    let quotes = &checked_file.relations.quotes;
+                    check_prepared_relation(checker, ctx, &ends, &docs, relation, quotes)
                 }
                 PendingRelation::Raw(entry) => {
                     let line = ctx.line_of(entry.span().start) as u32;
-                    let checked = check_relation(checker, ctx, &by_text, *entry);
+                    let quotes = &mut checked_file.relations.quotes;
+                    let checked = check_relation(checker, ctx, &by_text, *entry, quotes);
                     checked.map(|(relation, (from, to))| {
                         // Both ends are declared, hence numbered.
                         let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
@@ -572,7 +615,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
             let found = checker.problems.drain(..).map(|p| (ordinal, p));
             checked_file.problems.extend(found);
             if let Some((relation, key)) = checked {
-                checked_file.relations.push(relation);
+                checked_file.relations.relations.push(relation);
                 checked_file.keys.push(RelationKey { ordinal, ..key });
             }
         }
@@ -583,7 +626,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     tracing::debug!(since_start = ?started.elapsed(), "load: relations checked");
 
     // Each file's relations, which the graph gathers into one list.
-    let mut relations: Vec<Vec<NewRelation>> = Vec::with_capacity(checked.len());
+    let mut relations: Vec<RelationPart> = Vec::with_capacity(checked.len());
     let mut relation_keys: RelationProblems = Vec::with_capacity(checked.len());
     for (file_index, checked_file) in checked.into_iter().enumerate() {
         relations.push(checked_file.relations);
@@ -634,6 +677,8 @@ struct Preparer<'a> {
     /// By kind (in [`EntityKind`]'s order), as written.
     entities: [Vec<PendingEntity>; EntityKind::ALL.len()],
     relations: Vec<PendingRelation>,
+    /// The quotes of `relations`.
+    quotes: QuoteBlock,
     /// Whether an entry is kept as written (its lines are then needed).
     keep_lines: bool,
 }
@@ -655,7 +700,7 @@ impl parse::Prepare for Preparer<'_> {
                 self.entities[kind as usize].push(pending);
             }
             RawRecord::Relation(entry) => {
-                let pending = prepare_relation(worker, shared, file, entry);
+                let pending = prepare_relation(worker, shared, file, entry, &mut self.quotes);
                 self.keep_lines |= matches!(pending, PendingRelation::Raw(_));
                 self.relations.push(pending);
             }
@@ -666,6 +711,7 @@ impl parse::Prepare for Preparer<'_> {
         self.documents.clear();
         self.entities.iter_mut().for_each(Vec::clear);
         self.relations.clear();
+        self.quotes = QuoteBlock::default();
         self.keep_lines = false;
     }
 
@@ -689,6 +735,7 @@ impl parse::Prepare for Preparer<'_> {
             documents: std::mem::take(&mut self.documents),
             entities,
             relations,
+            quotes: std::mem::take(&mut self.quotes),
         }
     }
 }
@@ -710,13 +757,15 @@ fn sources_are_clean(sources: &[Spanned<RawSource>]) -> bool {
     !sources.is_empty() && sources.iter().all(|s| source_is_clean(s.get_ref()))
 }
 
-/// A clean source (see [`source_is_clean`]), its document numbered.
-fn prepare_source(
+/// A clean source (see [`source_is_clean`]), its document numbered, its
+/// quote (trimmed) kept by `keep`.
+fn prepare_source<Q>(
     worker: &mut Worker<'_>,
     shared: &Shared,
     file: &FileCtx,
     entry: Spanned<RawSource>,
-) -> PendingSource {
+    keep: impl FnOnce(Text<'_>) -> Q,
+) -> PendingSource<Q> {
     let raw = entry.into_inner();
     let (Some(doc), Some(quote)) = (raw.doc, raw.quote) else {
         unreachable!("a clean source has a document and a quote");
@@ -726,7 +775,7 @@ fn prepare_source(
         doc_line: file.line_of(doc.span().start) as u32,
         quote_line: file.line_of(quote.span().start) as u32,
         section: raw.section.map(|s| worker.checker.intern(&s)),
-        quote: trimmed(quote.into_inner()).into_boxed_str(),
+        quote: keep(quote.into_inner()),
     }
 }
 
@@ -767,7 +816,7 @@ fn prepare_entity(
     let sources = raw
         .source
         .into_iter()
-        .map(|s| prepare_source(worker, shared, file, s))
+        .map(|s| prepare_source(worker, shared, file, s, |q| trimmed(q).into_boxed_str()))
         .collect();
     let entity = Entity {
         id,
@@ -791,6 +840,7 @@ fn prepare_relation(
     shared: &Shared,
     file: &FileCtx,
     entry: Spanned<RawRelation<'_>>,
+    quotes: &mut QuoteBlock,
 ) -> PendingRelation {
     let raw = entry.get_ref();
     let rel_type = raw
@@ -811,7 +861,7 @@ fn prepare_relation(
     let sources = raw
         .source
         .into_iter()
-        .map(|s| prepare_source(worker, shared, file, s))
+        .map(|s| prepare_source(worker, shared, file, s, |q| quotes.push(q.trim())))
         .collect();
     PendingRelation::Checked(CheckedRelation {
         rel_type,
@@ -833,17 +883,20 @@ struct Docs<'a> {
 }
 
 /// Pending sources, their documents looked up (as [`check_sources`] does,
-/// in the same order).
-fn resolve_sources(
+/// in the same order), each made by `make`; relations' quotes are read
+/// from their file's `quotes`.
+fn resolve_sources<Q: PendingQuote, S>(
     checker: &mut Checker<'_>,
     file: &FileCtx,
     docs: &Docs<'_>,
-    pending: impl IntoIterator<Item = PendingSource>,
-) -> Sources {
+    pending: impl IntoIterator<Item = PendingSource<Q>>,
+    quotes: &QuoteBlock,
+    make: impl Fn(Arc<Document>, Option<ArcStr>, Q) -> S,
+) -> SmallVec<[S; 1]> {
     let pending = pending.into_iter();
-    let mut out = Sources::with_capacity(pending.size_hint().0);
+    let mut out = SmallVec::with_capacity(pending.size_hint().0);
     for source in pending {
-        let Some((document, text)) = &docs.by_number[source.doc as usize] else {
+        let Some((document, document_text)) = &docs.by_number[source.doc as usize] else {
             let message = format!(
                 "unknown document `{}`: declare it in a [[document]] with that key",
                 docs.keys[source.doc as usize]
@@ -853,23 +906,20 @@ fn resolve_sources(
                 .push(file.problem_at_line(source.doc_line, message));
             continue;
         };
-        if let Some(text) = text {
-            if !quote_is_in(&source.quote, text) {
+        if let Some(document_text) = document_text {
+            let quote = source.quote.text(quotes);
+            if !quote_is_in(quote, document_text) {
                 let message = format!(
                     "quote not found in `{}`: \"{}\"",
                     document.text_file.as_deref().unwrap_or(&document.key),
-                    source.quote
+                    quote
                 );
                 checker
                     .problems
                     .push(file.problem_at_line(source.quote_line, message));
             }
         }
-        out.push(Source {
-            document: document.clone(),
-            section: source.section,
-            quote: source.quote,
-        });
+        out.push(make(document.clone(), source.section, source.quote));
     }
     out
 }
@@ -919,11 +969,23 @@ fn check_prepared_relation(
     ends: &Ends<'_>,
     docs: &Docs<'_>,
     relation: CheckedRelation,
+    quotes: &QuoteBlock,
 ) -> Option<(NewRelation, RelationKey)> {
     let rel_type = relation.rel_type;
     let from = ends.get(checker, file, "from", relation.from, relation.from_line);
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
-    let sources = resolve_sources(checker, file, docs, relation.sources);
+    let sources = resolve_sources(
+        checker,
+        file,
+        docs,
+        relation.sources,
+        quotes,
+        |document, section, quote| NewSource {
+            document,
+            section,
+            quote,
+        },
+    );
     let ((from_kind, from_pos), (to_kind, to_pos)) = (from?, to?);
     let from_id = || declared_id(ends.declared, relation.from);
     let shape = shape_problem(rel_type, (from_kind, from_pos), (to_kind, to_pos), from_id);
@@ -1292,6 +1354,7 @@ fn check_relation<'d>(
     file: &FileCtx,
     declared: &dyn Fn(&str) -> Option<&'d Declared>,
     entry: Spanned<RawRelation<'_>>,
+    quotes: &mut QuoteBlock,
 ) -> Option<(NewRelation, (EntityId, EntityId))> {
     let at = entry.span().start;
     let mut raw = entry.into_inner();
@@ -1334,6 +1397,14 @@ fn check_relation<'d>(
         checker.report(file, offset, message);
         return None;
     }
+    let sources = sources
+        .into_iter()
+        .map(|s| NewSource {
+            document: s.document,
+            section: s.section,
+            quote: quotes.push(&s.quote),
+        })
+        .collect();
     let relation = NewRelation::new(
         rel_type,
         (from_pos, to_pos),
