@@ -259,6 +259,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_tokens: args.max_tokens,
     });
     let stats = graph.stats();
+    release_freed_memory_soon();
     let state = AppState::new(graph, schema, config);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -292,6 +293,24 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("civgraph stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Has the allocator hand back to the system, soon, what loading freed.
+///
+/// Loading frees nearly as much memory as the graph then holds (what the
+/// files were parsed into). mimalloc hands freed memory back once it has
+/// been free for a second (its purge delay), but only when it is next
+/// called to free a page or a thread ends: a server idle after loading 1M
+/// entities kept it, 1.06-1.32 GB resident for 0.95 GB in use. A thread
+/// that ends after that second has it handed back. (`mi_collect` would do
+/// it at once, but it is `unsafe`, which this crate forbids.)
+fn release_freed_memory_soon() {
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(1500));
+        // A thread's end purges only if the thread has a heap of its own:
+        // it allocates once.
+        drop(std::hint::black_box(vec![0u8; 64]));
+    });
 }
 
 /// The resident set size and its peak, in bytes, from `/proc/self/status`
