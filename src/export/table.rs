@@ -105,8 +105,7 @@ pub fn relations_csv(sub: &Subgraph<'_>) -> Result<Vec<u8>, ExportError> {
     to_vec(|out| write_relations(sub, out))
 }
 
-/// `leadership.csv`: one row per leadership, [`LEADERSHIP_COLUMNS`] (see
-/// [`write_leadership`]).
+/// `leadership.csv`: one row per leadership, [`LEADERSHIP_COLUMNS`].
 pub fn leadership_csv(rows: &[LeadershipRow<'_>]) -> Result<Vec<u8>, ExportError> {
     to_vec(|out| write_leadership(rows, out))
 }

@@ -44,7 +44,7 @@ pub enum GraphError {
 
 /// A relation on its way into a graph, as the loader hands it over: its
 /// ends are positions in the list of entities the graph is built from
-/// (see [`Graph::from_positions`]); its sources' quotes are in the block of
+/// (see `Graph::from_positions`); its sources' quotes are in the block of
 /// the [`RelationPart`] it comes in, until the graph takes what it holds
 /// into its tables ([`StoredRelation`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ pub struct RelationPart {
 
 /// A relation as the graph holds it, 20 bytes: its type, its ends as their
 /// entities' positions, and where its role and sources lie in the graph's
-/// [`RelationTables`] (read them through [`RelationRef`], which has the
+/// tables (read them through [`RelationRef`], which has the
 /// graph). Its note, which few relations have, is in the tables by the
 /// relation's position.
 #[derive(Debug, Clone, PartialEq, Eq)]
