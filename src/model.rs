@@ -430,7 +430,7 @@ pub enum Details {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entity {
     pub id: EntityId,
-    pub name: String,
+    pub name: Box<str>,
     pub aliases: Box<[Box<str>]>,
     pub description: Option<Box<str>>,
     /// A curator's remark, e.g. where the sources disagree.

@@ -238,7 +238,7 @@ impl Model {
         let entities = (0..self.n())
             .map(|i| Entity {
                 id: self.ids[i].clone(),
-                name: self.names[i].clone(),
+                name: self.names[i].as_str().into(),
                 aliases: Default::default(),
                 description: None,
                 note: None,

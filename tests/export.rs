@@ -358,7 +358,7 @@ fn jsonld_types_every_entity_with_schema_org() {
             Details::Event { .. } => "Event",
         };
         assert_eq!(node["@type"], want, "{}", e.id);
-        assert_eq!(node["name"], e.name.as_str());
+        assert_eq!(node["name"], &*e.name);
         if let Details::Group { group_kind, .. } = &e.details {
             assert_eq!(node["additionalType"], "civgraph:Group");
             assert_eq!(node["civgraph:groupKind"], group_kind.as_str());
@@ -500,7 +500,7 @@ fn relations_csv_has_the_documented_columns_and_a_row_per_relation() {
         assert_eq!(row["from"], r.from().id.as_str());
         assert_eq!(
             row["to_name"],
-            graph.entity(r.to().id.as_str()).unwrap().name
+            &*graph.entity(r.to().id.as_str()).unwrap().name
         );
         assert_eq!(row["role"], r.role().unwrap_or_default());
     }
@@ -523,12 +523,7 @@ fn leadership_csv_has_a_row_per_leadership() {
     for (row, l) in rows.iter().zip(&all) {
         assert_eq!(row["leader_id"], l.leader.id.as_str());
         assert_eq!(row["led_id"], l.led.id.as_str());
-        let top_down: Vec<&str> = l
-            .led_parents
-            .iter()
-            .rev()
-            .map(|p| p.name.as_str())
-            .collect();
+        let top_down: Vec<&str> = l.led_parents.iter().rev().map(|p| &*p.name).collect();
         assert_eq!(row["parents"], top_down.join(" > "));
     }
     // Leyi Zhang leads a working group of the DPI thematic group, below U4SSC.

@@ -91,7 +91,7 @@ fn bundled_graph_data_loads() {
     let okan = graph
         .entity("person:okan-geray")
         .expect("person:okan-geray is loaded");
-    assert_eq!(okan.name, "Okan Geray");
+    assert_eq!(&*okan.name, "Okan Geray");
     assert!(graph
         .relation("relation:leads/person:okan-geray/group:u4ssc")
         .is_some());

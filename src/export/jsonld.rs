@@ -128,7 +128,7 @@ fn node(
     };
     set(&mut n, "@id", e.id.as_str());
     set(&mut n, "@type", ty);
-    set(&mut n, "name", e.name.as_str());
+    set(&mut n, "name", &*e.name);
     for alias in &e.aliases {
         push(&mut n, "alternateName", json!(alias));
     }

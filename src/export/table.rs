@@ -140,9 +140,9 @@ pub(super) fn write_relations(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result
             Cow::Owned(relation.id()),
             Cow::Borrowed(r.rel_type.as_str()),
             Cow::Borrowed(from.id.as_str()),
-            Cow::Borrowed(from.name.as_str()),
+            Cow::Borrowed(&*from.name),
             Cow::Borrowed(to.id.as_str()),
-            Cow::Borrowed(to.name.as_str()),
+            Cow::Borrowed(&*to.name),
             Cow::Borrowed(relation.role().unwrap_or("")),
             Cow::Borrowed(relation.note().unwrap_or("")),
             Cow::Borrowed(source.map_or("", |s| s.document.title.as_str())),
@@ -164,27 +164,22 @@ pub(super) fn write_leadership(
             Details::Group { group_kind, .. } => group_kind.as_str(),
             _ => "",
         };
-        let parents: Vec<&str> = row
-            .led_parents
-            .iter()
-            .rev()
-            .map(|p| p.name.as_str())
-            .collect();
+        let parents: Vec<&str> = row.led_parents.iter().rev().map(|p| &*p.name).collect();
         let affiliations: Vec<String> = row
             .leader_affiliations
             .iter()
             .map(|(relation, organisation)| match relation.role() {
                 Some(title) => format!("{title}, {}", organisation.name),
-                None => organisation.name.clone(),
+                None => organisation.name.to_string(),
             })
             .collect();
         vec![
             Cow::Borrowed(row.leader.id.as_str()),
-            Cow::Borrowed(row.leader.name.as_str()),
+            Cow::Borrowed(&*row.leader.name),
             Cow::Borrowed(row.leader.kind().as_str()),
             Cow::Borrowed(row.relation.role().unwrap_or("")),
             Cow::Borrowed(row.led.id.as_str()),
-            Cow::Borrowed(row.led.name.as_str()),
+            Cow::Borrowed(&*row.led.name),
             Cow::Borrowed(row.led.kind().as_str()),
             Cow::Borrowed(group_kind),
             Cow::Owned(parents.join(" > ")),

@@ -609,7 +609,7 @@ mod tests {
             },
         };
         Entity {
-            name: id.slug().to_string(),
+            name: id.slug().into(),
             id,
             aliases: Default::default(),
             description: None,

@@ -446,7 +446,7 @@ fn name_texts(e: &Entity) -> impl Iterator<Item = &str> {
         crate::model::Details::Organisation { acronym, .. } => acronym.as_deref(),
         _ => None,
     };
-    std::iter::once(e.name.as_str())
+    std::iter::once(&*e.name)
         .chain(e.aliases.iter().map(|a| &**a))
         .chain(acronym)
 }
@@ -2075,7 +2075,7 @@ mod tests {
         let description = (i % 3 == 0).then(|| format!("works on {} in cities", name));
         Entity {
             id: EntityId::parse(&format!("organisation:e-{i}")).expect("a valid id"),
-            name,
+            name: name.into(),
             aliases: aliases.into_iter().map(Into::into).collect(),
             description: description.map(Into::into),
             note: None,
@@ -2286,7 +2286,7 @@ mod names_contain_tests {
             Details::Organisation { acronym, .. } => acronym.as_ref(),
             _ => None,
         };
-        std::iter::once(e.name.as_str())
+        std::iter::once(&*e.name)
             .chain(e.aliases.iter().map(|a| &**a))
             .chain(acronym.map(|a| &**a))
             .any(|text| fold(text).contains(needle))
@@ -2310,7 +2310,7 @@ mod names_contain_tests {
                 .enumerate()
                 .map(|(i, (name, aliases, acronym))| Entity {
                     id: EntityId::parse(&format!("organisation:o{i}")).unwrap(),
-                    name,
+                    name: name.into(),
                     aliases: aliases.into_iter().map(Into::into).collect(),
                     description: None,
                     note: None,

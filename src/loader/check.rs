@@ -820,7 +820,7 @@ fn prepare_entity(
         .collect();
     let entity = Entity {
         id,
-        name: trimmed(raw.name.unwrap_or_default()),
+        name: trimmed(raw.name.unwrap_or_default()).into(),
         aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
         description: raw.description.map(|t| t.into_owned().into()),
         note: raw.note.map(|t| t.into_owned().into()),
@@ -1187,7 +1187,7 @@ fn check_entity(
     }
     Some(Entity {
         id: id?,
-        name: name?,
+        name: name?.into(),
         aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
         description: raw.description.map(|t| t.into_owned().into()),
         note: raw.note.map(|t| t.into_owned().into()),
