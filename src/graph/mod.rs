@@ -126,6 +126,11 @@ impl QuoteBlock {
         }
     }
 
+    /// Makes room for at least `bytes` in all (nothing when there is).
+    pub fn reserve(&mut self, bytes: usize) {
+        self.0.reserve(bytes.saturating_sub(self.0.len()));
+    }
+
     /// The quote at `span`, which this block gave.
     pub fn get(&self, span: QuoteSpan) -> &str {
         &self.0[span.start as usize..span.end as usize]

@@ -427,6 +427,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         entities: Default::default(),
         relations: Vec::new(),
         quotes: QuoteBlock::default(),
+        file_len: 0,
         keep_lines: false,
     };
     // Where the time goes, for `RUST_LOG=civgraph=debug`.
@@ -679,12 +680,18 @@ struct Preparer<'a> {
     relations: Vec<PendingRelation>,
     /// The quotes of `relations`.
     quotes: QuoteBlock,
+    /// The length of the file being read.
+    file_len: usize,
     /// Whether an entry is kept as written (its lines are then needed).
     keep_lines: bool,
 }
 
 impl parse::Prepare for Preparer<'_> {
     type Prepared = PreparedFile;
+
+    fn begin(&mut self, len: usize) {
+        self.file_len = len;
+    }
 
     fn record(&mut self, file: &FileCtx, record: RawRecord<'_>) {
         let (worker, shared) = (&mut self.worker, self.shared);
@@ -700,6 +707,10 @@ impl parse::Prepare for Preparer<'_> {
                 self.entities[kind as usize].push(pending);
             }
             RawRecord::Relation(entry) => {
+                // A file's quotes are part of its text: room for its length
+                // is never outgrown (and what is not written is not
+                // resident), where growing by doubling copied the block.
+                self.quotes.reserve(self.file_len);
                 let pending = prepare_relation(worker, shared, file, entry, &mut self.quotes);
                 self.keep_lines |= matches!(pending, PendingRelation::Raw(_));
                 self.relations.push(pending);

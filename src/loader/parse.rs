@@ -77,6 +77,10 @@ impl FileCtx {
 /// it is read, then the file itself.
 pub(super) trait Prepare {
     type Prepared: Send;
+    /// A file of `len` bytes is about to be read.
+    fn begin(&mut self, len: usize) {
+        let _ = len;
+    }
     /// An entry of `file`, the file being read.
     fn record(&mut self, file: &FileCtx, record: RawRecord);
     /// Forgets the entries taken from the file being read (it is read again,
@@ -154,6 +158,7 @@ fn parse_file<P: Prepare>(
         last_line: AtomicU32::new(0),
         content_hash: stable_hash(text.as_bytes()),
     };
+    prepare.begin(text.len());
     // Files in the plain shape (every file `generate` writes, and the
     // bundled ones) are read without building toml's tree; any other file,
     // and every file with a mistake, is read by toml in full.
