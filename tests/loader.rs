@@ -636,3 +636,77 @@ fn missing_text_file_is_reported() {
         &[("graph.toml", 1, &["cannot read", "missing.txt"])],
     );
 }
+
+/// Relations' quotes, which the loader writes one after another into a block
+/// a file, read back as written (trimmed), each with its own document and
+/// section, from files parsed by different threads and from the toml path
+/// (a file in another shape) alike.
+#[test]
+fn relation_quotes_read_back_trimmed_from_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "documents.toml",
+        "[[document]]\nkey = \"d\"\ntitle = \"D\"\npublisher = \"P\"\n\n[[document]]\nkey = \"e\"\ntitle = \"E\"\npublisher = \"P\"\n",
+    );
+    let mut people = String::new();
+    for i in 0..4 {
+        people.push_str(&format!(
+            "[[person]]\nid = \"person:p{i}\"\nname = \"P {i}\"\n  [[person.source]]\n  doc = \"d\"\n  quote = \"  P {i} is here \"\n\n"
+        ));
+    }
+    write("people.toml", &people);
+    write(
+        "groups.toml",
+        "[[group]]\nid = \"group:g\"\nname = \"G\"\ngroup_kind = \"WORKING_GROUP\"\nstatus = \"ACTIVE\"\n  [[group.source]]\n  doc = \"d\"\n  quote = \"G\"\n",
+    );
+    // A plain file: two sources on one relation, the second with a section.
+    write(
+        "a-relations.toml",
+        "[[relation]]\ntype = \"MEMBER_OF\"\nfrom = \"person:p0\"\nto = \"group:g\"\n  [[relation.source]]\n  doc = \"d\"\n  quote = \"  p0 in g, first  \"\n  [[relation.source]]\n  doc = \"e\"\n  section = \"Part 2\"\n  quote = \"p0 in g, second\"\n\n[[relation]]\ntype = \"LEADS\"\nfrom = \"person:p1\"\nto = \"group:g\"\nrole = \"Chair\"\n  [[relation.source]]\n  doc = \"e\"\n  quote = \"p1 chairs g \\u00e9\"\n",
+    );
+    // Inline tables are not the plain shape: toml reads this file.
+    write(
+        "b-relations.toml",
+        "relation = [{ type = \"MEMBER_OF\", from = \"person:p2\", to = \"group:g\", source = [{ doc = \"d\", quote = \" p2 in g \" }] }]\n",
+    );
+    let graph = loader::load_dir(dir.path()).expect("valid data");
+    let quotes = |id: &str| -> Vec<(String, Option<String>, String)> {
+        graph
+            .relation(id)
+            .unwrap_or_else(|| panic!("{id} loaded"))
+            .sources()
+            .map(|s| {
+                (
+                    s.document.key.clone(),
+                    s.section.map(str::to_string),
+                    s.quote.to_string(),
+                )
+            })
+            .collect()
+    };
+    let own = |doc: &str, section: Option<&str>, quote: &str| {
+        (
+            doc.to_string(),
+            section.map(str::to_string),
+            quote.to_string(),
+        )
+    };
+    assert_eq!(
+        quotes("relation:member-of/person:p0/group:g"),
+        [
+            own("d", None, "p0 in g, first"),
+            own("e", Some("Part 2"), "p0 in g, second")
+        ]
+    );
+    assert_eq!(
+        quotes("relation:leads/person:p1/group:g"),
+        [own("e", None, "p1 chairs g é")]
+    );
+    assert_eq!(
+        quotes("relation:member-of/person:p2/group:g"),
+        [own("d", None, "p2 in g")]
+    );
+    let p3 = graph.entity("person:p3").expect("p3 loaded");
+    assert_eq!(&*p3.sources[0].quote, "P 3 is here");
+}
