@@ -47,11 +47,7 @@ impl Graph {
                 let sources = r
                     .sources
                     .into_iter()
-                    .map(|s| NewSource {
-                        document: s.document,
-                        section: s.section,
-                        quote: quotes.push(&s.quote),
-                    })
+                    .map(|s| NewSource::written_into(s, &mut quotes))
                     .collect();
                 Ok(NewRelation::new(r.rel_type, ends, r.role, r.note, sources))
             })

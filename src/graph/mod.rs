@@ -16,7 +16,8 @@ use smallvec::SmallVec;
 use std::hash::BuildHasher;
 
 use crate::model::{
-    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, SourceRef,
+    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, Source,
+    SourceRef,
 };
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
@@ -83,6 +84,17 @@ pub struct NewSource {
     pub document: Arc<Document>,
     pub section: Option<ArcStr>,
     pub quote: QuoteSpan,
+}
+
+impl NewSource {
+    /// `source`, its quote written into `quotes`.
+    pub fn written_into(source: Source, quotes: &mut QuoteBlock) -> NewSource {
+        NewSource {
+            document: source.document,
+            section: source.section,
+            quote: quotes.push(&source.quote),
+        }
+    }
 }
 
 /// Where a quote lies in a [`QuoteBlock`].

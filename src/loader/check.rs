@@ -1410,11 +1410,7 @@ fn check_relation<'d>(
     }
     let sources = sources
         .into_iter()
-        .map(|s| NewSource {
-            document: s.document,
-            section: s.section,
-            quote: quotes.push(&s.quote),
-        })
+        .map(|s| NewSource::written_into(s, quotes))
         .collect();
     let relation = NewRelation::new(
         rel_type,
