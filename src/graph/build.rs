@@ -10,8 +10,8 @@ use std::sync::Arc;
 use petgraph::csr::Csr;
 
 use super::{
-    fold, search, Adj, Graph, GraphError, NewRelation, NewSource, Place, QuoteBlock, RelationPart,
-    RelationTables, StoredRelation, StoredSource,
+    fold, search, Adj, Graph, GraphError, IdIndex, NewRelation, NewSource, Place, QuoteBlock,
+    RelationPart, RelationTables, StoredRelation, StoredSource,
 };
 use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType};
 
@@ -23,21 +23,16 @@ impl Graph {
         entities: Vec<Entity>,
         relations: Vec<Relation>,
     ) -> Result<Graph, GraphError> {
-        let mut position: foldhash::HashMap<&str, u32> =
-            foldhash::HashMap::with_capacity_and_hasher(entities.len(), Default::default());
-        for (i, e) in entities.iter().enumerate() {
-            if position.insert(e.id.as_str(), i as u32).is_some() {
-                return Err(GraphError::DuplicateEntity(e.id.clone()));
-            }
-        }
+        // The entities' positions as given (the graph indexes them again
+        // once it has ordered them).
+        let position = IdIndex::new(&entities)?;
         let mut quotes = QuoteBlock::default();
         let relations = relations
             .into_iter()
             .map(|r| {
                 let end = |id: &EntityId| {
                     position
-                        .get(id.as_str())
-                        .copied()
+                        .get(&entities, id.as_str())
                         .ok_or_else(|| GraphError::UnknownEntity {
                             relation: r.id(),
                             entity: id.clone(),
@@ -91,7 +86,7 @@ impl Graph {
             let indexed = s.spawn(|| {
                 let ranks = IdRanks::new(&entities, &kinds);
                 step("id ranks");
-                let index = super::IdIndex::new(&entities);
+                let index = IdIndex::new(&entities);
                 step("id index");
                 (ranks, index)
             });
@@ -169,13 +164,10 @@ static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1
 /// What [`links`] builds: the fields of [`Graph`] of the same names.
 struct Links {
     graph: super::LinkedPairs,
-    by_id: ById,
+    by_id: IdIndex,
     adjacency_start: Vec<u32>,
     adjacency: Vec<Adj>,
 }
-
-/// The id index: each entity's position by id.
-type ById = super::IdIndex;
 
 /// Entities are sorted by kind: the end of each kind's positions.
 struct KindEnds(Vec<(u32, EntityKind)>);
@@ -500,7 +492,7 @@ fn permute<T>(items: &mut [T], mut source: Vec<u32>) {
 fn links(
     entities: &[Entity],
     type_runs: &super::TypeRuns,
-    by_id: ById,
+    by_id: IdIndex,
     relations: &[StoredRelation],
     name_rank: &[u32],
 ) -> Links {
@@ -895,5 +887,11 @@ mod tests {
         ));
         let to_itself = vec![relation(RelationType::PartOf, o, o)];
         assert!(matches!(build(to_itself), Err(GraphError::KindMismatch(_))));
+        let mut held_twice = entities.clone();
+        held_twice.push(entity("person:a-b"));
+        assert!(matches!(
+            Graph::new(Vec::new(), held_twice, Vec::new()),
+            Err(GraphError::DuplicateEntity(id)) if id.as_str() == "person:a-b"
+        ));
     }
 }
