@@ -550,7 +550,7 @@ fn text(s: &str) -> Attr<'_> {
 
 /// The attributes `e` has, in [`ENTITY_ATTRIBUTES`] order; absent ones
 /// are left out.
-fn entity_attributes(e: &Entity) -> Vec<(&'static str, Attr<'_>)> {
+fn entity_attributes<'g>(graph: &'g Graph, e: &'g Entity) -> Vec<(&'static str, Attr<'g>)> {
     let mut out = vec![("kind", text(e.kind().as_str())), ("name", text(&e.name))];
     if !e.aliases.is_empty() {
         out.push(("aliases", Attr::Text(Cow::Owned(e.aliases.join("; ")))));
@@ -591,9 +591,9 @@ fn entity_attributes(e: &Entity) -> Vec<(&'static str, Attr<'_>)> {
             optional(&mut out, "date", date);
         }
     }
-    if let Some(source) = e.sources.first() {
+    if let Some(source) = graph.sources_of(e).next() {
         out.push(("source_document", text(&source.document.title)));
-        out.push(("source_quote", text(&source.quote)));
+        out.push(("source_quote", text(source.quote)));
     }
     out
 }

@@ -427,6 +427,11 @@ pub enum Details {
 }
 
 /// A node of the graph.
+///
+/// Its sources are not held here: they come with it into a graph
+/// ([`crate::graph::Graph::new`] takes each entity with its sources), which
+/// keeps them in its tables with the relations' and lends them by
+/// [`crate::graph::Graph::sources_of`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entity {
     pub id: EntityId,
@@ -435,7 +440,6 @@ pub struct Entity {
     pub description: Option<Box<str>>,
     /// A curator's remark, e.g. where the sources disagree.
     pub note: Option<Box<str>>,
-    pub sources: Sources,
     pub details: Details,
 }
 

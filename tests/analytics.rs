@@ -236,14 +236,16 @@ impl Model {
     fn graph(&self) -> Graph {
         let doc = document();
         let entities = (0..self.n())
-            .map(|i| Entity {
-                id: self.ids[i].clone(),
-                name: self.names[i].as_str().into(),
-                aliases: Default::default(),
-                description: None,
-                note: None,
-                sources: [source(&doc)].into(),
-                details: details(self.kinds[i]),
+            .map(|i| {
+                let entity = Entity {
+                    id: self.ids[i].clone(),
+                    name: self.names[i].as_str().into(),
+                    aliases: Default::default(),
+                    description: None,
+                    note: None,
+                    details: details(self.kinds[i]),
+                };
+                (entity, [source(&doc)].into())
             })
             .collect();
         let relations = self

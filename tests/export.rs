@@ -70,7 +70,6 @@ fn tricky() -> Graph {
         aliases: Default::default(),
         description: None,
         note: None,
-        sources: source("a quote"),
         details,
     };
     let mut acme = entity(
@@ -117,7 +116,8 @@ fn tricky() -> Graph {
         relation(RelationType::Leads, "person:eve", "group:g", Some("Chair")),
         relation(RelationType::MemberOf, "organisation:acme", "group:g", None),
     ];
-    Graph::new(vec![doc.clone()], vec![acme, eve, group], relations).unwrap()
+    let entities = [acme, eve, group].map(|e| (e, source("a quote")));
+    Graph::new(vec![doc.clone()], entities.into(), relations).unwrap()
 }
 
 // ---------------------------------------------------------------- GraphML
@@ -485,7 +485,11 @@ fn entities_csv_has_the_documented_columns_and_a_row_per_entity() {
     for (row, e) in rows.iter().zip(graph.entities()) {
         assert_eq!(row["id"], e.id.as_str());
         assert_eq!(row["kind"], e.kind().as_str());
-        assert_eq!(row["source_quote"], &*e.sources[0].quote);
+        let first = graph
+            .sources_of(e)
+            .next()
+            .expect("a loaded entity has a source");
+        assert_eq!(row["source_quote"], first.quote);
     }
 }
 

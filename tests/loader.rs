@@ -96,7 +96,11 @@ fn bundled_graph_data_loads() {
         .relation("relation:leads/person:okan-geray/group:u4ssc")
         .is_some());
     for entity in graph.entities() {
-        assert!(!entity.sources.is_empty(), "{} has no source", entity.id);
+        assert!(
+            graph.sources_of(entity).len() > 0,
+            "{} has no source",
+            entity.id
+        );
     }
     for relation in graph.relations() {
         assert!(
@@ -601,7 +605,11 @@ fn quote_present_with_different_white_space_passes() {
     let graph = loader::load_dir_with(&data, &with_sources(sources))
         .unwrap_or_else(|err| panic!("the quote is in the text:\n{err}"));
     assert_eq!(
-        &*graph.entity("person:ann-lee").unwrap().sources[0].quote,
+        graph
+            .sources_of(graph.entity("person:ann-lee").unwrap())
+            .next()
+            .expect("a source")
+            .quote,
         "Ann Lee, Chair of the Working Group, opened the meeting."
     );
 }
@@ -707,6 +715,13 @@ fn relation_quotes_read_back_trimmed_from_every_file() {
         quotes("relation:member-of/person:p2/group:g"),
         [own("d", None, "p2 in g")]
     );
-    let p3 = graph.entity("person:p3").expect("p3 loaded");
-    assert_eq!(&*p3.sources[0].quote, "P 3 is here");
+    // The entities' sources follow the relations' in the graph's tables.
+    for i in 0..4 {
+        let p = graph.entity(&format!("person:p{i}")).expect("loaded");
+        let sources: Vec<_> = graph.sources_of(p).map(|s| s.quote.to_string()).collect();
+        assert_eq!(sources, [format!("P {i} is here")]);
+    }
+    let g = graph.entity("group:g").expect("loaded");
+    let sources: Vec<_> = graph.sources_of(g).map(|s| s.quote).collect();
+    assert_eq!(sources, ["G"]);
 }

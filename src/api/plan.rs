@@ -40,7 +40,7 @@ use super::kinds::Linked;
 use super::query::{entities_page, parse_id, search_hits};
 use super::views::Node;
 use crate::graph::{EdgeRef, Graph, RelationRef};
-use crate::model::{self, Source, SourceRef};
+use crate::model::{self, SourceRef};
 
 /// A compiled query operation (see the module's notes).
 #[derive(Debug)]
@@ -833,9 +833,7 @@ impl<'a> Run<'a> {
                 }
                 EntityField::Description => run.optional(n.e.description.as_deref()),
                 EntityField::Note => run.optional(n.e.note.as_deref()),
-                EntityField::Sources(fields) => {
-                    run.sources(n.e.sources.iter().map(Source::as_ref), fields)?
-                }
+                EntityField::Sources(fields) => run.sources(n.g.sources_of(n.e), fields)?,
                 EntityField::Relations(args, fields) => {
                     let after = run.arg(&args.after)?;
                     let page = n

@@ -75,11 +75,7 @@ impl<'a> Node<'a> {
     }
 
     pub(crate) fn sources(self) -> Vec<SourceView<'a>> {
-        self.e
-            .sources
-            .iter()
-            .map(|s| SourceView(s.as_ref()))
-            .collect()
+        self.g.sources_of(self.e).map(SourceView).collect()
     }
 }
 

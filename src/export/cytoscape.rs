@@ -50,7 +50,7 @@ impl serde::Serialize for Nodes<'_> {
             let mut data = Map::new();
             data.insert("id".into(), json!(e.id.as_str()));
             data.insert("label".into(), json!(e.name));
-            for (name, value) in entity_attributes(e) {
+            for (name, value) in entity_attributes(self.0.graph, e) {
                 data.insert(name.into(), value.to_json());
             }
             json!({ "data": data })

@@ -56,7 +56,7 @@ pub(super) fn write(sub: &Subgraph<'_>, out: &mut dyn Write) -> std::io::Result<
                             .with_attribute(("id", e.id.as_str()))
                             .write_inner_content(|w| {
                                 data(w, "n_label", &e.name)?;
-                                for (name, value) in entity_attributes(e) {
+                                for (name, value) in entity_attributes(sub.graph, e) {
                                     data(w, &format!("n_{name}"), &value.text())?;
                                 }
                                 Ok(())

@@ -113,7 +113,7 @@ pub fn leadership_csv(rows: &[LeadershipRow<'_>]) -> Result<Vec<u8>, ExportError
 /// Writes `entities.csv` of `sub` to `out`.
 pub(super) fn write_entities(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result<(), ExportError> {
     let rows = sub.entities.iter().map(|e| {
-        let attributes = entity_attributes(e);
+        let attributes = entity_attributes(sub.graph, e);
         ENTITY_COLUMNS
             .iter()
             .map(|column| match *column {

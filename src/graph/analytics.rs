@@ -16,6 +16,8 @@ use crate::model::{Direction, Entity, EntityId, EntityKind, RelationType};
 /// A part of the graph: entities and the relations among them.
 #[derive(Debug, Clone)]
 pub struct Subgraph<'g> {
+    /// The graph it is part of (which holds, e.g., its entities' sources).
+    pub graph: &'g Graph,
     /// In the order they were reached (the root first).
     pub entities: Vec<&'g Entity>,
     /// Every relation (of the types asked for) between two of `entities`, by id.
@@ -165,6 +167,7 @@ impl Graph {
     /// The whole graph as a subgraph.
     pub fn everything(&self) -> Subgraph<'_> {
         Subgraph {
+            graph: self,
             entities: self.entities.iter().collect(),
             relations: self.relations().collect(),
             truncated: false,
@@ -187,6 +190,7 @@ impl Graph {
             }
         }
         Subgraph {
+            graph: self,
             entities: order.iter().map(|&i| &self.entities[i as usize]).collect(),
             relations: rels.iter().map(|&r| self.relation_at(r as usize)).collect(),
             truncated,

@@ -10,23 +10,37 @@ use std::sync::Arc;
 use petgraph::csr::Csr;
 
 use super::{
-    fold, search, Adj, Graph, GraphError, IdIndex, NewRelation, NewSource, Place, QuoteBlock,
-    RelationPart, RelationTables, StoredRelation, StoredSource,
+    fold, search, Adj, EntitySources, Graph, GraphError, IdIndex, NewRelation, NewSource, Place,
+    QuoteBlock, RelationPart, StoredRelation, StoredSource, Tables,
 };
-use crate::model::{Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType};
+use crate::model::{
+    ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
+};
 
 impl Graph {
     /// Builds a graph, checking its invariants: unique ids, relations between
     /// existing entities of kinds their type allows.
+    ///
+    /// Each entity comes with its sources.
     pub fn new(
         documents: Vec<Arc<Document>>,
-        entities: Vec<Entity>,
+        entities: Vec<(Entity, Sources)>,
         relations: Vec<Relation>,
     ) -> Result<Graph, GraphError> {
+        let mut quotes = QuoteBlock::default();
+        let (entities, entity_sources): (Vec<Entity>, Vec<EntitySources>) = entities
+            .into_iter()
+            .map(|(e, sources)| {
+                let sources = sources
+                    .into_iter()
+                    .map(|s| NewSource::written_into(s, &mut quotes))
+                    .collect();
+                (e, EntitySources { part: 0, sources })
+            })
+            .unzip();
         // The entities' positions as given (the graph indexes them again
         // once it has ordered them).
         let position = IdIndex::new(&entities)?;
-        let mut quotes = QuoteBlock::default();
         let relations = relations
             .into_iter()
             .map(|r| {
@@ -49,25 +63,28 @@ impl Graph {
             .collect::<Result<Vec<_>, GraphError>>()?;
         drop(position);
         let part = RelationPart { relations, quotes };
-        Graph::from_positions(documents, entities, vec![part])
+        Graph::from_positions(documents, entities, entity_sources, vec![part])
     }
 
     /// [`Graph::new`] of relations whose ends are already positions in
     /// `entities` (as given, before the graph orders them), as the loader
     /// knows them: no end is looked up by id. The relations come in parts
     /// (the loader's files), gathered into one list in id order.
+    /// `entity_sources[i]` are the sources of `entities[i]`, their quotes in
+    /// the blocks of `parts`.
     ///
     /// Panics when an end is not a position in `entities`.
     pub(crate) fn from_positions(
         mut documents: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
+        mut entity_sources: Vec<EntitySources>,
         mut parts: Vec<RelationPart>,
     ) -> Result<Graph, GraphError> {
         // Where the time goes, for `RUST_LOG=civgraph=debug`.
         let started = std::time::Instant::now();
         let step = |what: &str| tracing::debug!(since_start = ?started.elapsed(), "graph: {what}");
         documents.sort_by(|a, b| a.key.cmp(&b.key));
-        let new_position = sort_entities(&mut entities);
+        let new_position = sort_entities(&mut entities, &mut entity_sources);
         entities.shrink_to_fit();
         step("entities sorted");
         assert!(
@@ -104,7 +121,7 @@ impl Graph {
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let ordered = moved.and(index).and_then(|by_id| {
-                let (relations, tables) = sort_by_id(&parts, &ranks, &entities)?;
+                let (relations, tables) = sort_by_id(&parts, &ranks, &entities, &entity_sources)?;
                 Ok((by_id, relations, tables))
             });
             // What the relations held of their own (5M quotes at 1M
@@ -115,6 +132,7 @@ impl Graph {
             // in use).
             step("relations sorted");
             drop(parts);
+            drop(entity_sources);
             step("their parts freed");
             let rest = ordered.map(|(by_id, relations, tables)| {
                 let name_rank = name_ranks(&entities);
@@ -274,7 +292,8 @@ impl IdRanks {
 }
 
 /// The relations of `parts` (whose ends are positions in `entities`) in
-/// one list sorted by id, with the tables of what they hold; or two that
+/// one list sorted by id, with the tables of what they hold and of the
+/// entities' sources (`entity_sources`, by position); or two relations that
 /// have one id.
 ///
 /// The ids are never compared as text: a relation's id orders as the
@@ -286,7 +305,8 @@ fn sort_by_id(
     parts: &[RelationPart],
     ranks: &IdRanks,
     entities: &[Entity],
-) -> Result<(Vec<StoredRelation>, RelationTables), GraphError> {
+    entity_sources: &[EntitySources],
+) -> Result<(Vec<StoredRelation>, Tables), GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
     let mut type_rank = [0u64; RelationType::ALL.len()];
@@ -323,7 +343,13 @@ fn sort_by_id(
         .flat_map(|p| &p.relations)
         .flat_map(|r| &r.sources)
         .fold((0, 0), |(n, bytes), s| (n + 1, bytes + s.quote.len()));
-    let mut tables = TablesBuilder::with_capacity(sources, quote_bytes);
+    let (sources, quote_bytes) = entity_sources
+        .iter()
+        .flat_map(|e| &e.sources)
+        .fold((sources, quote_bytes), |(n, bytes), s| {
+            (n + 1, bytes + s.quote.len())
+        });
+    let mut tables = TablesBuilder::with_capacity(sources, quote_bytes, entities.len());
     let relations = keys
         .into_iter()
         .enumerate()
@@ -332,16 +358,19 @@ fn sort_by_id(
             tables.store(at as u32, &part.relations[i as usize], &part.quotes)
         })
         .collect();
-    Ok((relations, tables.tables))
+    for e in entity_sources {
+        tables.store_entity(&e.sources, &parts[e.part as usize].quotes);
+    }
+    Ok((relations, tables.finish()))
 }
 
-/// [`RelationTables`] in the making: each distinct role, document and
+/// [`Tables`] in the making: each distinct role, document and
 /// section, and each pair of document and section a source cites, is found
 /// by its address (the loader shares each; texts that are equal but not
 /// shared are each kept, and read the same).
 #[derive(Default)]
 struct TablesBuilder {
-    tables: RelationTables,
+    tables: Tables,
     roles: foldhash::HashMap<*const u8, u32>,
     documents: foldhash::HashMap<*const Document, u32>,
     sections: foldhash::HashMap<*const u8, u32>,
@@ -351,12 +380,68 @@ struct TablesBuilder {
 }
 
 impl TablesBuilder {
-    /// Room for `sources` sources and `quote_bytes` of quotes, made once.
-    fn with_capacity(sources: usize, quote_bytes: usize) -> TablesBuilder {
+    /// Room for `sources` sources, `quote_bytes` of quotes and `entities`
+    /// entities, made once.
+    fn with_capacity(sources: usize, quote_bytes: usize, entities: usize) -> TablesBuilder {
         let mut builder = TablesBuilder::default();
         builder.tables.sources.reserve_exact(sources);
         builder.tables.quotes.reserve_exact(quote_bytes);
+        builder.tables.entity_sources.reserve_exact(entities + 1);
         builder
+    }
+
+    /// The next entity's `sources`, copied into the tables (their quotes
+    /// from `quotes`, their part's block): the relations' are all stored.
+    fn store_entity(&mut self, sources: &[NewSource], quotes: &QuoteBlock) {
+        let first = self.tables.sources.len() as u32;
+        self.tables.entity_sources.push(first);
+        for s in sources {
+            self.source(&s.document, s.section.as_ref(), quotes.get(s.quote));
+        }
+    }
+
+    /// The tables, the last entity's sources ended.
+    fn finish(mut self) -> Tables {
+        let end = self.tables.sources.len() as u32;
+        self.tables.entity_sources.push(end);
+        self.tables
+    }
+
+    /// A source citing `section` of `document` with `quote`, copied into
+    /// the tables.
+    fn source(&mut self, document: &Arc<Document>, section: Option<&ArcStr>, quote: &str) {
+        let t = &mut self.tables;
+        let section_at = section.map_or(std::ptr::null(), |s| s.as_ptr());
+        let place = *self
+            .places
+            .entry((Arc::as_ptr(document), section_at))
+            .or_insert_with(|| {
+                let document = *self
+                    .documents
+                    .entry(Arc::as_ptr(document))
+                    .or_insert_with(|| {
+                        t.documents.push(document.clone());
+                        (t.documents.len() - 1) as u32
+                    });
+                let section = section.map_or(Place::NO_SECTION, |section| {
+                    *self.sections.entry(section.as_ptr()).or_insert_with(|| {
+                        t.sections.push(section.clone());
+                        (t.sections.len() - 1) as u32
+                    })
+                });
+                t.places.push(Place { document, section });
+                (t.places.len() - 1) as u32
+            });
+        let at = t.quotes.len();
+        assert!(
+            at + quote.len() < u32::MAX as usize,
+            "a graph holds less than 4 GiB of quotes"
+        );
+        t.quotes.push_str(quote);
+        t.sources.push(StoredSource {
+            place,
+            quote: at as u32,
+        });
     }
 
     /// The relation at `position` in id order, its texts copied into the
@@ -379,39 +464,7 @@ impl TablesBuilder {
                 section,
                 quote,
             } = source;
-            let quote = quotes.get(*quote);
-            let section_at = section.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
-            let place = *self
-                .places
-                .entry((Arc::as_ptr(document), section_at))
-                .or_insert_with(|| {
-                    let document =
-                        *self
-                            .documents
-                            .entry(Arc::as_ptr(document))
-                            .or_insert_with(|| {
-                                t.documents.push(document.clone());
-                                (t.documents.len() - 1) as u32
-                            });
-                    let section = section.as_ref().map_or(Place::NO_SECTION, |section| {
-                        *self.sections.entry(section.as_ptr()).or_insert_with(|| {
-                            t.sections.push(section.clone());
-                            (t.sections.len() - 1) as u32
-                        })
-                    });
-                    t.places.push(Place { document, section });
-                    (t.places.len() - 1) as u32
-                });
-            let at = t.quotes.len();
-            assert!(
-                at + quote.len() < u32::MAX as usize,
-                "a graph holds less than 4 GiB of relations' quotes"
-            );
-            t.quotes.push_str(quote);
-            t.sources.push(StoredSource {
-                place,
-                quote: at as u32,
-            });
+            self.source(document, section.as_ref(), quotes.get(*quote));
         }
         StoredRelation {
             rel_type: r.rel_type,
@@ -423,7 +476,8 @@ impl TablesBuilder {
     }
 }
 
-/// Sorts `entities` by kind (enum order), then id.
+/// Sorts `entities` by kind (enum order), then id, and `sources` (theirs,
+/// by position) alike.
 ///
 /// Their order is found on keys (the kind, then the first 24 bytes of the
 /// slug, which decide most comparisons without reading the id's text), and
@@ -432,7 +486,7 @@ impl TablesBuilder {
 /// large entities at every step.
 ///
 /// Returns each entity's new position, by its old one.
-fn sort_entities(entities: &mut [Entity]) -> Vec<u32> {
+fn sort_entities(entities: &mut [Entity], sources: &mut [EntitySources]) -> Vec<u32> {
     let head = |e: &Entity| {
         let slug = e.id.slug().as_bytes();
         let mut head = [0u8; 24];
@@ -462,7 +516,9 @@ fn sort_entities(entities: &mut [Entity]) -> Vec<u32> {
     for (k, &(_, _, i)) in keys.iter().enumerate() {
         new_position[i as usize] = k as u32;
     }
-    permute(entities, keys.into_iter().map(|(_, _, i)| i).collect());
+    let order: Vec<u32> = keys.into_iter().map(|(_, _, i)| i).collect();
+    permute(sources, order.clone());
+    permute(entities, order);
     new_position
 }
 
@@ -602,9 +658,13 @@ mod tests {
             aliases: Default::default(),
             description: None,
             note: None,
-            sources: Default::default(),
             details,
         }
+    }
+
+    /// `entities`, each with no source.
+    fn unsourced(entities: impl IntoIterator<Item = Entity>) -> Vec<(Entity, Sources)> {
+        entities.into_iter().map(|e| (e, Sources::new())).collect()
     }
 
     fn relation(rel_type: RelationType, from: &Entity, to: &Entity) -> Relation {
@@ -619,8 +679,9 @@ mod tests {
     }
 
     /// Every relation reads back the role, note and sources it was given,
-    /// from the graph's tables: none, one or several sources (the last
-    /// relation's included), shared texts and equal texts not shared,
+    /// and every entity the sources it was given, from the graph's tables:
+    /// none, one or several sources (the last relation's and the last
+    /// entity's included), shared texts and equal texts not shared,
     /// documents outside the graph's list.
     #[test]
     fn relations_read_back_what_they_hold() {
@@ -673,9 +734,26 @@ mod tests {
         }
         let expected: foldhash::HashMap<String, Relation> =
             relations.iter().map(|r| (r.id(), r.clone())).collect();
-        let mut entities = people.clone();
-        entities.extend(orgs.iter().cloned());
+        let mut entities = unsourced(people.iter().chain(&orgs).cloned());
+        for (e, sources) in &mut entities {
+            for n in 0..rng.usize(0..4) {
+                sources.push(Source {
+                    document: docs[rng.usize(0..docs.len())].clone(),
+                    section: rng.bool().then(|| shared_section.clone()),
+                    quote: format!("{} is here ({n})", e.name).into(),
+                });
+            }
+        }
+        let given_entities: foldhash::HashMap<EntityId, Sources> = entities
+            .iter()
+            .map(|(e, sources)| (e.id.clone(), sources.clone()))
+            .collect();
         let graph = Graph::new(docs[..1].to_vec(), entities, relations).expect("a valid graph");
+        for e in graph.entities() {
+            let sources: Vec<_> = graph.sources_of(e).collect();
+            let given: Vec<_> = given_entities[&e.id].iter().map(Source::as_ref).collect();
+            assert_eq!(sources, given, "{}", e.id);
+        }
         assert_eq!(graph.relation_count(), expected.len());
         for r in graph.relations() {
             let given = &expected[&r.id()];
@@ -726,7 +804,8 @@ mod tests {
             rng.shuffle(&mut relations);
             rng.shuffle(&mut entities);
             let count = relations.len();
-            let graph = Graph::new(Vec::new(), entities, relations).expect("a valid graph");
+            let graph =
+                Graph::new(Vec::new(), unsourced(entities), relations).expect("a valid graph");
             let ids: Vec<String> = graph.relations().map(|r| r.id()).collect();
             assert_eq!(ids.len(), count);
             for w in ids.windows(2) {
@@ -822,7 +901,7 @@ mod tests {
             }
         }
         rng.shuffle(&mut entities);
-        let graph = Graph::new(Vec::new(), entities, Vec::new()).expect("a valid graph");
+        let graph = Graph::new(Vec::new(), unsourced(entities), Vec::new()).expect("a valid graph");
         let order: Vec<(usize, &str)> = graph
             .entities()
             .iter()
@@ -847,7 +926,8 @@ mod tests {
     fn an_empty_graph_and_one_without_relations_build() {
         let empty = Graph::new(Vec::new(), Vec::new(), Vec::new()).expect("builds");
         assert_eq!((empty.entities().len(), empty.relations().len()), (0, 0));
-        let lone = Graph::new(Vec::new(), vec![entity("person:a")], Vec::new()).expect("builds");
+        let lone =
+            Graph::new(Vec::new(), unsourced([entity("person:a")]), Vec::new()).expect("builds");
         let id = EntityId::parse("person:a").unwrap();
         assert!(lone
             .edges(&id, None, crate::model::Direction::Both)
@@ -861,7 +941,9 @@ mod tests {
             .map(entity)
             .collect();
         let (p, q, o) = (&entities[0], &entities[1], &entities[2]);
-        let build = |relations: Vec<Relation>| Graph::new(Vec::new(), entities.clone(), relations);
+        let build = |relations: Vec<Relation>| {
+            Graph::new(Vec::new(), unsourced(entities.clone()), relations)
+        };
         let twice = vec![
             relation(RelationType::AffiliatedWith, p, o),
             relation(RelationType::AffiliatedWith, q, o),
@@ -890,7 +972,7 @@ mod tests {
         let mut held_twice = entities.clone();
         held_twice.push(entity("person:a-b"));
         assert!(matches!(
-            Graph::new(Vec::new(), held_twice, Vec::new()),
+            Graph::new(Vec::new(), unsourced(held_twice), Vec::new()),
             Err(GraphError::DuplicateEntity(id)) if id.as_str() == "person:a-b"
         ));
     }

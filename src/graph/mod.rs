@@ -150,11 +150,20 @@ impl QuoteBlock {
 }
 
 /// Relations on their way into a graph (a loader's file of them), with the
-/// block their quotes are in.
+/// block their quotes are in (and the quotes of the file's entities).
 #[derive(Debug, Default)]
 pub struct RelationPart {
     pub relations: Vec<NewRelation>,
     pub quotes: QuoteBlock,
+}
+
+/// An entity's sources on their way into a graph, as the loader hands them
+/// over: their quotes are in the block of the [`RelationPart`] at `part`
+/// (its file's).
+#[derive(Debug, Clone)]
+pub struct EntitySources {
+    pub part: u32,
+    pub sources: SmallVec<[NewSource; 1]>,
 }
 
 /// A relation as the graph holds it, 20 bytes: its type, its ends as their
@@ -167,26 +176,26 @@ pub struct StoredRelation {
     pub rel_type: RelationType,
     from: u32,
     to: u32,
-    /// 0 for none, else one more than its place in [`RelationTables::roles`].
+    /// 0 for none, else one more than its place in [`Tables::roles`].
     role: u32,
-    /// Its first source in [`RelationTables::sources`]; the next relation's
+    /// Its first source in [`Tables::sources`]; the next relation's
     /// first is one past its last.
     sources: u32,
 }
 
 /// A relation's source as the graph holds it, 8 bytes: places in the
-/// [`RelationTables`].
+/// [`Tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct StoredSource {
-    /// Its document and section, in [`RelationTables::places`].
+    /// Its document and section, in [`Tables::places`].
     place: u32,
-    /// Where its quote begins in [`RelationTables::quotes`]; the next
+    /// Where its quote begins in [`Tables::quotes`]; the next
     /// source's begins where it ends.
     quote: u32,
 }
 
 /// A document and a section of it, as sources cite them: places in the
-/// [`RelationTables`].
+/// [`Tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Place {
     document: u32,
@@ -198,25 +207,31 @@ impl Place {
     const NO_SECTION: u32 = u32::MAX;
 }
 
-/// What the graph's relations hold besides their types and ends, each
-/// text once: the distinct roles, the notes, the sources with the
-/// distinct pairs of document and section they cite, and every quote in
-/// one block of text (where a quote of its own cost a pointer, a length and
-/// the allocator's rounding).
+/// What the graph's relations hold besides their types and ends, and the
+/// entities' sources, each text once: the distinct roles, the notes, the
+/// sources with the distinct pairs of document and section they cite, and
+/// every quote in one block of text (where a quote of its own cost a
+/// pointer, a length and the allocator's rounding).
 #[derive(Debug, Default)]
-struct RelationTables {
+struct Tables {
     roles: Vec<ArcStr>,
     /// (relation position, note), by position.
     notes: Vec<(u32, ArcStr)>,
+    /// The relations' sources in relation order, then the entities' in
+    /// entity order.
     sources: Vec<StoredSource>,
+    /// By entity position, and one more: where the entity's sources begin
+    /// in `sources` (the next entity's begin where its end). The first is
+    /// where the relations' sources end.
+    entity_sources: Vec<u32>,
     places: Vec<Place>,
     documents: Vec<Arc<Document>>,
     sections: Vec<ArcStr>,
     quotes: String,
 }
 
-impl RelationTables {
-    /// The sources from `range` of [`RelationTables::sources`].
+impl Tables {
+    /// The sources from `range` of [`Tables::sources`].
     fn sources(
         &self,
         range: std::ops::Range<usize>,
@@ -300,7 +315,7 @@ impl<'g> RelationRef<'g> {
         let relations = &self.graph.relations;
         let next = match self.position() + 1 {
             n if n < relations.len() => relations[n].sources as usize,
-            _ => self.graph.tables.sources.len(),
+            _ => self.graph.tables.entity_sources[0] as usize,
         };
         self.graph
             .tables
@@ -492,7 +507,7 @@ pub struct Graph {
     entities: Vec<Entity>,
     relations: Vec<StoredRelation>,
     /// What the relations hold besides their types and ends.
-    tables: RelationTables,
+    tables: Tables,
     /// Where each type's relations lie in `relations`.
     type_runs: TypeRuns,
     /// Node i is entity i; an edge links each pair of entities some
@@ -627,6 +642,20 @@ impl Graph {
     /// read of the relation itself).
     fn type_of(&self, a: &Adj) -> RelationType {
         self.type_runs.type_at(a.relation())
+    }
+
+    /// Where the facts about `e`, an entity of this graph, come from (at
+    /// least one source, when loaded).
+    ///
+    /// Panics when `e` is not an entity of this graph.
+    pub fn sources_of<'g>(
+        &'g self,
+        e: &Entity,
+    ) -> impl ExactSizeIterator<Item = SourceRef<'g>> + Clone + 'g {
+        let at = self.position_of(e) as usize;
+        let starts = &self.tables.entity_sources;
+        self.tables
+            .sources(starts[at] as usize..starts[at + 1] as usize)
     }
 
     /// The position of `e`, an entity of this graph (found from its

@@ -2079,7 +2079,6 @@ mod tests {
             aliases: aliases.into_iter().map(Into::into).collect(),
             description: description.map(Into::into),
             note: None,
-            sources: Default::default(),
             details: Details::Organisation {
                 acronym: acronym.map(Into::into),
                 category: OrganisationCategory::Unit,
@@ -2305,21 +2304,20 @@ mod names_contain_tests {
             ),
             needles in proptest::collection::vec(TEXT, 1..6),
         ) {
-            let entities: Vec<Entity> = names
+            let entities: Vec<_> = names
                 .into_iter()
                 .enumerate()
-                .map(|(i, (name, aliases, acronym))| Entity {
+                .map(|(i, (name, aliases, acronym))| (Entity {
                     id: EntityId::parse(&format!("organisation:o{i}")).unwrap(),
                     name: name.into(),
                     aliases: aliases.into_iter().map(Into::into).collect(),
                     description: None,
                     note: None,
-                    sources: Default::default(),
-                    details: Details::Organisation {
+                            details: Details::Organisation {
                         acronym: acronym.map(Into::into),
                         category: OrganisationCategory::Other,
                     },
-                })
+                }, Default::default()))
                 .collect();
             let graph = Graph::new(Vec::new(), entities, Vec::new()).unwrap();
             for needle in needles.iter().map(|n| fold(n)).filter(|n| !n.is_empty()) {

@@ -23,7 +23,7 @@ use super::parse::{self, FileCtx};
 use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::{
-    Graph, GraphError, NewRelation, NewSource, QuoteBlock, QuoteSpan, RelationPart,
+    EntitySources, Graph, GraphError, NewRelation, NewSource, QuoteBlock, QuoteSpan, RelationPart,
 };
 use crate::model::{
     ArcStr, DeliverableKind, DeliverableStatus, Details, Document, Entity, EntityId, EntityKind,
@@ -248,31 +248,13 @@ impl Worker<'_> {
 }
 
 /// A source with no problem of its own; its document is looked up once
-/// every document is known. An entity's holds its quote; a relation's, where
-/// its quote is in its file's [`QuoteBlock`].
-struct PendingSource<Q = Box<str>> {
+/// every document is known. Its quote is in its file's [`QuoteBlock`].
+struct PendingSource {
     doc: u32,
     doc_line: u32,
     quote_line: u32,
     section: Option<ArcStr>,
-    quote: Q,
-}
-
-/// A pending source's quote: its text, or where it is in its file's block.
-trait PendingQuote {
-    fn text<'a>(&'a self, quotes: &'a QuoteBlock) -> &'a str;
-}
-
-impl PendingQuote for Box<str> {
-    fn text<'a>(&'a self, _: &'a QuoteBlock) -> &'a str {
-        self
-    }
-}
-
-impl PendingQuote for QuoteSpan {
-    fn text<'a>(&'a self, quotes: &'a QuoteBlock) -> &'a str {
-        quotes.get(*self)
-    }
+    quote: QuoteSpan,
 }
 
 /// An entity entry as kept between parsing and checking.
@@ -293,7 +275,7 @@ struct CheckedEntity {
     entity: Entity,
     id: u32,
     line: u32,
-    sources: Vec<PendingSource>,
+    sources: SmallVec<[PendingSource; 1]>,
 }
 
 /// A relation entry as kept between parsing and checking.
@@ -313,7 +295,7 @@ struct CheckedRelation {
     to_line: u32,
     role: Option<ArcStr>,
     note: Option<ArcStr>,
-    sources: SmallVec<[PendingSource<QuoteSpan>; 1]>,
+    sources: SmallVec<[PendingSource; 1]>,
 }
 
 /// What identifies a checked relation (its type and its ends' id numbers),
@@ -400,7 +382,7 @@ struct PreparedFile {
     /// In the order they are checked: by table, then as written.
     entities: Vec<PendingEntity>,
     relations: Vec<PendingRelation>,
-    /// The quotes of `relations`.
+    /// The quotes of `entities` and `relations`.
     quotes: QuoteBlock,
 }
 
@@ -469,8 +451,10 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
         interner: &shared.ids,
         texts: OnceLock::new(),
     };
-    let mut entities: Vec<Entity> =
-        Vec::with_capacity(files.iter().map(|f| f.entities.len()).sum());
+    let entity_count = files.iter().map(|f| f.entities.len()).sum();
+    let mut entities: Vec<Entity> = Vec::with_capacity(entity_count);
+    // By position in `entities`.
+    let mut entity_sources: Vec<EntitySources> = Vec::with_capacity(entity_count);
     // By id number.
     let mut declared: Vec<Option<Declared>> = Vec::new();
     declared.resize_with(shared.ids.len(), || None);
@@ -487,7 +471,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
             match pending {
                 PendingEntity::Checked(checked) => {
                     let CheckedEntity {
-                        mut entity,
+                        entity,
                         id,
                         line,
                         sources,
@@ -497,18 +481,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                         checker.problems.push(ctx.problem_at_line(line, message));
                         continue;
                     }
-                    entity.sources = resolve_sources(
-                        &mut checker,
-                        ctx,
-                        &docs,
-                        sources,
-                        &QuoteBlock::default(),
-                        |document, section, quote| Source {
-                            document,
-                            section,
-                            quote,
-                        },
-                    );
+                    let sources = resolve_sources(&mut checker, ctx, &docs, sources, &file.quotes);
                     declared[id as usize] = Some(Declared {
                         file: file_index as u32,
                         line,
@@ -516,6 +489,8 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                         entity: Some((entity.kind(), entities.len() as u32)),
                     });
                     entities.push(entity);
+                    let part = file_index as u32;
+                    entity_sources.push(EntitySources { part, sources });
                 }
                 PendingEntity::Raw { kind, id, entry } => {
                     let line = ctx.line_of(entry.span().start);
@@ -529,9 +504,15 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                     let Ok(declared_id) = EntityId::parse(id_texts.get(id)) else {
                         continue; // numbered only when well formed
                     };
-                    let position = entity.map(|mut entity| {
+                    let position = entity.map(|(mut entity, sources)| {
                         entity.id = declared_id.clone(); // one shared id text
                         entities.push(entity);
+                        let sources = sources
+                            .into_iter()
+                            .map(|s| NewSource::written_into(s, &mut file.quotes))
+                            .collect();
+                        let part = file_index as u32;
+                        entity_sources.push(EntitySources { part, sources });
                         (kind, entities.len() as u32 - 1)
                     });
                     declared[id as usize] = Some(Declared {
@@ -645,7 +626,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     let mut problems = checker.problems;
     if problems.is_empty() && !any_relation_problem {
         let documents = checker.documents.into_values().map(|(d, _)| d).collect();
-        match Graph::from_positions(documents, entities, relations) {
+        match Graph::from_positions(documents, entities, entity_sources, relations) {
             Ok(graph) => {
                 tracing::debug!(since_start = ?started.elapsed(), "load: graph built");
                 return Ok(graph.with_data_id(data_id));
@@ -678,7 +659,7 @@ struct Preparer<'a> {
     /// By kind (in [`EntityKind`]'s order), as written.
     entities: [Vec<PendingEntity>; EntityKind::ALL.len()],
     relations: Vec<PendingRelation>,
-    /// The quotes of `relations`.
+    /// The quotes of `entities` and `relations`.
     quotes: QuoteBlock,
     /// The length of the file being read.
     file_len: usize,
@@ -702,7 +683,9 @@ impl parse::Prepare for Preparer<'_> {
                 self.keep_lines = true;
             }
             RawRecord::Entity(kind, entry) => {
-                let pending = prepare_entity(worker, shared, file, kind, entry);
+                // As for relations, below.
+                self.quotes.reserve(self.file_len);
+                let pending = prepare_entity(worker, shared, file, kind, entry, &mut self.quotes);
                 self.keep_lines |= matches!(pending, PendingEntity::Raw { .. });
                 self.entities[kind as usize].push(pending);
             }
@@ -769,14 +752,14 @@ fn sources_are_clean(sources: &[Spanned<RawSource>]) -> bool {
 }
 
 /// A clean source (see [`source_is_clean`]), its document numbered, its
-/// quote (trimmed) kept by `keep`.
-fn prepare_source<Q>(
+/// quote (trimmed) written into `quotes`, its file's block.
+fn prepare_source(
     worker: &mut Worker<'_>,
     shared: &Shared,
     file: &FileCtx,
     entry: Spanned<RawSource>,
-    keep: impl FnOnce(Text<'_>) -> Q,
-) -> PendingSource<Q> {
+    quotes: &mut QuoteBlock,
+) -> PendingSource {
     let raw = entry.into_inner();
     let (Some(doc), Some(quote)) = (raw.doc, raw.quote) else {
         unreachable!("a clean source has a document and a quote");
@@ -786,7 +769,7 @@ fn prepare_source<Q>(
         doc_line: file.line_of(doc.span().start) as u32,
         quote_line: file.line_of(quote.span().start) as u32,
         section: raw.section.map(|s| worker.checker.intern(&s)),
-        quote: keep(quote.into_inner()),
+        quote: quotes.push(quote.get_ref().trim()),
     }
 }
 
@@ -796,6 +779,7 @@ fn prepare_entity(
     file: &FileCtx,
     kind: EntityKind,
     entry: Spanned<RawEntity<'_>>,
+    quotes: &mut QuoteBlock,
 ) -> PendingEntity {
     let at = entry.span().start;
     let raw = entry.get_ref();
@@ -827,7 +811,7 @@ fn prepare_entity(
     let sources = raw
         .source
         .into_iter()
-        .map(|s| prepare_source(worker, shared, file, s, |q| trimmed(q).into_boxed_str()))
+        .map(|s| prepare_source(worker, shared, file, s, quotes))
         .collect();
     let entity = Entity {
         id,
@@ -835,7 +819,6 @@ fn prepare_entity(
         aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
         description: raw.description.map(|t| t.into_owned().into()),
         note: raw.note.map(|t| t.into_owned().into()),
-        sources: Sources::new(),
         details,
     };
     PendingEntity::Checked(Box::new(CheckedEntity {
@@ -872,7 +855,7 @@ fn prepare_relation(
     let sources = raw
         .source
         .into_iter()
-        .map(|s| prepare_source(worker, shared, file, s, |q| quotes.push(q.trim())))
+        .map(|s| prepare_source(worker, shared, file, s, quotes))
         .collect();
     PendingRelation::Checked(CheckedRelation {
         rel_type,
@@ -894,16 +877,14 @@ struct Docs<'a> {
 }
 
 /// Pending sources, their documents looked up (as [`check_sources`] does,
-/// in the same order), each made by `make`; relations' quotes are read
-/// from their file's `quotes`.
-fn resolve_sources<Q: PendingQuote, S>(
+/// in the same order); their quotes are read from their file's `quotes`.
+fn resolve_sources(
     checker: &mut Checker<'_>,
     file: &FileCtx,
     docs: &Docs<'_>,
-    pending: impl IntoIterator<Item = PendingSource<Q>>,
+    pending: impl IntoIterator<Item = PendingSource>,
     quotes: &QuoteBlock,
-    make: impl Fn(Arc<Document>, Option<ArcStr>, Q) -> S,
-) -> SmallVec<[S; 1]> {
+) -> SmallVec<[NewSource; 1]> {
     let pending = pending.into_iter();
     let mut out = SmallVec::with_capacity(pending.size_hint().0);
     for source in pending {
@@ -918,7 +899,7 @@ fn resolve_sources<Q: PendingQuote, S>(
             continue;
         };
         if let Some(document_text) = document_text {
-            let quote = source.quote.text(quotes);
+            let quote = quotes.get(source.quote);
             if !quote_is_in(quote, document_text) {
                 let message = format!(
                     "quote not found in `{}`: \"{}\"",
@@ -930,7 +911,11 @@ fn resolve_sources<Q: PendingQuote, S>(
                     .push(file.problem_at_line(source.quote_line, message));
             }
         }
-        out.push(make(document.clone(), source.section, source.quote));
+        out.push(NewSource {
+            document: document.clone(),
+            section: source.section,
+            quote: source.quote,
+        });
     }
     out
 }
@@ -985,18 +970,7 @@ fn check_prepared_relation(
     let rel_type = relation.rel_type;
     let from = ends.get(checker, file, "from", relation.from, relation.from_line);
     let to = ends.get(checker, file, "to", relation.to, relation.to_line);
-    let sources = resolve_sources(
-        checker,
-        file,
-        docs,
-        relation.sources,
-        quotes,
-        |document, section, quote| NewSource {
-            document,
-            section,
-            quote,
-        },
-    );
+    let sources = resolve_sources(checker, file, docs, relation.sources, quotes);
     let ((from_kind, from_pos), (to_kind, to_pos)) = (from?, to?);
     let from_id = || declared_id(ends.declared, relation.from);
     let shape = shape_problem(rel_type, (from_kind, from_pos), (to_kind, to_pos), from_id);
@@ -1163,7 +1137,7 @@ fn check_entity(
     file: &FileCtx,
     table: EntityKind,
     entry: Spanned<RawEntity<'_>>,
-) -> Option<Entity> {
+) -> Option<(Entity, Sources)> {
     let at = entry.span().start;
     let mut raw = entry.into_inner();
     let table_name = table.prefix();
@@ -1196,15 +1170,15 @@ fn check_entity(
             checker.report(file, at, format!("{} has a blank alias", what()));
         }
     }
-    Some(Entity {
+    let entity = Entity {
         id: id?,
         name: name?.into(),
         aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
         description: raw.description.map(|t| t.into_owned().into()),
         note: raw.note.map(|t| t.into_owned().into()),
-        sources,
         details: details?,
-    })
+    };
+    Some((entity, sources))
 }
 
 fn check_details(
