@@ -552,11 +552,11 @@ fn text(s: &str) -> Attr<'_> {
 /// are left out.
 fn entity_attributes<'g>(graph: &'g Graph, e: &'g Entity) -> Vec<(&'static str, Attr<'g>)> {
     let mut out = vec![("kind", text(e.kind().as_str())), ("name", text(&e.name))];
-    if !e.aliases.is_empty() {
-        out.push(("aliases", Attr::Text(Cow::Owned(e.aliases.join("; ")))));
+    if !e.aliases().is_empty() {
+        out.push(("aliases", Attr::Text(Cow::Owned(e.aliases().join("; ")))));
     }
-    optional(&mut out, "description", &e.description);
-    optional(&mut out, "note", &e.note);
+    out.extend(e.description().map(|d| ("description", text(d))));
+    out.extend(e.note().map(|n| ("note", text(n))));
     match &e.details {
         Details::Organisation { acronym, category } => {
             out.push(("category", text(category.as_str())));

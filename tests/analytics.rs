@@ -237,14 +237,11 @@ impl Model {
         let doc = document();
         let entities = (0..self.n())
             .map(|i| {
-                let entity = Entity {
-                    id: self.ids[i].clone(),
-                    name: self.names[i].as_str().into(),
-                    aliases: Default::default(),
-                    description: None,
-                    note: None,
-                    details: details(self.kinds[i]),
-                };
+                let entity = Entity::new(
+                    self.ids[i].clone(),
+                    self.names[i].as_str(),
+                    details(self.kinds[i]),
+                );
                 (entity, [source(&doc)].into())
             })
             .collect();

@@ -64,14 +64,7 @@ fn tricky() -> Graph {
         .into()
     };
     let id = |s: &str| EntityId::parse(s).unwrap();
-    let entity = |eid: &str, name: &str, details: Details| Entity {
-        id: id(eid),
-        name: name.into(),
-        aliases: Default::default(),
-        description: None,
-        note: None,
-        details,
-    };
+    let entity = |eid: &str, name: &str, details: Details| Entity::new(id(eid), name, details);
     let mut acme = entity(
         "organisation:acme",
         TRICKY_NAME,
@@ -80,15 +73,15 @@ fn tricky() -> Graph {
             category: OrganisationCategory::Company,
         },
     );
-    acme.aliases = ["A&S".into(), "=ACME".into()].into();
-    acme.description = Some(TRICKY_DESCRIPTION.into());
-    acme.note = Some("-5 is not a formula".into());
+    acme.set_aliases(["A&S".into(), "=ACME".into()].into());
+    acme.set_description(Some(TRICKY_DESCRIPTION.into()));
+    acme.set_note(Some("-5 is not a formula".into()));
     let mut eve = entity(
         "person:eve",
         "=HYPERLINK(\"http://example.invalid\")",
         Details::Person { honorific: None },
     );
-    eve.description = Some("a control\u{1} character".into());
+    eve.set_description(Some("a control\u{1} character".into()));
     let group = entity(
         "group:g",
         "Group \"G\"",

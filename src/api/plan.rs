@@ -826,13 +826,13 @@ impl<'a> Run<'a> {
                 EntityField::Kind => run.string(enum_name(EntityKind::from(kind))),
                 EntityField::Name => run.string(&n.e.name),
                 EntityField::Aliases => {
-                    run.list(&n.e.aliases, |run, a| {
+                    run.list(n.e.aliases(), |run, a| {
                         run.string(a);
                         Some(())
                     })?;
                 }
-                EntityField::Description => run.optional(n.e.description.as_deref()),
-                EntityField::Note => run.optional(n.e.note.as_deref()),
+                EntityField::Description => run.optional(n.e.description()),
+                EntityField::Note => run.optional(n.e.note()),
                 EntityField::Sources(fields) => run.sources(n.g.sources_of(n.e), fields)?,
                 EntityField::Relations(args, fields) => {
                     let after = run.arg(&args.after)?;

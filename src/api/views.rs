@@ -112,17 +112,17 @@ macro_rules! entity_object {
 
             /// Other names and acronyms (all found by `search`).
             pub async fn aliases(&self) -> Vec<&'a str> {
-                self.0.e.aliases.iter().map(|a| &**a).collect()
+                self.0.e.aliases().iter().map(|a| &**a).collect()
             }
 
             /// A short description.
             pub async fn description(&self) -> Option<&'a str> {
-                self.0.e.description.as_deref()
+                self.0.e.description()
             }
 
             /// A curator's remark, e.g. where the sources disagree.
             pub async fn note(&self) -> Option<&'a str> {
-                self.0.e.note.as_deref()
+                self.0.e.note()
             }
 
             /// Where the facts about this entity come from (at least one).

@@ -129,18 +129,18 @@ fn node(
     set(&mut n, "@id", e.id.as_str());
     set(&mut n, "@type", ty);
     set(&mut n, "name", &*e.name);
-    for alias in &e.aliases {
+    for alias in e.aliases() {
         push(&mut n, "alternateName", json!(alias));
     }
-    if let Some(d) = &e.description {
-        set(&mut n, "description", &**d);
+    if let Some(d) = e.description() {
+        set(&mut n, "description", d);
     }
-    if let Some(note) = &e.note {
-        set(&mut n, "civgraph:note", &**note);
+    if let Some(note) = e.note() {
+        set(&mut n, "civgraph:note", note);
     }
     match &e.details {
         Details::Organisation { acronym, category } => {
-            if let Some(a) = acronym.as_ref().filter(|a| !e.aliases.contains(a)) {
+            if let Some(a) = acronym.as_ref().filter(|a| !e.aliases().contains(a)) {
                 push(&mut n, "alternateName", json!(a));
             }
             set(&mut n, "civgraph:category", category.as_str());

@@ -652,14 +652,7 @@ mod tests {
                 category: OrganisationCategory::Other,
             },
         };
-        Entity {
-            name: id.slug().into(),
-            id,
-            aliases: Default::default(),
-            description: None,
-            note: None,
-            details,
-        }
+        Entity::new(id.clone(), id.slug(), details)
     }
 
     /// `entities`, each with no source.

@@ -447,7 +447,7 @@ fn name_texts(e: &Entity) -> impl Iterator<Item = &str> {
         _ => None,
     };
     std::iter::once(&*e.name)
-        .chain(e.aliases.iter().map(|a| &**a))
+        .chain(e.aliases().iter().map(|a| &**a))
         .chain(acronym)
 }
 
@@ -515,7 +515,7 @@ impl SearchIndex {
                 names.push_str(&folded);
                 names.push('\n');
             }
-            if let Some(d) = &e.description {
+            if let Some(d) = e.description() {
                 for word in fold(d).split(' ').filter(|w| !w.is_empty()) {
                     add(&mut description_words, word, pos, false);
                 }
@@ -1953,7 +1953,7 @@ mod tests {
                     }
                     names.push((folded, compact));
                 }
-                if let Some(d) = &e.description {
+                if let Some(d) = e.description() {
                     for word in fold(d).split(' ').filter(|w| !w.is_empty()) {
                         add(&mut index.description_words, word, pos);
                     }
@@ -2073,17 +2073,16 @@ mod tests {
     fn entity(i: usize, name: String, aliases: Vec<String>, acronym: Option<String>) -> Entity {
         use crate::model::{Details, EntityId, OrganisationCategory};
         let description = (i % 3 == 0).then(|| format!("works on {} in cities", name));
-        Entity {
-            id: EntityId::parse(&format!("organisation:e-{i}")).expect("a valid id"),
-            name: name.into(),
-            aliases: aliases.into_iter().map(Into::into).collect(),
-            description: description.map(Into::into),
-            note: None,
-            details: Details::Organisation {
-                acronym: acronym.map(Into::into),
-                category: OrganisationCategory::Unit,
-            },
-        }
+        let id = EntityId::parse(&format!("organisation:e-{i}")).expect("a valid id");
+        let details = Details::Organisation {
+            acronym: acronym.map(Into::into),
+            category: OrganisationCategory::Unit,
+        };
+        Entity::new(id, name, details).with_text(
+            aliases.into_iter().map(Into::into).collect(),
+            description.map(Into::into),
+            None,
+        )
     }
 
     /// A query word made from `word`: as it is, a prefix, or with a typo.
@@ -2286,7 +2285,7 @@ mod names_contain_tests {
             _ => None,
         };
         std::iter::once(&*e.name)
-            .chain(e.aliases.iter().map(|a| &**a))
+            .chain(e.aliases().iter().map(|a| &**a))
             .chain(acronym.map(|a| &**a))
             .any(|text| fold(text).contains(needle))
     }
@@ -2307,17 +2306,16 @@ mod names_contain_tests {
             let entities: Vec<_> = names
                 .into_iter()
                 .enumerate()
-                .map(|(i, (name, aliases, acronym))| (Entity {
-                    id: EntityId::parse(&format!("organisation:o{i}")).unwrap(),
-                    name: name.into(),
-                    aliases: aliases.into_iter().map(Into::into).collect(),
-                    description: None,
-                    note: None,
-                            details: Details::Organisation {
+                .map(|(i, (name, aliases, acronym))| {
+                    let id = EntityId::parse(&format!("organisation:o{i}")).unwrap();
+                    let details = Details::Organisation {
                         acronym: acronym.map(Into::into),
                         category: OrganisationCategory::Other,
-                    },
-                }, Default::default()))
+                    };
+                    let aliases = aliases.into_iter().map(Into::into).collect();
+                    let entity = Entity::new(id, name, details).with_text(aliases, None, None);
+                    (entity, Default::default())
+                })
                 .collect();
             let graph = Graph::new(Vec::new(), entities, Vec::new()).unwrap();
             for needle in needles.iter().map(|n| fold(n)).filter(|n| !n.is_empty()) {

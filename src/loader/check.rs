@@ -813,14 +813,11 @@ fn prepare_entity(
         .into_iter()
         .map(|s| prepare_source(worker, shared, file, s, quotes))
         .collect();
-    let entity = Entity {
-        id,
-        name: trimmed(raw.name.unwrap_or_default()).into(),
-        aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
-        description: raw.description.map(|t| t.into_owned().into()),
-        note: raw.note.map(|t| t.into_owned().into()),
-        details,
-    };
+    let entity = Entity::new(id, trimmed(raw.name.unwrap_or_default()), details).with_text(
+        raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
+        raw.description.map(|t| t.into_owned().into()),
+        raw.note.map(|t| t.into_owned().into()),
+    );
     PendingEntity::Checked(Box::new(CheckedEntity {
         entity,
         id: number,
@@ -1170,14 +1167,11 @@ fn check_entity(
             checker.report(file, at, format!("{} has a blank alias", what()));
         }
     }
-    let entity = Entity {
-        id: id?,
-        name: name?.into(),
-        aliases: raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
-        description: raw.description.map(|t| t.into_owned().into()),
-        note: raw.note.map(|t| t.into_owned().into()),
-        details: details?,
-    };
+    let entity = Entity::new(id?, name?, details?).with_text(
+        raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
+        raw.description.map(|t| t.into_owned().into()),
+        raw.note.map(|t| t.into_owned().into()),
+    );
     Some((entity, sources))
 }
 
