@@ -229,7 +229,8 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     pub sources: Option<PathBuf>,
 
-    /// Also print the load and validation time and the resident memory after loading.
+    /// Also print the load and validation time, the resident memory after
+    /// loading, and what each part of the graph holds.
     #[arg(long)]
     pub stats: bool,
 }

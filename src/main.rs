@@ -107,6 +107,19 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             rss as f64 / 1048576.0,
             peak as f64 / 1048576.0,
         );
+        let parts = graph.memory_use();
+        let total: usize = parts.iter().map(|(_, bytes)| bytes).sum();
+        let per_relation = |bytes: usize| bytes as f64 / stats.relations.max(1) as f64;
+        let parts: Vec<String> = parts
+            .iter()
+            .map(|(part, bytes)| format!("{part} {:.1}", per_relation(*bytes)))
+            .collect();
+        println!(
+            "stats: the graph's parts, bytes per relation, as asked of the allocator: {}; total {:.1} MiB, {:.0} bytes per relation",
+            parts.join(", "),
+            total as f64 / 1048576.0,
+            per_relation(total),
+        );
     }
     // The process ends here: freeing millions of records one by one would
     // only delay the exit (seconds on a graph of millions of relations).

@@ -756,6 +756,22 @@ mod tests {
             let given_sources: Vec<_> = given.sources.iter().map(Source::as_ref).collect();
             assert_eq!(sources, given_sources, "{}", r.id());
         }
+        // What the graph says it holds: every quote's text once, a 20-byte
+        // relation each, an 8-byte source each and a start per entity.
+        let quotes = expected
+            .values()
+            .flat_map(|r| &r.sources)
+            .map(|s| s.quote.len());
+        let entity_quotes = given_entities.values().flatten().map(|s| s.quote.len());
+        let sources = expected.values().map(|r| r.sources.len()).sum::<usize>()
+            + given_entities.values().map(|s| s.len()).sum::<usize>();
+        let parts: foldhash::HashMap<_, _> = graph.memory_use().into_iter().collect();
+        assert_eq!(parts["quotes"], quotes.chain(entity_quotes).sum::<usize>());
+        assert_eq!(parts["relations"], 20 * expected.len());
+        assert_eq!(
+            parts["sources"],
+            8 * sources + 4 * (graph.entities().len() + 1)
+        );
     }
 
     /// Ids that are the start of others, followed by `-`, a digit or a

@@ -16,8 +16,8 @@ use smallvec::SmallVec;
 use std::hash::BuildHasher;
 
 use crate::model::{
-    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, Source,
-    SourceRef,
+    ArcStr, Details, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType,
+    Source, SourceRef,
 };
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
@@ -797,6 +797,55 @@ impl Graph {
     /// folded, so nothing is folded again.
     pub fn names_contain(&self, e: &Entity, folded: &str) -> bool {
         self.search.names_contain(self.position_of(e), folded)
+    }
+
+    /// What the graph holds, part by part, in bytes: what each part asked
+    /// the allocator for (its vectors' lengths, its texts), before the
+    /// allocator's rounding and what it keeps free. The process's resident
+    /// memory is the measure of the whole; this says where it goes.
+    pub fn memory_use(&self) -> Vec<(&'static str, usize)> {
+        use std::mem::size_of_val;
+        let t = &self.tables;
+        let texts = |e: &Entity| {
+            // An id's text is shared: its length and count, then the text.
+            let id = 16 + e.id.as_str().len();
+            let aliases: usize = e.aliases().iter().map(|a| 16 + a.len()).sum();
+            let others = e.description().map_or(0, str::len) + e.note().map_or(0, str::len);
+            let has_text =
+                !e.aliases().is_empty() || e.description().is_some() || e.note().is_some();
+            // Held apart when there are any: three fields of 16 bytes.
+            let text = if has_text { 48 + aliases + others } else { 0 };
+            let details = match &e.details {
+                Details::Organisation { acronym: s, .. }
+                | Details::Person { honorific: s }
+                | Details::Deliverable { url: s, .. }
+                | Details::Event { date: s, .. } => s.as_deref().map_or(0, str::len),
+                Details::Group { .. } => 0,
+            };
+            id + e.name.len() + text + details
+        };
+        vec![
+            ("relations", size_of_val(&self.relations[..])),
+            (
+                "sources",
+                size_of_val(&t.sources[..]) + size_of_val(&t.entity_sources[..]),
+            ),
+            ("quotes", t.quotes.len()),
+            ("entities", size_of_val(&self.entities[..])),
+            ("entity texts", self.entities.iter().map(texts).sum()),
+            (
+                "adjacency",
+                size_of_val(&self.adjacency[..]) + size_of_val(&self.adjacency_start[..]),
+            ),
+            (
+                "petgraph",
+                // Its row offsets are `usize`, its columns the index type.
+                (self.graph.node_count() + 1) * std::mem::size_of::<usize>()
+                    + self.graph.edge_count() * std::mem::size_of::<u32>(),
+            ),
+            ("id index", self.by_id.positions.allocation_size()),
+            ("search index", self.search.heap_bytes()),
+        ]
     }
 
     /// Counts by kind and by relation type.

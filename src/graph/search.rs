@@ -214,6 +214,16 @@ impl WordIndex {
         }
     }
 
+    /// The bytes it holds on the heap (as asked for, before the allocator's
+    /// rounding).
+    fn heap_bytes(&self) -> usize {
+        self.words.as_fst().as_bytes().len()
+            + std::mem::size_of_val(&self.entries[..])
+            + std::mem::size_of_val(&self.least[..])
+            + std::mem::size_of_val(&self.initials[..])
+            + std::mem::size_of_val(&self.initial_entries[..])
+    }
+
     /// Where the posting list a key's value locates lies in `entries`.
     fn span(value: u64) -> std::ops::Range<usize> {
         let start = (value >> 32) as usize;
@@ -489,6 +499,15 @@ pub struct ScoredEntity {
 }
 
 impl SearchIndex {
+    /// The bytes it holds on the heap (as asked for, before the allocator's
+    /// rounding).
+    pub fn heap_bytes(&self) -> usize {
+        self.names.len()
+            + std::mem::size_of_val(&self.name_ends[..])
+            + self.name_words.heap_bytes()
+            + self.description_words.heap_bytes()
+    }
+
     /// Indexes `entities`; positions in results are indices into that slice.
     /// Panics past 2^31 entities (or 4 GiB of names).
     pub fn build(entities: &[Entity]) -> SearchIndex {
