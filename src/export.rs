@@ -588,7 +588,7 @@ fn entity_attributes<'g>(graph: &'g Graph, e: &'g Entity) -> Vec<(&'static str, 
         } => {
             out.extend(number.map(|n| ("number", Attr::Int(n))));
             out.push(("event_kind", text(event_kind.as_str())));
-            optional(&mut out, "date", date);
+            out.extend(date.as_deref().map(|d| ("date", text(d))));
         }
     }
     if let Some(source) = graph.sources_of(e).next() {

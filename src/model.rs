@@ -421,7 +421,8 @@ pub enum Details {
     },
     Event {
         event_kind: EventKind,
-        date: Option<Box<str>>,
+        /// `YYYY-MM-DD`.
+        date: Option<ArcStr>,
         number: Option<u32>,
     },
 }

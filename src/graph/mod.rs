@@ -818,9 +818,9 @@ impl Graph {
             let details = match &e.details {
                 Details::Organisation { acronym: s, .. }
                 | Details::Person { honorific: s }
-                | Details::Deliverable { url: s, .. }
-                | Details::Event { date: s, .. } => s.as_deref().map_or(0, str::len),
-                Details::Group { .. } => 0,
+                | Details::Deliverable { url: s, .. } => s.as_deref().map_or(0, str::len),
+                // Shared by the events of one day.
+                Details::Event { .. } | Details::Group { .. } => 0,
             };
             id + e.name.len() + text + details
         };

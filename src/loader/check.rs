@@ -1274,7 +1274,8 @@ fn check_details(
                     "event_kind",
                     &r.event_kind,
                 )?,
-                date: text(&r.date),
+                // Events share their dates (many meet on one day).
+                date: r.date.as_ref().map(|d| checker.intern(d.get_ref())),
                 number,
             }
         }
