@@ -502,6 +502,29 @@ impl Entity {
         self.text.as_ref()?.note.as_deref()
     }
 
+    /// The bytes its texts hold on the heap, as asked of the allocator (its
+    /// id's text counted whole, though ids are shared; an event's date not,
+    /// for events of one day share it).
+    pub fn heap_bytes(&self) -> usize {
+        let opt = |s: &Option<Box<str>>| s.as_deref().map_or(0, str::len);
+        // An id's text is counted and shared: two words, then the text.
+        let id = 2 * std::mem::size_of::<usize>() + self.id.as_str().len();
+        let text = self.text.as_ref().map_or(0, |t| {
+            std::mem::size_of::<EntityText>()
+                + std::mem::size_of_val(&t.aliases[..])
+                + t.aliases.iter().map(|a| a.len()).sum::<usize>()
+                + opt(&t.description)
+                + opt(&t.note)
+        });
+        let details = match &self.details {
+            Details::Organisation { acronym: s, .. }
+            | Details::Person { honorific: s }
+            | Details::Deliverable { url: s, .. } => opt(s),
+            Details::Event { .. } | Details::Group { .. } => 0,
+        };
+        id + self.name.len() + text + details
+    }
+
     /// Replaces the aliases.
     pub fn set_aliases(&mut self, aliases: Box<[Box<str>]>) {
         self.edit_text(|t| t.aliases = aliases);

@@ -334,21 +334,16 @@ fn sort_by_id(
         };
         return Err(GraphError::DuplicateRelation(id.to_string()));
     }
-    // The tables are sized once (the relations' sources and quotes are
-    // counted from the relations themselves, no quote read): growing a
-    // block of quotes of 260 MB by doubling copied it, and held the
-    // old one and the new at once.
+    // The tables are sized once (the relations' and the entities' sources
+    // and quotes are counted from the sources themselves, no quote read):
+    // growing a block of quotes of 260 MB by doubling copied it, and held
+    // the old one and the new at once.
     let (sources, quote_bytes) = parts
         .iter()
         .flat_map(|p| &p.relations)
         .flat_map(|r| &r.sources)
+        .chain(entity_sources.iter().flat_map(|e| &e.sources))
         .fold((0, 0), |(n, bytes), s| (n + 1, bytes + s.quote.len()));
-    let (sources, quote_bytes) = entity_sources
-        .iter()
-        .flat_map(|e| &e.sources)
-        .fold((sources, quote_bytes), |(n, bytes), s| {
-            (n + 1, bytes + s.quote.len())
-        });
     let mut tables = TablesBuilder::with_capacity(sources, quote_bytes, entities.len());
     let relations = keys
         .into_iter()

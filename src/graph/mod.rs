@@ -16,8 +16,8 @@ use smallvec::SmallVec;
 use std::hash::BuildHasher;
 
 use crate::model::{
-    ArcStr, Details, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType,
-    Source, SourceRef,
+    ArcStr, Direction, Document, Entity, EntityId, EntityKind, RelationId, RelationType, Source,
+    SourceRef,
 };
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
@@ -183,8 +183,8 @@ pub struct StoredRelation {
     sources: u32,
 }
 
-/// A relation's source as the graph holds it, 8 bytes: places in the
-/// [`Tables`].
+/// A relation's or an entity's source as the graph holds it, 8 bytes:
+/// places in the [`Tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct StoredSource {
     /// Its document and section, in [`Tables::places`].
@@ -506,7 +506,8 @@ pub struct Graph {
     /// Sorted by (kind, id); position i is node i of `graph`.
     entities: Vec<Entity>,
     relations: Vec<StoredRelation>,
-    /// What the relations hold besides their types and ends.
+    /// What the relations hold besides their types and ends, and the
+    /// entities' sources.
     tables: Tables,
     /// Where each type's relations lie in `relations`.
     type_runs: TypeRuns,
@@ -806,24 +807,6 @@ impl Graph {
     pub fn memory_use(&self) -> Vec<(&'static str, usize)> {
         use std::mem::size_of_val;
         let t = &self.tables;
-        let texts = |e: &Entity| {
-            // An id's text is shared: its length and count, then the text.
-            let id = 16 + e.id.as_str().len();
-            let aliases: usize = e.aliases().iter().map(|a| 16 + a.len()).sum();
-            let others = e.description().map_or(0, str::len) + e.note().map_or(0, str::len);
-            let has_text =
-                !e.aliases().is_empty() || e.description().is_some() || e.note().is_some();
-            // Held apart when there are any: three fields of 16 bytes.
-            let text = if has_text { 48 + aliases + others } else { 0 };
-            let details = match &e.details {
-                Details::Organisation { acronym: s, .. }
-                | Details::Person { honorific: s }
-                | Details::Deliverable { url: s, .. } => s.as_deref().map_or(0, str::len),
-                // Shared by the events of one day.
-                Details::Event { .. } | Details::Group { .. } => 0,
-            };
-            id + e.name.len() + text + details
-        };
         vec![
             ("relations", size_of_val(&self.relations[..])),
             (
@@ -832,7 +815,10 @@ impl Graph {
             ),
             ("quotes", t.quotes.len()),
             ("entities", size_of_val(&self.entities[..])),
-            ("entity texts", self.entities.iter().map(texts).sum()),
+            (
+                "entity texts",
+                self.entities.iter().map(Entity::heap_bytes).sum(),
+            ),
             (
                 "adjacency",
                 size_of_val(&self.adjacency[..]) + size_of_val(&self.adjacency_start[..]),
