@@ -593,7 +593,7 @@ fn entity_attributes<'g>(graph: &'g Graph, e: &'g Entity) -> Vec<(&'static str, 
     }
     if let Some(source) = graph.sources_of(e).next() {
         out.push(("source_document", text(&source.document.title)));
-        out.push(("source_quote", text(source.quote)));
+        out.push(("source_quote", Attr::Text(source.quote.text())));
     }
     out
 }
@@ -615,7 +615,7 @@ fn relation_attributes(r: RelationRef<'_>) -> Vec<(&'static str, Attr<'_>)> {
     out.extend(r.role().map(|v| ("role", text(v))));
     out.extend(r.note().map(|v| ("note", text(v))));
     if let Some(source) = r.sources().next() {
-        out.push(("source_quote", text(source.quote)));
+        out.push(("source_quote", Attr::Text(source.quote.text())));
         out.push(("source_document", text(&source.document.title)));
     }
     out

@@ -382,7 +382,7 @@ impl Source {
         SourceRef {
             document: &self.document,
             section: self.section.as_deref(),
-            quote: &self.quote,
+            quote: Quote::from(&*self.quote),
         }
     }
 }
@@ -396,7 +396,72 @@ pub struct SourceRef<'a> {
     /// The heading of the part of the document that holds the quote.
     pub section: Option<&'a str>,
     /// A verbatim passage that states the fact.
-    pub quote: &'a str,
+    pub quote: Quote<'a>,
+}
+
+/// A source's quote, as a graph lends it: its text, or its text packed in
+/// the graph's memory ([`Quote::text`] unpacks it).
+#[derive(Clone, Copy)]
+pub struct Quote<'a>(QuoteRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum QuoteRepr<'a> {
+    Text(&'a str),
+    Packed(&'a [u8], &'a crate::graph::QuoteCodec),
+}
+
+impl<'a> Quote<'a> {
+    /// A quote packed with `codec`.
+    pub(crate) fn packed(bytes: &'a [u8], codec: &'a crate::graph::QuoteCodec) -> Quote<'a> {
+        Quote(QuoteRepr::Packed(bytes, codec))
+    }
+
+    /// The quote's text: borrowed if it is held as text, else unpacked.
+    pub fn text(self) -> std::borrow::Cow<'a, str> {
+        match self.0 {
+            QuoteRepr::Text(text) => std::borrow::Cow::Borrowed(text),
+            QuoteRepr::Packed(bytes, codec) => std::borrow::Cow::Owned(codec.unpack(bytes)),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Quote<'a> {
+    fn from(text: &'a str) -> Quote<'a> {
+        Quote(QuoteRepr::Text(text))
+    }
+}
+
+impl fmt::Display for Quote<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl fmt::Debug for Quote<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text(), f)
+    }
+}
+
+/// Quotes are equal when their texts are, however they are held.
+impl PartialEq for Quote<'_> {
+    fn eq(&self, other: &Quote<'_>) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for Quote<'_> {}
+
+impl PartialEq<str> for Quote<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.text() == other
+    }
+}
+
+impl PartialEq<&str> for Quote<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == *other
+    }
 }
 
 /// The fields that only one kind of entity has.

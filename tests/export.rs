@@ -243,7 +243,10 @@ fn graphml_has_a_node_per_entity_and_an_edge_per_relation() {
         );
         assert_eq!(data["type"], r.rel_type.as_str());
         assert_eq!(data.get("role").map(String::as_str), r.role());
-        assert_eq!(data["source_quote"], r.sources().next().unwrap().quote);
+        assert_eq!(
+            data["source_quote"],
+            r.sources().next().unwrap().quote.text()
+        );
     }
     let okan = parsed.node("person:okan-geray");
     assert_eq!(okan["name"], "Okan Geray");
@@ -482,7 +485,7 @@ fn entities_csv_has_the_documented_columns_and_a_row_per_entity() {
             .sources_of(e)
             .next()
             .expect("a loaded entity has a source");
-        assert_eq!(row["source_quote"], first.quote);
+        assert_eq!(row["source_quote"], first.quote.text());
     }
 }
 

@@ -1001,7 +1001,7 @@ impl<'a> Run<'a> {
                     SourceField::Typename => run.string("Source"),
                     SourceField::Document => run.string(&source.document.title),
                     SourceField::Section => run.optional(source.section),
-                    SourceField::Quote => run.string(source.quote),
+                    SourceField::Quote => run.string(&source.quote.text()),
                     SourceField::DocumentInfo(fields) => {
                         let d = source.document;
                         run.object(fields, |run, field| {

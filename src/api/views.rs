@@ -326,8 +326,8 @@ impl<'a> SourceView<'a> {
     }
 
     /// A passage copied verbatim from the document (white space may differ).
-    async fn quote(&self) -> &'a str {
-        self.0.quote
+    async fn quote(&self) -> std::borrow::Cow<'a, str> {
+        self.0.quote.text()
     }
 
     /// The document's details: publisher, date, address.

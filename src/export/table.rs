@@ -146,7 +146,7 @@ pub(super) fn write_relations(sub: &Subgraph<'_>, out: &mut dyn Write) -> Result
             Cow::Borrowed(relation.role().unwrap_or("")),
             Cow::Borrowed(relation.note().unwrap_or("")),
             Cow::Borrowed(source.map_or("", |s| s.document.title.as_str())),
-            Cow::Borrowed(source.map_or("", |s| s.quote)),
+            source.map_or(Cow::Borrowed(""), |s| s.quote.text()),
         ]
     });
     write(&RELATION_COLUMNS, rows, out)
@@ -184,7 +184,10 @@ pub(super) fn write_leadership(
             Cow::Borrowed(group_kind),
             Cow::Owned(parents.join(" > ")),
             Cow::Owned(affiliations.join("; ")),
-            Cow::Borrowed(row.relation.sources().next().map_or("", |s| s.quote)),
+            row.relation
+                .sources()
+                .next()
+                .map_or(Cow::Borrowed(""), |s| s.quote.text()),
         ]
     });
     write(&LEADERSHIP_COLUMNS, rows, out)

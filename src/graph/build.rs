@@ -134,13 +134,26 @@ impl Graph {
             drop(parts);
             drop(entity_sources);
             step("their parts freed");
-            let rest = ordered.map(|(by_id, relations, tables)| {
-                let name_rank = name_ranks(&entities);
-                step("name ranks");
-                let type_runs = super::TypeRuns::new(&relations);
-                let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
-                step("adjacency");
-                (links, type_runs, relations, tables)
+            let rest = ordered.map(|(by_id, relations, mut tables)| {
+                // The quotes are packed on another thread meanwhile; the
+                // text they were is freed on this one (see above).
+                let (packed, built) = std::thread::scope(|s| {
+                    let packing = s.spawn(|| tables.pack_quotes());
+                    let name_rank = name_ranks(&entities);
+                    step("name ranks");
+                    let type_runs = super::TypeRuns::new(&relations);
+                    let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
+                    step("adjacency");
+                    let packed = packing
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    (packed, (links, type_runs))
+                });
+                if let Some(packed) = packed {
+                    tables.use_packed(packed);
+                }
+                step("quotes packed");
+                (built.0, built.1, relations, tables)
             });
             let search = search
                 .join()
@@ -366,6 +379,8 @@ fn sort_by_id(
 #[derive(Default)]
 struct TablesBuilder {
     tables: Tables,
+    /// The quotes, one after another, until [`TablesBuilder::finish`].
+    quotes: String,
     roles: foldhash::HashMap<*const u8, u32>,
     documents: foldhash::HashMap<*const Document, u32>,
     sections: foldhash::HashMap<*const u8, u32>,
@@ -380,7 +395,7 @@ impl TablesBuilder {
     fn with_capacity(sources: usize, quote_bytes: usize, entities: usize) -> TablesBuilder {
         let mut builder = TablesBuilder::default();
         builder.tables.sources.reserve_exact(sources);
-        builder.tables.quotes.reserve_exact(quote_bytes);
+        builder.quotes.reserve_exact(quote_bytes);
         builder.tables.entity_sources.reserve_exact(entities + 1);
         builder
     }
@@ -399,6 +414,7 @@ impl TablesBuilder {
     fn finish(mut self) -> Tables {
         let end = self.tables.sources.len() as u32;
         self.tables.entity_sources.push(end);
+        self.tables.quotes = super::quotes::Quotes::Text(self.quotes);
         self.tables
     }
 
@@ -427,12 +443,12 @@ impl TablesBuilder {
                 t.places.push(Place { document, section });
                 (t.places.len() - 1) as u32
             });
-        let at = t.quotes.len();
+        let at = self.quotes.len();
         assert!(
             at + quote.len() < u32::MAX as usize,
             "a graph holds less than 4 GiB of quotes"
         );
-        t.quotes.push_str(quote);
+        self.quotes.push_str(quote);
         t.sources.push(StoredSource {
             place,
             quote: at as u32,
@@ -670,9 +686,15 @@ mod tests {
     /// and every entity the sources it was given, from the graph's tables:
     /// none, one or several sources (the last relation's and the last
     /// entity's included), shared texts and equal texts not shared,
-    /// documents outside the graph's list.
+    /// documents outside the graph's list. With few quotes they are held as
+    /// text; with more, packed.
     #[test]
     fn relations_read_back_what_they_hold() {
+        read_back_what_they_hold(12, false);
+        read_back_what_they_hold(300, true);
+    }
+
+    fn read_back_what_they_hold(people: usize, packed: bool) {
         let mut rng = fastrand::Rng::with_seed(11);
         let doc = |key: &str| {
             Arc::new(Document {
@@ -687,7 +709,9 @@ mod tests {
         let docs = [doc("a"), doc("b"), doc("c")];
         let shared_role = ArcStr::from("Chair");
         let shared_section = ArcStr::from("Part 1");
-        let people: Vec<Entity> = (0..12).map(|i| entity(&format!("person:p{i}"))).collect();
+        let people: Vec<Entity> = (0..people)
+            .map(|i| entity(&format!("person:p{i}")))
+            .collect();
         let orgs: Vec<Entity> = (0..5)
             .map(|i| entity(&format!("organisation:o{i}")))
             .collect();
@@ -751,8 +775,9 @@ mod tests {
             let given_sources: Vec<_> = given.sources.iter().map(Source::as_ref).collect();
             assert_eq!(sources, given_sources, "{}", r.id());
         }
-        // What the graph says it holds: every quote's text once, a 20-byte
-        // relation each, an 8-byte source each and a start per entity.
+        // What the graph says it holds: every quote's text once (or less,
+        // packed), a 20-byte relation each, an 8-byte source each and a
+        // start per entity.
         let quotes = expected
             .values()
             .flat_map(|r| &r.sources)
@@ -761,7 +786,12 @@ mod tests {
         let sources = expected.values().map(|r| r.sources.len()).sum::<usize>()
             + given_entities.values().map(|s| s.len()).sum::<usize>();
         let parts: foldhash::HashMap<_, _> = graph.memory_use().into_iter().collect();
-        assert_eq!(parts["quotes"], quotes.chain(entity_quotes).sum::<usize>());
+        let text = quotes.chain(entity_quotes).sum::<usize>();
+        if packed {
+            assert!(parts["quotes"] < text / 2, "{} of {text}", parts["quotes"]);
+        } else {
+            assert_eq!(parts["quotes"], text);
+        }
         assert_eq!(parts["relations"], 20 * expected.len());
         assert_eq!(
             parts["sources"],

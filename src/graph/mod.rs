@@ -7,6 +7,7 @@
 mod analytics;
 mod build;
 mod leadership;
+mod quotes;
 mod search;
 mod traverse;
 
@@ -22,6 +23,7 @@ use crate::model::{
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
 pub use leadership::{LeadershipFilter, LeadershipRow};
+pub use quotes::QuoteCodec;
 pub use search::fold;
 pub use traverse::Path;
 
@@ -189,8 +191,8 @@ pub struct StoredRelation {
 struct StoredSource {
     /// Its document and section, in [`Tables::places`].
     place: u32,
-    /// Where its quote begins in [`Tables::quotes`]; the next
-    /// source's begins where it ends.
+    /// Where its quote begins in [`Tables::quotes`] (packed or not); the
+    /// next source's begins where it ends.
     quote: u32,
 }
 
@@ -210,8 +212,9 @@ impl Place {
 /// What the graph's relations hold besides their types and ends, and the
 /// entities' sources, each text once: the distinct roles, the notes, the
 /// sources with the distinct pairs of document and section they cite, and
-/// every quote in one block of text (where a quote of its own cost a
-/// pointer, a length and the allocator's rounding).
+/// every quote in one block (where a quote of its own cost a pointer, a
+/// length and the allocator's rounding), packed when that makes the block
+/// smaller (see [`quotes`]).
 #[derive(Debug, Default)]
 struct Tables {
     roles: Vec<ArcStr>,
@@ -227,10 +230,32 @@ struct Tables {
     places: Vec<Place>,
     documents: Vec<Arc<Document>>,
     sections: Vec<ArcStr>,
-    quotes: String,
+    quotes: quotes::Quotes,
 }
 
 impl Tables {
+    /// The quotes, packed (`None` if they would not be smaller), for
+    /// [`Tables::use_packed`].
+    fn pack_quotes(&self) -> Option<quotes::Packed> {
+        let quotes::Quotes::Text(text) = &self.quotes else {
+            return None;
+        };
+        let starts: Vec<u32> = self.sources.iter().map(|s| s.quote).collect();
+        quotes::pack(text, &starts)
+    }
+
+    /// Holds the quotes as `packed`, which [`Tables::pack_quotes`] made of
+    /// these tables' quotes.
+    fn use_packed(&mut self, packed: quotes::Packed) {
+        for (source, start) in self.sources.iter_mut().zip(packed.starts) {
+            source.quote = start;
+        }
+        self.quotes = quotes::Quotes::Packed {
+            bytes: packed.bytes,
+            codec: packed.codec,
+        };
+    }
+
     /// The sources from `range` of [`Tables::sources`].
     fn sources(
         &self,
@@ -247,7 +272,7 @@ impl Tables {
                 document: &self.documents[place.document as usize],
                 section: (place.section != Place::NO_SECTION)
                     .then(|| &*self.sections[place.section as usize]),
-                quote: &self.quotes[s.quote as usize..end],
+                quote: self.quotes.get(s.quote as usize..end),
             }
         })
     }
@@ -813,7 +838,7 @@ impl Graph {
                 "sources",
                 size_of_val(&t.sources[..]) + size_of_val(&t.entity_sources[..]),
             ),
-            ("quotes", t.quotes.len()),
+            ("quotes", t.quotes.heap_bytes()),
             ("entities", size_of_val(&self.entities[..])),
             (
                 "entity texts",
