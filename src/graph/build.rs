@@ -365,7 +365,7 @@ fn sort_by_id(
             let part = &parts[p as usize];
             tables.store(at as u32, &part.relations[i as usize], &part.quotes)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     for e in entity_sources {
         tables.store_entity(&e.sources, &parts[e.part as usize].quotes);
     }
@@ -374,14 +374,17 @@ fn sort_by_id(
 
 /// [`Tables`] in the making: each distinct role, document and
 /// section, and each pair of document and section a source cites, is found
-/// by its address (the loader shares each; texts that are equal but not
-/// shared are each kept, and read the same).
+/// by its address (the loader shares each). Documents and sections that are
+/// equal but not shared are each kept, and read the same; roles are kept
+/// once a text (a relation has 24 bits for its role).
 #[derive(Default)]
 struct TablesBuilder {
     tables: Tables,
     /// The quotes, one after another, until [`TablesBuilder::finish`].
     quotes: String,
     roles: foldhash::HashMap<*const u8, u32>,
+    /// By text, for roles equal to one already stored but not shared.
+    role_texts: foldhash::HashMap<ArcStr, u32>,
     documents: foldhash::HashMap<*const Document, u32>,
     sections: foldhash::HashMap<*const u8, u32>,
     /// By the document's and the section's addresses (null for none): one
@@ -457,14 +460,32 @@ impl TablesBuilder {
 
     /// The relation at `position` in id order, its texts copied into the
     /// tables (its quotes from `quotes`, its part's block).
-    fn store(&mut self, position: u32, r: &NewRelation, quotes: &QuoteBlock) -> StoredRelation {
+    ///
+    /// Fails past [`StoredRelation::MAX_ROLES`] distinct roles.
+    fn store(
+        &mut self,
+        position: u32,
+        r: &NewRelation,
+        quotes: &QuoteBlock,
+    ) -> Result<StoredRelation, GraphError> {
         let t = &mut self.tables;
-        let role = r.role.as_ref().map_or(0, |role| {
-            1 + *self.roles.entry(role.as_ptr()).or_insert_with(|| {
-                t.roles.push(role.clone());
-                (t.roles.len() - 1) as u32
-            })
-        });
+        let role = match &r.role {
+            None => 0,
+            Some(role) => match self.roles.get(&role.as_ptr()) {
+                Some(&at) => 1 + at,
+                None => {
+                    let at = *self.role_texts.entry(role.clone()).or_insert_with(|| {
+                        t.roles.push(role.clone());
+                        (t.roles.len() - 1) as u32
+                    });
+                    if t.roles.len() > StoredRelation::MAX_ROLES {
+                        return Err(GraphError::TooManyRoles);
+                    }
+                    self.roles.insert(role.as_ptr(), at);
+                    1 + at
+                }
+            },
+        };
         if let Some(note) = &r.note {
             t.notes.push((position, note.clone()));
         }
@@ -477,13 +498,14 @@ impl TablesBuilder {
             } = source;
             self.source(document, section.as_ref(), quotes.get(*quote));
         }
-        StoredRelation {
+        let [a, b, c, _] = role.to_le_bytes();
+        Ok(StoredRelation {
             rel_type: r.rel_type,
+            role: [a, b, c],
             from: r.from,
             to: r.to,
-            role,
             sources,
-        }
+        })
     }
 }
 
@@ -776,7 +798,7 @@ mod tests {
             assert_eq!(sources, given_sources, "{}", r.id());
         }
         // What the graph says it holds: every quote's text once (or less,
-        // packed), a 20-byte relation each, an 8-byte source each and a
+        // packed), a 16-byte relation each, an 8-byte source each and a
         // start per entity.
         let quotes = expected
             .values()
@@ -792,7 +814,7 @@ mod tests {
         } else {
             assert_eq!(parts["quotes"], text);
         }
-        assert_eq!(parts["relations"], 20 * expected.len());
+        assert_eq!(parts["relations"], 16 * expected.len());
         assert_eq!(
             parts["sources"],
             8 * sources + 4 * (graph.entities().len() + 1)

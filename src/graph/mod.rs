@@ -43,6 +43,12 @@ pub enum GraphError {
     /// A relation links kinds its type does not allow.
     #[error("relation `{0}` links kinds its type does not allow")]
     KindMismatch(String),
+    /// More distinct roles than a graph holds.
+    #[error(
+        "more than {} distinct roles: a graph holds at most that many",
+        StoredRelation::MAX_ROLES
+    )]
+    TooManyRoles,
 }
 
 /// A relation on its way into a graph, as the loader hands it over: its
@@ -168,7 +174,7 @@ pub struct EntitySources {
     pub sources: SmallVec<[NewSource; 1]>,
 }
 
-/// A relation as the graph holds it, 20 bytes: its type, its ends as their
+/// A relation as the graph holds it, 16 bytes: its type, its ends as their
 /// entities' positions, and where its role and sources lie in the graph's
 /// tables (read them through [`RelationRef`], which has the
 /// graph). Its note, which few relations have, is in the tables by the
@@ -176,13 +182,29 @@ pub struct EntitySources {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRelation {
     pub rel_type: RelationType,
+    /// 0 for none, else one more than its place in [`Tables::roles`]: 24
+    /// bits, little-endian, beside the type (a graph holds fewer than 2^24
+    /// distinct roles, checked when it is built).
+    role: [u8; 3],
     from: u32,
     to: u32,
-    /// 0 for none, else one more than its place in [`Tables::roles`].
-    role: u32,
     /// Its first source in [`Tables::sources`]; the next relation's
     /// first is one past its last.
     sources: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<StoredRelation>() == 16);
+
+impl StoredRelation {
+    /// The most distinct roles a graph holds (the role's number, one more
+    /// than its place, fits in 24 bits).
+    const MAX_ROLES: usize = (1 << 24) - 1;
+
+    /// 0 for none, else one more than its place in [`Tables::roles`].
+    fn role(&self) -> u32 {
+        let [a, b, c] = self.role;
+        u32::from_le_bytes([a, b, c, 0])
+    }
 }
 
 /// A relation's or an entity's source as the graph holds it, 8 bytes:
@@ -323,7 +345,7 @@ impl<'g> RelationRef<'g> {
 
     /// The role held, on LEADS, AFFILIATED_WITH, MEMBER_OF, PRESENTED.
     pub fn role(self) -> Option<&'g str> {
-        let role = self.relation.role.checked_sub(1)?;
+        let role = self.relation.role().checked_sub(1)?;
         Some(&self.graph.tables.roles[role as usize])
     }
 
