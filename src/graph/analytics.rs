@@ -148,16 +148,17 @@ impl Graph {
                 continue;
             }
             for a in self.adj(at, mask, direction) {
-                if seen.contains_key(&a.other) {
+                let other = self.other_end(a);
+                if seen.contains_key(&other) {
                     continue;
                 }
                 if order.len() >= budget {
                     truncated = true;
                     break 'walk;
                 }
-                seen.insert(a.other, d + 1);
-                order.push(a.other);
-                queue.push_back(a.other);
+                seen.insert(other, d + 1);
+                order.push(other);
+                queue.push_back(other);
             }
         }
         let members: HashSet<u32> = order.iter().copied().collect();
@@ -184,7 +185,8 @@ impl Graph {
         let mut rels: BTreeSet<u32> = BTreeSet::new();
         for &at in order {
             for a in self.adj(at, mask, Direction::Out) {
-                if members.contains(&a.other) {
+                let other = self.other_end(a);
+                if members.contains(&other) {
                     rels.insert(a.relation());
                 }
             }
@@ -223,16 +225,17 @@ impl Graph {
                 continue;
             }
             for a in self.adj(at, mask, Direction::Both) {
+                let other = self.other_end(a);
                 *visits += 1;
-                if banned_nodes.contains(&a.other)
+                if banned_nodes.contains(&other)
                     || banned_relations.contains(&a.relation())
-                    || depth.contains_key(&a.other)
+                    || depth.contains_key(&other)
                 {
                     continue;
                 }
-                depth.insert(a.other, d + 1);
-                parent.insert(a.other, (at, a.relation()));
-                if a.other == goal {
+                depth.insert(other, d + 1);
+                parent.insert(other, (at, a.relation()));
+                if other == goal {
                     let (mut nodes, mut rels) = (vec![goal], Vec::new());
                     let mut cur = goal;
                     while cur != start {
@@ -245,7 +248,7 @@ impl Graph {
                     rels.reverse();
                     return Some((nodes, rels));
                 }
-                queue.push_back(a.other);
+                queue.push_back(other);
             }
         }
         None
@@ -373,30 +376,31 @@ impl Graph {
                         continue;
                     }
                     for a in self.adj(at, mask, step.direction) {
+                        let other = self.other_end(a);
                         visits += 1;
                         if visits > budget {
                             truncated = true;
                             break;
                         }
-                        if hops.contains_key(&a.other) || base_nodes.contains(&a.other) {
+                        if hops.contains_key(&other) || base_nodes.contains(&other) {
                             continue;
                         }
-                        hops.insert(a.other, h + 1);
-                        parent.insert(a.other, (at, a.relation()));
-                        queue.push_back(a.other);
+                        hops.insert(other, h + 1);
+                        parent.insert(other, (at, a.relation()));
+                        queue.push_back(other);
                         let kind_ok = step
                             .kinds
                             .as_ref()
-                            .is_none_or(|k| k.contains(&self.entities[a.other as usize].kind()));
+                            .is_none_or(|k| k.contains(&self.entities[other as usize].kind()));
                         if h + 1 < step.min_hops || !kind_ok {
                             continue;
                         }
                         let depth = base_depth + h + 1;
-                        if next.get(&a.other).is_some_and(|(d, _, _)| *d <= depth) {
+                        if next.get(&other).is_some_and(|(d, _, _)| *d <= depth) {
                             continue;
                         }
-                        let (mut nodes, mut rels) = (vec![a.other], Vec::new());
-                        let mut cur = a.other;
+                        let (mut nodes, mut rels) = (vec![other], Vec::new());
+                        let mut cur = other;
                         while cur != *start {
                             let (prev, rel) = parent[&cur];
                             rels.push(rel);
@@ -410,10 +414,10 @@ impl Graph {
                         all_nodes.extend(nodes);
                         let mut all_rels = base_rels.clone();
                         all_rels.extend(rels);
-                        if !next.contains_key(&a.other) {
-                            next_order.push(a.other);
+                        if !next.contains_key(&other) {
+                            next_order.push(other);
                         }
-                        next.insert(a.other, (depth, all_nodes, all_rels));
+                        next.insert(other, (depth, all_nodes, all_rels));
                     }
                     if truncated {
                         break;
@@ -465,20 +469,20 @@ impl Graph {
         let mask = type_mask(types);
         let mut via_a: HashMap<u32, Vec<RelationRef<'_>>> = HashMap::new();
         for adj in self.adj(pa, mask, Direction::Both) {
+            let other = self.other_end(adj);
             via_a
-                .entry(adj.other)
+                .entry(other)
                 .or_default()
                 .push(self.relation_at(adj.relation() as usize));
         }
         let mut out: HashMap<u32, (Vec<RelationRef<'_>>, Vec<RelationRef<'_>>)> = HashMap::new();
         for adj in self.adj(pb, mask, Direction::Both) {
-            if adj.other == pa || adj.other == pb {
+            let other = self.other_end(adj);
+            if other == pa || other == pb {
                 continue;
             }
-            if let Some(ra) = via_a.get(&adj.other) {
-                let slot = out
-                    .entry(adj.other)
-                    .or_insert_with(|| (ra.clone(), Vec::new()));
+            if let Some(ra) = via_a.get(&other) {
+                let slot = out.entry(other).or_insert_with(|| (ra.clone(), Vec::new()));
                 slot.1.push(self.relation_at(adj.relation() as usize));
             }
         }
@@ -508,10 +512,11 @@ impl Graph {
             let mut stack = vec![s];
             while let Some(at) = stack.pop() {
                 for a in self.adj(at, mask, Direction::Both) {
-                    if component[a.other as usize] == u32::MAX {
-                        component[a.other as usize] = c;
-                        members.push(a.other);
-                        stack.push(a.other);
+                    let other = self.other_end(a);
+                    if component[other as usize] == u32::MAX {
+                        component[other as usize] = c;
+                        members.push(other);
+                        stack.push(other);
                     }
                 }
             }
@@ -568,7 +573,7 @@ impl Graph {
             .map(|i| {
                 let mut v: Vec<u32> = self
                     .adj(i, mask, Direction::Both)
-                    .map(|a| a.other)
+                    .map(|a| self.other_end(a))
                     .collect();
                 v.sort_unstable();
                 v.dedup();

@@ -617,11 +617,11 @@ fn links(
             total += d;
         }
         let mut fill: Vec<u32> = adjacency_start.clone();
-        let mut adjacency = vec![Adj::new(0, 0, false); total as usize];
+        let mut adjacency = vec![Adj::new(0, false); total as usize];
         for (i, (from, to)) in ends().enumerate() {
             let relation = i as u32;
-            for (at, other, outgoing) in [(from, to, true), (to, from, false)] {
-                adjacency[fill[at as usize] as usize] = Adj::new(relation, other, outgoing);
+            for (at, outgoing) in [(from, true), (to, false)] {
+                adjacency[fill[at as usize] as usize] = Adj::new(relation, outgoing);
                 fill[at as usize] += 1;
             }
         }
@@ -637,7 +637,7 @@ fn links(
             adjacency[start..end].sort_unstable_by_key(|a| {
                 (
                     type_runs.type_at(a.relation()),
-                    name_rank[a.other as usize],
+                    name_rank[super::other_end(relations, a) as usize],
                     a.relation(),
                     !a.outgoing(),
                 )

@@ -56,7 +56,7 @@ impl Graph {
         self.adjacency_of_type(at, RelationType::PartOf)
             .iter()
             .find(|a| a.outgoing())
-            .map(|a| a.other)
+            .map(|a| self.other_end(a))
     }
 
     /// The entities above the entity at `start` along PART_OF, nearest

@@ -408,27 +408,26 @@ pub struct EdgeRef<'g> {
     pub direction: Direction,
 }
 
-/// One relation at an entity, in [`Graph::adjacency`]: 8 bytes, the
-/// direction in the top bit of the relation's position.
+/// One relation at an entity, in [`Graph::adjacency`]: 4 bytes, the
+/// direction in the top bit of the relation's position. The entity at the
+/// other end is read from the relation ([`Graph::other_end`]): holding it
+/// here too cost 8 bytes a relation.
 #[derive(Debug, Clone, Copy)]
 struct Adj {
     /// The relation's position, with [`Adj::OUTGOING`] set when the entity
     /// is its `from`.
     packed: u32,
-    /// The entity at the other end.
-    other: u32,
 }
 
 impl Adj {
     const OUTGOING: u32 = 1 << 31;
 
     /// Graphs hold fewer than 2^31 relations (checked when built).
-    fn new(relation: u32, other: u32, outgoing: bool) -> Adj {
+    fn new(relation: u32, outgoing: bool) -> Adj {
         debug_assert!(relation < Adj::OUTGOING);
         let flag = if outgoing { Adj::OUTGOING } else { 0 };
         Adj {
             packed: relation | flag,
-            other,
         }
     }
 
@@ -688,6 +687,12 @@ impl Graph {
 
     /// The type of the relation `a` follows, read off its position (no
     /// read of the relation itself).
+    /// The entity at the other end of `a`, by position.
+    #[inline]
+    fn other_end(&self, a: &Adj) -> u32 {
+        other_end(&self.relations, a)
+    }
+
     fn type_of(&self, a: &Adj) -> RelationType {
         self.type_runs.type_at(a.relation())
     }
@@ -813,7 +818,7 @@ impl Graph {
     fn edge_ref(&self, a: &Adj) -> EdgeRef<'_> {
         EdgeRef {
             relation: self.relation_at(a.relation() as usize),
-            other: &self.entities[a.other as usize],
+            other: &self.entities[self.other_end(a) as usize],
             direction: if a.outgoing() {
                 Direction::Out
             } else {
@@ -898,6 +903,18 @@ impl Graph {
             by_kind,
             by_relation_type,
         }
+    }
+}
+
+/// The entity at the other end of `a`, a relation of `relations`, by
+/// position.
+#[inline]
+fn other_end(relations: &[StoredRelation], a: &Adj) -> u32 {
+    let r = &relations[a.relation() as usize];
+    if a.outgoing() {
+        r.to
+    } else {
+        r.from
     }
 }
 

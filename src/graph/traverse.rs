@@ -65,14 +65,18 @@ impl Graph {
             for &at in &frontiers[side] {
                 for a in self.adjacency(at) {
                     let allowed = types.is_none_or(|t| t.contains(&self.type_of(a)));
-                    if !allowed || sides[side].contains_key(&a.other) {
+                    if !allowed {
                         continue;
                     }
-                    sides[side].insert(a.other, (at, a.relation()));
-                    if sides[1 - side].contains_key(&a.other) {
-                        return Some(self.join(a.other, &sides[0], &sides[1]));
+                    let other = self.other_end(a);
+                    if sides[side].contains_key(&other) {
+                        continue;
                     }
-                    next.push(a.other);
+                    sides[side].insert(other, (at, a.relation()));
+                    if sides[1 - side].contains_key(&other) {
+                        return Some(self.join(other, &sides[0], &sides[1]));
+                    }
+                    next.push(other);
                 }
             }
             frontiers[side] = next;
