@@ -11,7 +11,7 @@ use petgraph::csr::Csr;
 
 use super::{
     fold, search, Adj, EntitySources, Graph, GraphError, IdIndex, NewRelation, NewSource, Place,
-    QuoteBlock, RelationPart, StoredRelation, StoredSource, Tables,
+    QuoteBlock, RelationPart, StoredRelation, Tables,
 };
 use crate::model::{
     ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
@@ -397,7 +397,8 @@ impl TablesBuilder {
     /// entities, made once.
     fn with_capacity(sources: usize, quote_bytes: usize, entities: usize) -> TablesBuilder {
         let mut builder = TablesBuilder::default();
-        builder.tables.sources.reserve_exact(sources);
+        builder.tables.quote_starts.reserve_exact(sources);
+        builder.tables.source_places.reserve_exact(sources);
         builder.quotes.reserve_exact(quote_bytes);
         builder.tables.entity_sources.reserve_exact(entities + 1);
         builder
@@ -406,7 +407,7 @@ impl TablesBuilder {
     /// The next entity's `sources`, copied into the tables (their quotes
     /// from `quotes`, their part's block): the relations' are all stored.
     fn store_entity(&mut self, sources: &[NewSource], quotes: &QuoteBlock) {
-        let first = self.tables.sources.len() as u32;
+        let first = self.tables.quote_starts.len() as u32;
         self.tables.entity_sources.push(first);
         for s in sources {
             self.source(&s.document, s.section.as_ref(), quotes.get(s.quote));
@@ -415,7 +416,7 @@ impl TablesBuilder {
 
     /// The tables, the last entity's sources ended.
     fn finish(mut self) -> Tables {
-        let end = self.tables.sources.len() as u32;
+        let end = self.tables.quote_starts.len() as u32;
         self.tables.entity_sources.push(end);
         self.tables.quotes = super::quotes::Quotes::Text(self.quotes);
         self.tables
@@ -452,10 +453,8 @@ impl TablesBuilder {
             "a graph holds less than 4 GiB of quotes"
         );
         self.quotes.push_str(quote);
-        t.sources.push(StoredSource {
-            place,
-            quote: at as u32,
-        });
+        t.quote_starts.push(at as u32);
+        t.source_places.push(place);
     }
 
     /// The relation at `position` in id order, its texts copied into the
@@ -489,7 +488,7 @@ impl TablesBuilder {
         if let Some(note) = &r.note {
             t.notes.push((position, note.clone()));
         }
-        let sources = t.sources.len() as u32;
+        let sources = t.quote_starts.len() as u32;
         for source in &r.sources {
             let NewSource {
                 document,
@@ -798,7 +797,7 @@ mod tests {
             assert_eq!(sources, given_sources, "{}", r.id());
         }
         // What the graph says it holds: every quote's text once (or less,
-        // packed), a 16-byte relation each, an 8-byte source each and a
+        // packed), a 16-byte relation each, a 6-byte source each and a
         // start per entity.
         let quotes = expected
             .values()
@@ -817,7 +816,7 @@ mod tests {
         assert_eq!(parts["relations"], 16 * expected.len());
         assert_eq!(
             parts["sources"],
-            8 * sources + 4 * (graph.entities().len() + 1)
+            6 * sources + 4 * (graph.entities().len() + 1)
         );
     }
 

@@ -188,7 +188,7 @@ pub struct StoredRelation {
     role: [u8; 3],
     from: u32,
     to: u32,
-    /// Its first source in [`Tables::sources`]; the next relation's
+    /// Its first source among [`Tables::quote_starts`]; the next relation's
     /// first is one past its last.
     sources: u32,
 }
@@ -207,15 +207,60 @@ impl StoredRelation {
     }
 }
 
-/// A relation's or an entity's source as the graph holds it, 8 bytes:
-/// places in the [`Tables`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct StoredSource {
-    /// Its document and section, in [`Tables::places`].
-    place: u32,
-    /// Where its quote begins in [`Tables::quotes`] (packed or not); the
-    /// next source's begins where it ends.
-    quote: u32,
+/// Each source's document and section: its place in [`Tables::places`],
+/// in 2 bytes while a graph cites at most 65,536 places (distinct pairs of
+/// document and section), else in 4.
+#[derive(Debug)]
+enum SourcePlaces {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for SourcePlaces {
+    fn default() -> SourcePlaces {
+        SourcePlaces::Narrow(Vec::new())
+    }
+}
+
+impl SourcePlaces {
+    /// The place of source `i`.
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            SourcePlaces::Narrow(places) => u32::from(places[i]),
+            SourcePlaces::Wide(places) => places[i],
+        }
+    }
+
+    /// Appends the next source's place, widening every place past 65,535.
+    fn push(&mut self, place: u32) {
+        match self {
+            SourcePlaces::Narrow(places) => match u16::try_from(place) {
+                Ok(place) => places.push(place),
+                Err(_) => {
+                    let mut wide = Vec::with_capacity(places.capacity().max(places.len() + 1));
+                    wide.extend(places.iter().map(|&p| u32::from(p)));
+                    wide.push(place);
+                    *self = SourcePlaces::Wide(wide);
+                }
+            },
+            SourcePlaces::Wide(places) => places.push(place),
+        }
+    }
+
+    fn reserve_exact(&mut self, additional: usize) {
+        match self {
+            SourcePlaces::Narrow(places) => places.reserve_exact(additional),
+            SourcePlaces::Wide(places) => places.reserve_exact(additional),
+        }
+    }
+
+    /// The bytes they take.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            SourcePlaces::Narrow(places) => std::mem::size_of_val(&places[..]),
+            SourcePlaces::Wide(places) => std::mem::size_of_val(&places[..]),
+        }
+    }
 }
 
 /// A document and a section of it, as sources cite them: places in the
@@ -242,12 +287,15 @@ struct Tables {
     roles: Vec<ArcStr>,
     /// (relation position, note), by position.
     notes: Vec<(u32, ArcStr)>,
-    /// The relations' sources in relation order, then the entities' in
-    /// entity order.
-    sources: Vec<StoredSource>,
+    /// The sources, relations' in relation order, then the entities' in
+    /// entity order, 6 bytes each (4 past 65,536 places): where each quote
+    /// begins in `quotes` (packed or not; the next source's begins where it
+    /// ends), and each source's place.
+    quote_starts: Vec<u32>,
+    source_places: SourcePlaces,
     /// By entity position, and one more: where the entity's sources begin
-    /// in `sources` (the next entity's begin where its end). The first is
-    /// where the relations' sources end.
+    /// among the sources (the next entity's begin where its end). The first
+    /// is where the relations' sources end.
     entity_sources: Vec<u32>,
     places: Vec<Place>,
     documents: Vec<Arc<Document>>,
@@ -262,39 +310,36 @@ impl Tables {
         let quotes::Quotes::Text(text) = &self.quotes else {
             return None;
         };
-        let starts: Vec<u32> = self.sources.iter().map(|s| s.quote).collect();
-        quotes::pack(text, &starts)
+        quotes::pack(text, &self.quote_starts)
     }
 
     /// Holds the quotes as `packed`, which [`Tables::pack_quotes`] made of
     /// these tables' quotes.
     fn use_packed(&mut self, packed: quotes::Packed) {
-        for (source, start) in self.sources.iter_mut().zip(packed.starts) {
-            source.quote = start;
-        }
+        self.quote_starts = packed.starts;
         self.quotes = quotes::Quotes::Packed {
             bytes: packed.bytes,
             codec: packed.codec,
         };
     }
 
-    /// The sources from `range` of [`Tables::sources`].
+    /// The sources from `range` (positions among the sources).
     fn sources(
         &self,
         range: std::ops::Range<usize>,
     ) -> impl ExactSizeIterator<Item = SourceRef<'_>> + Clone + '_ {
         range.map(move |i| {
-            let s = self.sources[i];
+            let start = self.quote_starts[i] as usize;
             let end = self
-                .sources
+                .quote_starts
                 .get(i + 1)
-                .map_or(self.quotes.len(), |n| n.quote as usize);
-            let place = self.places[s.place as usize];
+                .map_or(self.quotes.len(), |&n| n as usize);
+            let place = self.places[self.source_places.get(i) as usize];
             SourceRef {
                 document: &self.documents[place.document as usize],
                 section: (place.section != Place::NO_SECTION)
                     .then(|| &*self.sections[place.section as usize]),
-                quote: self.quotes.get(s.quote as usize..end),
+                quote: self.quotes.get(start..end),
             }
         })
     }
@@ -863,7 +908,9 @@ impl Graph {
             ("relations", size_of_val(&self.relations[..])),
             (
                 "sources",
-                size_of_val(&t.sources[..]) + size_of_val(&t.entity_sources[..]),
+                size_of_val(&t.quote_starts[..])
+                    + t.source_places.heap_bytes()
+                    + size_of_val(&t.entity_sources[..]),
             ),
             ("quotes", t.quotes.heap_bytes()),
             ("entities", size_of_val(&self.entities[..])),
@@ -932,5 +979,28 @@ fn direction_matches(direction: Direction, outgoing: bool) -> bool {
         Direction::Both => true,
         Direction::Out => outgoing,
         Direction::In => !outgoing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourcePlaces;
+
+    /// Places read back as pushed, in 2 bytes each up to 65,535 and in 4
+    /// once one is larger (every place before it widened).
+    #[test]
+    fn source_places_widen_past_two_bytes() {
+        let mut places = SourcePlaces::default();
+        places.reserve_exact(3);
+        let given = [0, 65_535, 7, 65_536, 3, u32::MAX - 1];
+        for (i, &p) in given.iter().enumerate() {
+            places.push(p);
+            let wide = given[..=i].iter().any(|&p| p > 65_535);
+            assert_eq!(matches!(places, SourcePlaces::Wide(_)), wide);
+            assert_eq!(places.heap_bytes(), (i + 1) * if wide { 4 } else { 2 });
+            for (j, &q) in given[..=i].iter().enumerate() {
+                assert_eq!(places.get(j), q);
+            }
+        }
     }
 }
