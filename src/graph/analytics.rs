@@ -122,6 +122,24 @@ impl Graph {
         })
     }
 
+    /// [`Graph::adj`] into `out`, each with the entity at its other end.
+    /// The ends are read from the relations all at once: the reads do not
+    /// wait for each other, where read one at a time, between a walk's
+    /// look-ups, each waited for its cache miss.
+    pub(super) fn adj_ends(
+        &self,
+        at: u32,
+        mask: u16,
+        direction: Direction,
+        out: &mut Vec<(Adj, u32)>,
+    ) {
+        out.clear();
+        out.extend(
+            self.adj(at, mask, direction)
+                .map(|a| (*a, self.other_end(a))),
+        );
+    }
+
     pub(super) fn position(&self, id: &EntityId) -> Option<u32> {
         self.position_of_id(id.as_str())
     }
@@ -142,13 +160,14 @@ impl Graph {
         let mut order = vec![start];
         let mut queue = VecDeque::from([start]);
         let mut truncated = false;
+        let mut ends = Vec::new();
         'walk: while let Some(at) = queue.pop_front() {
             let d = seen[&at];
             if d >= depth {
                 continue;
             }
-            for a in self.adj(at, mask, direction) {
-                let other = self.other_end(a);
+            self.adj_ends(at, mask, direction, &mut ends);
+            for &(_, other) in &ends {
                 if seen.contains_key(&other) {
                     continue;
                 }
@@ -183,9 +202,10 @@ impl Graph {
         truncated: bool,
     ) -> Subgraph<'_> {
         let mut rels: BTreeSet<u32> = BTreeSet::new();
+        let mut ends = Vec::new();
         for &at in order {
-            for a in self.adj(at, mask, Direction::Out) {
-                let other = self.other_end(a);
+            self.adj_ends(at, mask, Direction::Out, &mut ends);
+            for &(a, other) in &ends {
                 if members.contains(&other) {
                     rels.insert(a.relation());
                 }
@@ -219,13 +239,14 @@ impl Graph {
         let mut parent: HashMap<u32, (u32, u32)> = HashMap::new();
         let mut depth: HashMap<u32, usize> = [(start, 0)].into_iter().collect();
         let mut queue = VecDeque::from([start]);
+        let mut ends = Vec::new();
         while let Some(at) = queue.pop_front() {
             let d = depth[&at];
             if d >= max_depth {
                 continue;
             }
-            for a in self.adj(at, mask, Direction::Both) {
-                let other = self.other_end(a);
+            self.adj_ends(at, mask, Direction::Both, &mut ends);
+            for &(a, other) in &ends {
                 *visits += 1;
                 if banned_nodes.contains(&other)
                     || banned_relations.contains(&a.relation())
@@ -361,6 +382,7 @@ impl Graph {
         }
         let mut visits = 0usize;
         let mut truncated = false;
+        let mut ends = Vec::new();
         for step in steps {
             let mask = type_mask(step.types.as_deref());
             let mut next: HashMap<u32, (usize, Vec<u32>, Vec<u32>)> = HashMap::new();
@@ -375,8 +397,8 @@ impl Graph {
                     if h >= step.max_hops {
                         continue;
                     }
-                    for a in self.adj(at, mask, step.direction) {
-                        let other = self.other_end(a);
+                    self.adj_ends(at, mask, step.direction, &mut ends);
+                    for &(a, other) in &ends {
                         visits += 1;
                         if visits > budget {
                             truncated = true;
@@ -468,16 +490,17 @@ impl Graph {
         };
         let mask = type_mask(types);
         let mut via_a: HashMap<u32, Vec<RelationRef<'_>>> = HashMap::new();
-        for adj in self.adj(pa, mask, Direction::Both) {
-            let other = self.other_end(adj);
+        let mut ends = Vec::new();
+        self.adj_ends(pa, mask, Direction::Both, &mut ends);
+        for &(adj, other) in &ends {
             via_a
                 .entry(other)
                 .or_default()
                 .push(self.relation_at(adj.relation() as usize));
         }
         let mut out: HashMap<u32, (Vec<RelationRef<'_>>, Vec<RelationRef<'_>>)> = HashMap::new();
-        for adj in self.adj(pb, mask, Direction::Both) {
-            let other = self.other_end(adj);
+        self.adj_ends(pb, mask, Direction::Both, &mut ends);
+        for &(adj, other) in &ends {
             if other == pa || other == pb {
                 continue;
             }
@@ -502,6 +525,7 @@ impl Graph {
         let n = self.entities.len();
         let mut component = vec![u32::MAX; n];
         let mut groups: Vec<Vec<u32>> = Vec::new();
+        let mut ends = Vec::new();
         for s in 0..n as u32 {
             if component[s as usize] != u32::MAX {
                 continue;
@@ -511,8 +535,8 @@ impl Graph {
             let mut members = vec![s];
             let mut stack = vec![s];
             while let Some(at) = stack.pop() {
-                for a in self.adj(at, mask, Direction::Both) {
-                    let other = self.other_end(a);
+                self.adj_ends(at, mask, Direction::Both, &mut ends);
+                for &(_, other) in &ends {
                     if component[other as usize] == u32::MAX {
                         component[other as usize] = c;
                         members.push(other);
