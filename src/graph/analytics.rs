@@ -109,16 +109,18 @@ type Scores = Arc<Vec<f64>>;
 pub(super) struct CentralityCache(std::sync::Mutex<HashMap<(Metric, u16), Scores>>);
 
 impl Graph {
-    /// The relations at `at` of `mask`, followed in `direction`.
+    /// The relations at `at` of `mask`, followed in `direction`. With every
+    /// type in `mask`, no relation's type is looked up.
     pub(super) fn adj(
         &self,
         at: u32,
         mask: u16,
         direction: Direction,
     ) -> impl Iterator<Item = &Adj> + '_ {
+        let every_type = mask == type_mask(None);
         self.adjacency(at).iter().filter(move |a| {
             direction_matches(direction, a.outgoing())
-                && mask & (1 << (self.type_of(a) as u16)) != 0
+                && (every_type || mask & (1 << (self.type_of(a) as u16)) != 0)
         })
     }
 

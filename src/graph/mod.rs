@@ -730,14 +730,14 @@ impl Graph {
         self.type_runs.run(rel_type)
     }
 
-    /// The type of the relation `a` follows, read off its position (no
-    /// read of the relation itself).
     /// The entity at the other end of `a`, by position.
     #[inline]
     fn other_end(&self, a: &Adj) -> u32 {
         other_end(&self.relations, a)
     }
 
+    /// The type of the relation `a` follows, read off its position (no
+    /// read of the relation itself).
     fn type_of(&self, a: &Adj) -> RelationType {
         self.type_runs.type_at(a.relation())
     }

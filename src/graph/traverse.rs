@@ -4,7 +4,7 @@ use foldhash::HashMap;
 
 use super::Graph;
 use super::RelationRef;
-use crate::model::{Entity, EntityId, RelationType};
+use crate::model::{Direction, Entity, EntityId, RelationType};
 
 /// A walk through the graph: `entities.len() == relations.len() + 1`.
 #[derive(Debug, Clone)]
@@ -59,22 +59,14 @@ impl Graph {
         sides[1].insert(goal, (goal, u32::MAX));
         let mut frontiers = [vec![start], vec![goal]];
         let mut depth = 0;
-        // The other ends of one entity's relations, read from the relations
-        // first, all at once: the reads do not wait for each other, where
-        // one at a time each waited for its cache miss.
-        let mut others = Vec::new();
+        let mask = super::analytics::type_mask(types);
+        let mut ends = Vec::new();
         while depth < max_depth && !frontiers[0].is_empty() && !frontiers[1].is_empty() {
             let side = usize::from(frontiers[1].len() < frontiers[0].len());
             let mut next = Vec::new();
             for &at in &frontiers[side] {
-                let list = self.adjacency(at);
-                others.clear();
-                others.extend(list.iter().map(|a| self.other_end(a)));
-                for (a, &other) in list.iter().zip(&others) {
-                    let allowed = types.is_none_or(|t| t.contains(&self.type_of(a)));
-                    if !allowed {
-                        continue;
-                    }
+                self.adj_ends(at, mask, Direction::Both, &mut ends);
+                for &(a, other) in &ends {
                     if sides[side].contains_key(&other) {
                         continue;
                     }
