@@ -11,14 +11,13 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use foldhash::HashMap as FastMap;
-use std::hash::BuildHasher;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use toml::Spanned;
 
+use super::intern::{Batch, Interner};
 use super::parse::{self, FileCtx};
 use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
@@ -92,105 +91,6 @@ struct Declared {
     entity: Option<(EntityKind, u32)>,
 }
 
-/// Texts (entity ids, document keys) numbered densely as the threads that
-/// parse meet them, so that a relation's ends are numbers before any entity
-/// is known, and each distinct id is stored once.
-///
-/// A look-up is a wait for memory, since 5M relation ends at 1M entities
-/// land anywhere in a table of 1M ids while the files' text streams through
-/// the cache: each text is held in its slot, a cache line of its own, when it
-/// fits (most ids do), so that finding and comparing it reads one line after
-/// the table's control bytes, not a second allocation.
-struct Interner {
-    shards: Vec<Mutex<hashbrown::HashTable<Slot>>>,
-    next: AtomicU32,
-    hasher: foldhash::fast::FixedState,
-}
-
-/// A text and its number, on a cache line of its own.
-#[repr(align(64))]
-struct Slot {
-    /// Inline up to 48 bytes.
-    text: SmallVec<[u8; 48]>,
-    number: u32,
-}
-
-const _: () = assert!(std::mem::size_of::<Slot>() == 64);
-
-impl Interner {
-    const SHARDS: usize = 64;
-
-    fn new() -> Interner {
-        Interner {
-            shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
-            next: AtomicU32::new(0),
-            hasher: foldhash::fast::FixedState::with_seed(0x5eed),
-        }
-    }
-
-    fn hash(&self, text: &[u8]) -> u64 {
-        self.hasher.hash_one(text)
-    }
-
-    fn shard(&self, hash: u64) -> MutexGuard<'_, hashbrown::HashTable<Slot>> {
-        let shard = &self.shards[(hash >> 32) as usize % Self::SHARDS];
-        // A thread that panicked left the table whole: it only inserts.
-        shard.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The number of `text`, given it if it has none yet.
-    fn intern(&self, text: &str) -> u32 {
-        let text = text.as_bytes();
-        let hash = self.hash(text);
-        let mut shard = self.shard(hash);
-        let found = shard.entry(
-            hash,
-            |slot| slot.text.as_slice() == text,
-            |slot| self.hash(&slot.text),
-        );
-        match found {
-            hashbrown::hash_table::Entry::Occupied(slot) => slot.get().number,
-            hashbrown::hash_table::Entry::Vacant(vacant) => {
-                let number = self.next.fetch_add(1, Ordering::Relaxed);
-                vacant.insert(Slot {
-                    text: SmallVec::from_slice(text),
-                    number,
-                });
-                number
-            }
-        }
-    }
-
-    /// The number of `text`, if it has one.
-    fn get(&self, text: &str) -> Option<u32> {
-        let text = text.as_bytes();
-        let hash = self.hash(text);
-        let shard = self.shard(hash);
-        shard
-            .find(hash, |slot| slot.text.as_slice() == text)
-            .map(|slot| slot.number)
-    }
-
-    /// How many texts it holds.
-    fn len(&self) -> usize {
-        self.next.load(Ordering::Relaxed) as usize
-    }
-
-    /// Every text, by number.
-    fn texts(&self) -> Vec<Arc<str>> {
-        let mut texts: Vec<Arc<str>> =
-            vec![Arc::from(""); self.next.load(Ordering::Relaxed) as usize];
-        for shard in &self.shards {
-            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-            for slot in shard.iter() {
-                let text = std::str::from_utf8(&slot.text).expect("interned from a str");
-                texts[slot.number as usize] = Arc::from(text);
-            }
-        }
-        texts
-    }
-}
-
 /// The interner's texts by number, made the first time one is asked for:
 /// a graph with no problem asks for none (it writes no message), and
 /// making a million of them took a tenth of a second at 1M entities.
@@ -221,8 +121,33 @@ struct Worker<'a> {
     checker: Checker<'a>,
     /// Document keys already numbered by this thread.
     doc_keys: FastMap<Box<str>, u32>,
-    /// The last relation's `from`, with its number.
-    last_from: (String, u32),
+}
+
+/// The entity ids of the file being read, numbered together once it is read
+/// ([`Interner::number_all`]): until then, a record holds its ids' positions
+/// in `batch`.
+#[derive(Default)]
+struct FileIds {
+    batch: Batch,
+    /// The position of the last relation's `from`.
+    last_from: Option<u32>,
+    numbers: Vec<u32>,
+}
+
+impl FileIds {
+    /// The position of a relation's `from`. Relations are usually written
+    /// entity after entity, so most repeat the last one's.
+    fn from(&mut self, id: &str) -> u32 {
+        match self.last_from {
+            Some(last) if self.batch.get(last) == id => last,
+            _ => *self.last_from.insert(self.batch.push(id)),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.batch.clear();
+        self.last_from = None;
+    }
 }
 
 impl Worker<'_> {
@@ -233,17 +158,6 @@ impl Worker<'_> {
         let number = shared.docs.intern(key);
         self.doc_keys.insert(key.into(), number);
         number
-    }
-
-    /// The number of a relation's `from`. Relations are usually written
-    /// entity after entity, so most are numbered without a look-up.
-    fn number_of_from(&mut self, shared: &Shared, id: &str) -> u32 {
-        if self.last_from.0 != id {
-            self.last_from.0.clear();
-            self.last_from.0.push_str(id);
-            self.last_from.1 = shared.ids.intern(id);
-        }
-        self.last_from.1
     }
 }
 
@@ -402,9 +316,9 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                 strings: Default::default(),
             },
             doc_keys: FastMap::default(),
-            last_from: (String::new(), 0),
         },
         shared: &shared,
+        ids: FileIds::default(),
         documents: Vec::new(),
         entities: Default::default(),
         relations: Vec::new(),
@@ -654,6 +568,7 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
 struct Preparer<'a> {
     worker: Worker<'a>,
     shared: &'a Shared,
+    ids: FileIds,
     // The entries of the file being read.
     documents: Vec<Spanned<RawDocument<'static>>>,
     /// By kind (in [`EntityKind`]'s order), as written.
@@ -685,7 +600,15 @@ impl parse::Prepare for Preparer<'_> {
             RawRecord::Entity(kind, entry) => {
                 // As for relations, below.
                 self.quotes.reserve(self.file_len);
-                let pending = prepare_entity(worker, shared, file, kind, entry, &mut self.quotes);
+                let pending = prepare_entity(
+                    worker,
+                    shared,
+                    &mut self.ids,
+                    file,
+                    kind,
+                    entry,
+                    &mut self.quotes,
+                );
                 self.keep_lines |= matches!(pending, PendingEntity::Raw { .. });
                 self.entities[kind as usize].push(pending);
             }
@@ -694,7 +617,8 @@ impl parse::Prepare for Preparer<'_> {
                 // is never outgrown (and what is not written is not
                 // resident), where growing by doubling copied the block.
                 self.quotes.reserve(self.file_len);
-                let pending = prepare_relation(worker, shared, file, entry, &mut self.quotes);
+                let pending =
+                    prepare_relation(worker, shared, &mut self.ids, file, entry, &mut self.quotes);
                 self.keep_lines |= matches!(pending, PendingRelation::Raw(_));
                 self.relations.push(pending);
             }
@@ -707,12 +631,30 @@ impl parse::Prepare for Preparer<'_> {
         self.relations.clear();
         self.quotes = QuoteBlock::default();
         self.keep_lines = false;
+        self.ids.clear();
     }
 
     fn finish(&mut self, mut file: FileCtx, problems: Vec<Problem>) -> PreparedFile {
         if !std::mem::take(&mut self.keep_lines) {
             file.forget_lines();
         }
+        // The records' ids, positions in the file's batch until now.
+        let ids = &mut self.ids;
+        self.shared.ids.number_all(&ids.batch, &mut ids.numbers);
+        let number = |position: &mut u32| *position = ids.numbers[*position as usize];
+        for entity in self.entities.iter_mut().flatten() {
+            match entity {
+                PendingEntity::Checked(checked) => number(&mut checked.id),
+                PendingEntity::Raw { id, .. } => id.iter_mut().for_each(number),
+            }
+        }
+        for relation in &mut self.relations {
+            if let PendingRelation::Checked(r) = relation {
+                number(&mut r.from);
+                number(&mut r.to);
+            }
+        }
+        ids.clear();
         // Kept in vectors of their exact size (a vector shrunk to fit may keep
         // its allocation: mimalloc shrinks in place), while this thread keeps
         // its own for the next file.
@@ -773,9 +715,11 @@ fn prepare_source(
     }
 }
 
+/// An entity entry, prepared; its id numbered by its position in `ids`.
 fn prepare_entity(
     worker: &mut Worker<'_>,
     shared: &Shared,
+    ids: &mut FileIds,
     file: &FileCtx,
     kind: EntityKind,
     entry: Spanned<RawEntity<'_>>,
@@ -788,7 +732,7 @@ fn prepare_entity(
         .id
         .as_ref()
         .and_then(|id| EntityId::parse(id.get_ref()).ok());
-    let number = id.as_ref().map(|id| shared.ids.intern(id.as_str()));
+    let number = id.as_ref().map(|id| ids.batch.push(id.as_str()));
     let clean = id.as_ref().is_some_and(|id| id.kind() == kind)
         && raw.name.as_ref().is_some_and(|n| !n.trim().is_empty())
         && sources_are_clean(&raw.source)
@@ -826,9 +770,12 @@ fn prepare_entity(
     }))
 }
 
+/// A relation entry, prepared; its ends numbered by their positions in
+/// `ids`.
 fn prepare_relation(
     worker: &mut Worker<'_>,
     shared: &Shared,
+    ids: &mut FileIds,
     file: &FileCtx,
     entry: Spanned<RawRelation<'_>>,
     quotes: &mut QuoteBlock,
@@ -856,8 +803,8 @@ fn prepare_relation(
         .collect();
     PendingRelation::Checked(CheckedRelation {
         rel_type,
-        from: worker.number_of_from(shared, from.get_ref()),
-        to: shared.ids.intern(to.get_ref()),
+        from: ids.from(from.get_ref()),
+        to: ids.batch.push(to.get_ref()),
         line: file.line_of(at) as u32,
         from_line: file.line_of(from.span().start) as u32,
         to_line: file.line_of(to.span().start) as u32,

@@ -5,6 +5,7 @@
 //! there are none: a half-loaded graph never exists.
 
 mod check;
+mod intern;
 mod parse;
 mod plain;
 mod raw;
