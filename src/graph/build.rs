@@ -107,10 +107,14 @@ impl Graph {
                 step("id index");
                 (ranks, index)
             });
+            // The ranks by name, for the adjacency's order, after the search
+            // index (it is done before the relations are sorted).
             let search = s.spawn(|| {
                 let search = search::SearchIndex::build(&entities);
                 step("search index");
-                search
+                let name_rank = name_ranks(&entities);
+                step("name ranks");
+                (search, name_rank)
             });
             let moved = parts.iter_mut().try_for_each(|part| {
                 move_ends(&mut part.relations, &new_position, &kinds, &entities)
@@ -134,13 +138,14 @@ impl Graph {
             drop(parts);
             drop(entity_sources);
             step("their parts freed");
+            let (search, name_rank) = search
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let rest = ordered.map(|(by_id, relations, mut tables)| {
                 // The quotes are packed on another thread meanwhile; the
                 // text they were is freed on this one (see above).
                 let (packed, built) = std::thread::scope(|s| {
                     let packing = s.spawn(|| tables.pack_quotes());
-                    let name_rank = name_ranks(&entities);
-                    step("name ranks");
                     let type_runs = super::TypeRuns::new(&relations);
                     let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
                     step("adjacency");
@@ -155,9 +160,6 @@ impl Graph {
                 step("quotes packed");
                 (built.0, built.1, relations, tables)
             });
-            let search = search
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             (search, rest)
         });
         let (
@@ -358,14 +360,34 @@ fn sort_by_id(
         .chain(entity_sources.iter().flat_map(|e| &e.sources))
         .fold((0, 0), |(n, bytes), s| (n + 1, bytes + s.quote.len()));
     let mut tables = TablesBuilder::with_capacity(sources, quote_bytes, entities.len());
-    let relations = keys
-        .into_iter()
-        .enumerate()
-        .map(|(at, (_, p, i))| {
+    // The relations are read in id order, from anywhere in their parts:
+    // each is waited for in memory, and so is its quote. So they are taken
+    // in batches, a first pass reading each relation and a second each
+    // quote's first byte, which do not wait for each other (their misses
+    // overlap), before the batch is stored from the cache.
+    let mut relations = Vec::with_capacity(keys.len());
+    for batch in keys.chunks(32) {
+        let relation = |&(_, p, i): &(u64, u32, u32)| {
             let part = &parts[p as usize];
-            tables.store(at as u32, &part.relations[i as usize], &part.quotes)
-        })
-        .collect::<Result<_, _>>()?;
+            (&part.relations[i as usize], &part.quotes)
+        };
+        let mut touched = 0u32;
+        for key in batch {
+            let (r, _) = relation(key);
+            touched ^= r.from ^ r.sources.first().map_or(0, |s| s.quote.start);
+        }
+        for key in batch {
+            let (r, quotes) = relation(key);
+            for s in &r.sources {
+                touched ^= u32::from(quotes.get(s.quote).as_bytes().first().copied().unwrap_or(0));
+            }
+        }
+        std::hint::black_box(touched);
+        for key in batch {
+            let (r, quotes) = relation(key);
+            relations.push(tables.store(relations.len() as u32, r, quotes)?);
+        }
+    }
     for e in entity_sources {
         tables.store_entity(&e.sources, &parts[e.part as usize].quotes);
     }
@@ -631,16 +653,29 @@ fn links(
         // (relations are sorted by id, so their position), then outgoing
         // first. A relation's type comes from its position, not from the
         // relation, which is anywhere in memory.
+        // Each entry's key is read once (its other end is a read of a
+        // relation from anywhere), into a list sorted in its place: a sort
+        // by a key read at each comparison read the relations 2 log n times.
+        let mut keyed: Vec<(u64, u32)> = Vec::new();
         for i in 0..n {
             let (start, end) = (adjacency_start[i] as usize, adjacency_start[i + 1] as usize);
-            adjacency[start..end].sort_unstable_by_key(|a| {
-                (
-                    type_runs.type_at(a.relation()),
-                    name_rank[super::other_end(relations, a) as usize],
-                    a.relation(),
-                    !a.outgoing(),
-                )
-            });
+            let edges = &mut adjacency[start..end];
+            if edges.len() < 2 {
+                continue;
+            }
+            keyed.clear();
+            keyed.extend(edges.iter().map(|a| {
+                let rel_type = type_runs.type_at(a.relation()) as u64;
+                let name = name_rank[super::other_end(relations, a) as usize];
+                // A relation's position is below 2^31: with the direction
+                // (outgoing first), 32 bits.
+                let relation = a.relation() << 1 | u32::from(!a.outgoing());
+                (rel_type << 32 | u64::from(name), relation)
+            }));
+            keyed.sort_unstable();
+            for (a, &(_, relation)) in edges.iter_mut().zip(&keyed) {
+                *a = Adj::new(relation >> 1, relation & 1 == 0);
+            }
         }
         Links {
             graph: graph
