@@ -11,7 +11,7 @@ use petgraph::csr::Csr;
 
 use super::{
     fold, search, Adj, EntitySources, Graph, GraphError, IdIndex, NewRelation, NewSource, Place,
-    QuoteBlock, RelationPart, StoredRelation, Tables,
+    QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
 };
 use crate::model::{
     ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
@@ -125,8 +125,9 @@ impl Graph {
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let ordered = moved.and(index).and_then(|by_id| {
-                let (relations, tables) = sort_by_id(&parts, &ranks, &entities, &entity_sources)?;
-                Ok((by_id, relations, tables))
+                let (relations, tables, quotes) =
+                    sort_by_id(&parts, &ranks, &entities, &entity_sources)?;
+                Ok((by_id, relations, tables, quotes))
             });
             // What the relations held of their own (5M quotes at 1M
             // entities) is freed here, before the adjacency is built in
@@ -134,18 +135,20 @@ impl Graph {
             // with that thread's heap when it ended, and the process kept
             // it (1.74 GB resident serving 1M entities, where 1.0 GB is
             // in use).
+            // Their quotes are kept until they are packed.
             step("relations sorted");
-            drop(parts);
+            let blocks: Vec<QuoteBlock> = parts.into_iter().map(|p| p.quotes).collect();
             drop(entity_sources);
             step("their parts freed");
             let (search, name_rank) = search
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let rest = ordered.map(|(by_id, relations, mut tables)| {
-                // The quotes are packed on another thread meanwhile; the
-                // text they were is freed on this one (see above).
+            let rest = ordered.map(|(by_id, relations, mut tables, quotes)| {
+                // The quotes are packed on another thread meanwhile, read
+                // from their parts' blocks, which are freed on this one
+                // (see above).
                 let (packed, built) = std::thread::scope(|s| {
-                    let packing = s.spawn(|| tables.pack_quotes());
+                    let packing = s.spawn(|| quotes.pack(&blocks));
                     let type_runs = super::TypeRuns::new(&relations);
                     let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
                     step("adjacency");
@@ -154,9 +157,11 @@ impl Graph {
                         .unwrap_or_else(|e| std::panic::resume_unwind(e));
                     (packed, (links, type_runs))
                 });
-                if let Some(packed) = packed {
-                    tables.use_packed(packed);
+                match packed {
+                    Some(packed) => tables.use_packed(packed),
+                    None => tables.use_text(quotes.join(&blocks)),
                 }
+                drop(blocks);
                 step("quotes packed");
                 (built.0, built.1, relations, tables)
             });
@@ -321,7 +326,7 @@ fn sort_by_id(
     ranks: &IdRanks,
     entities: &[Entity],
     entity_sources: &[EntitySources],
-) -> Result<(Vec<StoredRelation>, Tables), GraphError> {
+) -> Result<(Vec<StoredRelation>, Tables, QuoteRefs), GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
     let mut type_rank = [0u64; RelationType::ALL.len()];
@@ -350,48 +355,36 @@ fn sort_by_id(
         return Err(GraphError::DuplicateRelation(id.to_string()));
     }
     // The tables are sized once (the relations' and the entities' sources
-    // and quotes are counted from the sources themselves, no quote read):
-    // growing a block of quotes of 260 MB by doubling copied it, and held
-    // the old one and the new at once.
-    let (sources, quote_bytes) = parts
+    // are counted).
+    let sources = parts
         .iter()
         .flat_map(|p| &p.relations)
-        .flat_map(|r| &r.sources)
-        .chain(entity_sources.iter().flat_map(|e| &e.sources))
-        .fold((0, 0), |(n, bytes), s| (n + 1, bytes + s.quote.len()));
-    let mut tables = TablesBuilder::with_capacity(sources, quote_bytes, entities.len());
+        .map(|r| r.sources.len())
+        .chain(entity_sources.iter().map(|e| e.sources.len()))
+        .sum();
+    let mut tables = TablesBuilder::with_capacity(sources, entities.len());
     // The relations are read in id order, from anywhere in their parts:
-    // each is waited for in memory, and so is its quote. So they are taken
-    // in batches, a first pass reading each relation and a second each
-    // quote's first byte, which do not wait for each other (their misses
-    // overlap), before the batch is stored from the cache.
+    // each is waited for in memory. So they are taken in batches, a first
+    // pass reading each relation, whose reads do not wait for each other
+    // (their misses overlap), before the batch is stored from the cache.
     let mut relations = Vec::with_capacity(keys.len());
     for batch in keys.chunks(32) {
-        let relation = |&(_, p, i): &(u64, u32, u32)| {
-            let part = &parts[p as usize];
-            (&part.relations[i as usize], &part.quotes)
-        };
+        let relation = |&(_, p, i): &(u64, u32, u32)| &parts[p as usize].relations[i as usize];
         let mut touched = 0u32;
         for key in batch {
-            let (r, _) = relation(key);
+            let r = relation(key);
             touched ^= r.from ^ r.sources.first().map_or(0, |s| s.quote.start);
-        }
-        for key in batch {
-            let (r, quotes) = relation(key);
-            for s in &r.sources {
-                touched ^= u32::from(quotes.get(s.quote).as_bytes().first().copied().unwrap_or(0));
-            }
         }
         std::hint::black_box(touched);
         for key in batch {
-            let (r, quotes) = relation(key);
-            relations.push(tables.store(relations.len() as u32, r, quotes)?);
+            relations.push(tables.store(relations.len() as u32, relation(key), key.1)?);
         }
     }
     for e in entity_sources {
-        tables.store_entity(&e.sources, &parts[e.part as usize].quotes);
+        tables.store_entity(&e.sources, e.part);
     }
-    Ok((relations, tables.finish()))
+    let (tables, quotes) = tables.finish();
+    Ok((relations, tables, quotes))
 }
 
 /// [`Tables`] in the making: each distinct role, document and
@@ -402,8 +395,8 @@ fn sort_by_id(
 #[derive(Default)]
 struct TablesBuilder {
     tables: Tables,
-    /// The quotes, one after another, until [`TablesBuilder::finish`].
-    quotes: String,
+    /// Where the sources' quotes are, in order.
+    quotes: QuoteRefs,
     roles: foldhash::HashMap<*const u8, u32>,
     /// By text, for roles equal to one already stored but not shared.
     role_texts: foldhash::HashMap<ArcStr, u32>,
@@ -415,38 +408,42 @@ struct TablesBuilder {
 }
 
 impl TablesBuilder {
-    /// Room for `sources` sources, `quote_bytes` of quotes and `entities`
-    /// entities, made once.
-    fn with_capacity(sources: usize, quote_bytes: usize, entities: usize) -> TablesBuilder {
+    /// Room for `sources` sources and `entities` entities, made once.
+    fn with_capacity(sources: usize, entities: usize) -> TablesBuilder {
         let mut builder = TablesBuilder::default();
-        builder.tables.quote_starts.reserve_exact(sources);
+        builder.quotes.refs.reserve_exact(sources);
         builder.tables.source_places.reserve_exact(sources);
-        builder.quotes.reserve_exact(quote_bytes);
         builder.tables.entity_sources.reserve_exact(entities + 1);
         builder
     }
 
-    /// The next entity's `sources`, copied into the tables (their quotes
-    /// from `quotes`, their part's block): the relations' are all stored.
-    fn store_entity(&mut self, sources: &[NewSource], quotes: &QuoteBlock) {
-        let first = self.tables.quote_starts.len() as u32;
+    /// The next entity's `sources` (their quotes in the block of the part
+    /// at `part`) into the tables: the relations' are all stored.
+    fn store_entity(&mut self, sources: &[NewSource], part: u32) {
+        let first = self.quotes.refs.len() as u32;
         self.tables.entity_sources.push(first);
         for s in sources {
-            self.source(&s.document, s.section.as_ref(), quotes.get(s.quote));
+            self.source(&s.document, s.section.as_ref(), part, s.quote);
         }
     }
 
-    /// The tables, the last entity's sources ended.
-    fn finish(mut self) -> Tables {
-        let end = self.tables.quote_starts.len() as u32;
+    /// The tables, the last entity's sources ended, with no quotes yet:
+    /// where they are is the second part.
+    fn finish(mut self) -> (Tables, QuoteRefs) {
+        let end = self.quotes.refs.len() as u32;
         self.tables.entity_sources.push(end);
-        self.tables.quotes = super::quotes::Quotes::Text(self.quotes);
-        self.tables
+        (self.tables, self.quotes)
     }
 
-    /// A source citing `section` of `document` with `quote`, copied into
-    /// the tables.
-    fn source(&mut self, document: &Arc<Document>, section: Option<&ArcStr>, quote: &str) {
+    /// A source citing `section` of `document` with `quote` (in the block of
+    /// the part at `part`), into the tables.
+    fn source(
+        &mut self,
+        document: &Arc<Document>,
+        section: Option<&ArcStr>,
+        part: u32,
+        quote: QuoteSpan,
+    ) {
         let t = &mut self.tables;
         let section_at = section.map_or(std::ptr::null(), |s| s.as_ptr());
         let place = *self
@@ -469,13 +466,13 @@ impl TablesBuilder {
                 t.places.push(Place { document, section });
                 (t.places.len() - 1) as u32
             });
-        let at = self.quotes.len();
+        let quotes = &mut self.quotes;
+        quotes.bytes += quote.len();
         assert!(
-            at + quote.len() < u32::MAX as usize,
+            quotes.bytes < u32::MAX as usize,
             "a graph holds less than 4 GiB of quotes"
         );
-        self.quotes.push_str(quote);
-        t.quote_starts.push(at as u32);
+        quotes.refs.push((part, quote));
         t.source_places.push(place);
     }
 
@@ -487,7 +484,7 @@ impl TablesBuilder {
         &mut self,
         position: u32,
         r: &NewRelation,
-        quotes: &QuoteBlock,
+        part: u32,
     ) -> Result<StoredRelation, GraphError> {
         let t = &mut self.tables;
         let role = match &r.role {
@@ -510,14 +507,14 @@ impl TablesBuilder {
         if let Some(note) = &r.note {
             t.notes.push((position, note.clone()));
         }
-        let sources = t.quote_starts.len() as u32;
+        let sources = self.quotes.refs.len() as u32;
         for source in &r.sources {
             let NewSource {
                 document,
                 section,
                 quote,
             } = source;
-            self.source(document, section.as_ref(), quotes.get(*quote));
+            self.source(document, section.as_ref(), part, *quote);
         }
         let [a, b, c, _] = role.to_le_bytes();
         Ok(StoredRelation {
@@ -527,6 +524,42 @@ impl TablesBuilder {
             to: r.to,
             sources,
         })
+    }
+}
+
+/// Where each source's quote is, in the sources' order: in the block of a
+/// part (its position among the parts), and where in it. They are read
+/// from there when the quotes are packed, so that they are never copied
+/// into one block first.
+#[derive(Default)]
+struct QuoteRefs {
+    refs: Vec<(u32, QuoteSpan)>,
+    /// Their length in all.
+    bytes: usize,
+}
+
+impl QuoteRefs {
+    fn quote<'b>(&self, blocks: &'b [QuoteBlock], i: usize) -> &'b str {
+        let (part, span) = self.refs[i];
+        blocks[part as usize].get(span)
+    }
+
+    /// The quotes, packed; `None` if that would not make them smaller.
+    fn pack(&self, blocks: &[QuoteBlock]) -> Option<super::quotes::Packed> {
+        super::quotes::pack(self.refs.len(), self.bytes, |i| {
+            self.quote(blocks, i).as_bytes()
+        })
+    }
+
+    /// The quotes, one after another, and where each starts.
+    fn join(&self, blocks: &[QuoteBlock]) -> (String, Vec<u32>) {
+        let mut text = String::with_capacity(self.bytes);
+        let mut starts = Vec::with_capacity(self.refs.len());
+        for i in 0..self.refs.len() {
+            starts.push(text.len() as u32);
+            text.push_str(self.quote(blocks, i));
+        }
+        (text, starts)
     }
 }
 

@@ -304,17 +304,14 @@ struct Tables {
 }
 
 impl Tables {
-    /// The quotes, packed (`None` if they would not be smaller), for
-    /// [`Tables::use_packed`].
-    fn pack_quotes(&self) -> Option<quotes::Packed> {
-        let quotes::Quotes::Text(text) = &self.quotes else {
-            return None;
-        };
-        quotes::pack(text, &self.quote_starts)
+    /// Holds the quotes as `text`, each from its start in `starts`.
+    fn use_text(&mut self, (text, starts): (String, Vec<u32>)) {
+        self.quote_starts = starts;
+        self.quotes = quotes::Quotes::Text(text);
     }
 
-    /// Holds the quotes as `packed`, which [`Tables::pack_quotes`] made of
-    /// these tables' quotes.
+    /// Holds the quotes as `packed`, the quotes of these tables' sources,
+    /// in order.
     fn use_packed(&mut self, packed: quotes::Packed) {
         self.quote_starts = packed.starts;
         self.quotes = quotes::Quotes::Packed {

@@ -88,53 +88,51 @@ pub(super) struct Packed {
 }
 
 /// How many quotes are packed at a time: the list of their slices and
-/// their ends stay small (1.5 MB), where one for every quote took 150 MB
-/// at 1M entities.
-const CHUNK: usize = 1 << 16;
+/// their ends stay small, where one for every quote took 150 MB at 1M
+/// entities; and their text (about 0.5 MB) stays in the cache between the
+/// pass that reads it ahead and the packing.
+const CHUNK: usize = 1 << 13;
 
 /// How many quotes the symbol table is trained on, taken evenly from all
 /// (FSST then samples 16 KB of them).
 const SAMPLE: usize = 4096;
 
-/// The quotes of `text`, each from its start in `starts` to the next one's
-/// (the last to the end of `text`), packed with a table trained on a sample
-/// of them; `None` if packing them would not make them smaller (a few
-/// short quotes, or none).
+/// The `n` quotes `quote(0)`, ..., `quote(n - 1)`, `len` bytes in all,
+/// packed one after another with a table trained on a sample of them;
+/// `None` if packing them would not make them smaller (a few short quotes,
+/// or none).
 ///
-/// Panics if `starts` are not in order or not at character boundaries of
-/// `text`.
-pub(super) fn pack(text: &str, starts: &[u32]) -> Option<Packed> {
-    let quote = |i: usize| -> &[u8] {
-        let end = starts.get(i + 1).map_or(text.len(), |&s| s as usize);
-        &text.as_bytes()[starts[i] as usize..end]
-    };
-    let n = starts.len();
+/// The two halves are packed on two threads: the packing is the last step
+/// of a graph's build, which the other core would otherwise wait for.
+pub(super) fn pack<'q>(
+    n: usize,
+    len: usize,
+    quote: impl Fn(usize) -> &'q [u8] + Sync,
+) -> Option<Packed> {
     let size_of_table = std::mem::size_of::<QuoteCodec>();
-    if text.len() <= size_of_table {
+    if len <= size_of_table {
         return None;
     }
-    let sample: Vec<&[u8]> = (0..n).step_by((n / SAMPLE).max(1)).map(quote).collect();
+    let sample: Vec<&[u8]> = (0..n).step_by((n / SAMPLE).max(1)).map(&quote).collect();
     let compressor = Compressor::train(&sample);
-    // Never more than the text: a larger result is given up at once. Only
-    // what is written of this is resident.
-    let mut bytes: Vec<u8> = Vec::with_capacity(text.len());
-    let mut packed_starts = Vec::with_capacity(n);
-    let (mut values, mut out, mut ends) = (Vec::new(), Vec::new(), Vec::new());
-    for first in (0..n).step_by(CHUNK) {
-        values.clear();
-        values.extend((first..n.min(first + CHUNK)).map(quote));
-        out.clear();
-        ends.clear();
-        compressor
-            .compress_bulk_into::<{ Compressor::DEFAULT_BULK_LANES }>(&values, &mut out, &mut ends);
-        if bytes.len() + out.len() + size_of_table >= text.len() {
-            return None;
-        }
-        let base = bytes.len() as u64;
-        packed_starts.push(bytes.len() as u32);
-        packed_starts.extend(ends[..ends.len() - 1].iter().map(|&e| (base + e) as u32));
-        bytes.extend_from_slice(&out);
+    // A half on this thread, in chunks whole (so that each half has whole
+    // chunks but the last), the other on another.
+    let middle = (n / 2).next_multiple_of(CHUNK).min(n);
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| pack_range(&compressor, middle..n, &quote));
+        let first = pack_range(&compressor, 0..middle, &quote);
+        let second = second
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (first, second)
+    });
+    let ((mut bytes, mut starts), (more_bytes, more_starts)) = (first, second);
+    if bytes.len() + more_bytes.len() + size_of_table >= len {
+        return None;
     }
+    let base = bytes.len() as u32;
+    starts.extend(more_starts.iter().map(|&s| base + s));
+    bytes.extend_from_slice(&more_bytes);
     let parts = compressor.into_parts();
     Some(Packed {
         bytes: bytes.into_boxed_slice(),
@@ -142,8 +140,43 @@ pub(super) fn pack(text: &str, starts: &[u32]) -> Option<Packed> {
             symbols: parts.symbols,
             lengths: parts.lengths,
         }),
-        starts: packed_starts,
+        starts,
     })
+}
+
+/// The quotes of `range`, packed one after another, and where each starts.
+fn pack_range<'q>(
+    compressor: &Compressor,
+    range: std::ops::Range<usize>,
+    quote: &impl Fn(usize) -> &'q [u8],
+) -> (Vec<u8>, Vec<u32>) {
+    // Never more than their text when packing is worth it; only what is
+    // written of this is resident.
+    let len = range.clone().map(|i| quote(i).len()).sum();
+    let mut bytes: Vec<u8> = Vec::with_capacity(len);
+    let mut starts = Vec::with_capacity(range.len());
+    let (mut values, mut out, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+    for first in range.clone().step_by(CHUNK) {
+        values.clear();
+        values.extend((first..range.end.min(first + CHUNK)).map(quote));
+        // The quotes may lie anywhere in memory (a graph's are in its
+        // files' blocks, read in the relations' order): a pass whose reads
+        // do not wait for each other has them waited for together, where
+        // the packing would wait for each in turn.
+        let touched = values.iter().fold(0u8, |t, q| {
+            t ^ q.first().copied().unwrap_or(0) ^ q.last().copied().unwrap_or(0)
+        });
+        std::hint::black_box(touched);
+        out.clear();
+        ends.clear();
+        compressor
+            .compress_bulk_into::<{ Compressor::DEFAULT_BULK_LANES }>(&values, &mut out, &mut ends);
+        let base = bytes.len() as u64;
+        starts.push(bytes.len() as u32);
+        starts.extend(ends[..ends.len() - 1].iter().map(|&e| (base + e) as u32));
+        bytes.extend_from_slice(&out);
+    }
+    (bytes, starts)
 }
 
 #[cfg(test)]
@@ -160,6 +193,14 @@ mod tests {
             text.push_str(t);
         }
         (text, starts)
+    }
+
+    fn pack_text(text: &str, starts: &[u32]) -> Option<Packed> {
+        let quote = |i: usize| {
+            let end = starts.get(i + 1).map_or(text.len(), |&s| s as usize);
+            &text.as_bytes()[starts[i] as usize..end]
+        };
+        pack(starts.len(), text.len(), quote)
     }
 
     fn read_back(packed: &Packed) -> Vec<String> {
@@ -210,7 +251,7 @@ mod tests {
             })
             .collect();
         let (text, starts) = joined(&texts);
-        let packed = pack(&text, &starts).expect("repetitive quotes pack smaller");
+        let packed = pack_text(&text, &starts).expect("repetitive quotes pack smaller");
         assert!(
             packed.bytes.len() < text.len() / 2,
             "{} of {}",
@@ -228,7 +269,7 @@ mod tests {
             "ITU".to_string(),
         ];
         let (text, starts) = joined(&texts);
-        assert!(pack(&text, &starts).is_none());
-        assert!(pack("", &[]).is_none());
+        assert!(pack_text(&text, &starts).is_none());
+        assert!(pack_text("", &[]).is_none());
     }
 }
