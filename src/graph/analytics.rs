@@ -525,29 +525,35 @@ impl Graph {
     pub fn components(&self, types: Option<&[RelationType]>) -> Vec<Vec<&Entity>> {
         let mask = type_mask(types);
         let n = self.entities.len();
-        let mut component = vec![u32::MAX; n];
-        let mut groups: Vec<Vec<u32>> = Vec::new();
-        let mut ends = Vec::new();
-        for s in 0..n as u32 {
-            if component[s as usize] != u32::MAX {
-                continue;
+        // One pass over the relations of those types, in order (each type's
+        // lie together), joining their ends: a walk from entity to entity
+        // read each relation once for each end, from anywhere in memory.
+        let mut joined = petgraph::unionfind::UnionFind::<u32>::new(n);
+        let mut join = |relations: &[super::StoredRelation]| {
+            for r in relations {
+                joined.union(r.from, r.to);
             }
-            let c = groups.len() as u32;
-            component[s as usize] = c;
-            let mut members = vec![s];
-            let mut stack = vec![s];
-            while let Some(at) = stack.pop() {
-                self.adj_ends(at, mask, Direction::Both, &mut ends);
-                for &(_, other) in &ends {
-                    if component[other as usize] == u32::MAX {
-                        component[other as usize] = c;
-                        members.push(other);
-                        stack.push(other);
-                    }
+        };
+        if mask == u16::MAX {
+            join(&self.relations);
+        } else {
+            for &t in RelationType::ALL {
+                if mask & (1 << t as u16) != 0 {
+                    join(&self.relations[self.type_runs.run(t)]);
                 }
             }
-            members.sort_unstable();
-            groups.push(members);
+        }
+        // Members in position order, each component where its first is.
+        let label = joined.into_labeling();
+        let mut group_of = vec![u32::MAX; n];
+        let mut groups: Vec<Vec<u32>> = Vec::new();
+        for (at, &root) in label.iter().enumerate() {
+            let g = &mut group_of[root as usize];
+            if *g == u32::MAX {
+                *g = groups.len() as u32;
+                groups.push(Vec::new());
+            }
+            groups[*g as usize].push(at as u32);
         }
         groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
         groups
