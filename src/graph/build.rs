@@ -573,7 +573,7 @@ impl QuoteRefs {
 /// large entities at every step.
 ///
 /// Returns each entity's new position, by its old one.
-fn sort_entities(entities: &mut [Entity], sources: &mut [EntitySources]) -> Vec<u32> {
+fn sort_entities(entities: &mut Vec<Entity>, sources: &mut Vec<EntitySources>) -> Vec<u32> {
     let head = |e: &Entity| {
         let slug = e.id.slug().as_bytes();
         let mut head = [0u8; 24];
@@ -604,28 +604,22 @@ fn sort_entities(entities: &mut [Entity], sources: &mut [EntitySources]) -> Vec<
         new_position[i as usize] = k as u32;
     }
     let order: Vec<u32> = keys.into_iter().map(|(_, _, i)| i).collect();
-    permute(sources, order.clone());
-    permute(entities, order);
+    gather(sources, &order);
+    gather(entities, &order);
     new_position
 }
 
-/// Moves `items` into a new order, in place: `source[k]` is where the item
-/// that goes to `k` is. Each cycle of the permutation is followed once,
-/// swapping (`source[k]` is `DONE` once its item is there).
-fn permute<T>(items: &mut [T], mut source: Vec<u32>) {
-    const DONE: u32 = u32::MAX;
+/// Puts `items` in a new order: `source[k]` is where the item that goes to
+/// `k` is. They are read from there into a new list, in order: their reads
+/// do not wait for each other, where following the permutation's cycles
+/// in place waited for each item's cache miss in turn.
+fn gather<T>(items: &mut Vec<T>, source: &[u32]) {
     debug_assert_eq!(items.len(), source.len());
-    for start in 0..source.len() {
-        let mut k = start;
-        while source[k] != DONE {
-            let from = source[k] as usize;
-            source[k] = DONE;
-            if from != start {
-                items.swap(k, from);
-                k = from;
-            }
-        }
-    }
+    let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
+    *items = source
+        .iter()
+        .map(|&from| slots[from as usize].take().expect("a permutation"))
+        .collect();
 }
 
 /// The petgraph graph, the id index and the sorted adjacency of `entities`
