@@ -36,9 +36,12 @@ pub(super) struct Batch {
 
 impl Batch {
     /// Adds `text`; returns its position in the batch.
+    ///
+    /// Panics past 4 GiB of texts in one batch (a file's ids).
     pub(super) fn push(&mut self, text: &str) -> u32 {
         self.text.push_str(text);
-        self.ends.push(self.text.len() as u32);
+        let end = u32::try_from(self.text.len()).expect("a batch holds less than 4 GiB of texts");
+        self.ends.push(end);
         (self.ends.len() - 1) as u32
     }
 
