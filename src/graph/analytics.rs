@@ -534,7 +534,7 @@ impl Graph {
                 joined.union(r.from, r.to);
             }
         };
-        if mask == u16::MAX {
+        if mask == type_mask(None) {
             join(&self.relations);
         } else {
             for &t in RelationType::ALL {

@@ -15,13 +15,14 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use foldhash::fast::FixedState;
 use smallvec::SmallVec;
 
 /// Texts numbered by an [`Interner`], shared by the threads that meet them.
 pub(super) struct Interner {
     shards: Vec<Mutex<Table>>,
     next: AtomicU32,
-    hasher: foldhash::fast::FixedState,
+    hasher: FixedState,
 }
 
 /// Texts to be numbered together, in the order given: each is numbered by
@@ -100,63 +101,60 @@ impl Table {
         hash as usize & (self.index.len().wrapping_sub(1))
     }
 
+    /// Where `text` is: its number, or else the empty index place its probe
+    /// ended at, where it would go. The index must not be empty.
+    fn probe(&self, hash: u64, text: &[u8]) -> Result<u32, usize> {
+        let (tag, mask) = (tag(hash), self.index.len() - 1);
+        let mut at = self.home(hash);
+        loop {
+            let (t, slot) = self.index[at];
+            if t == 0 {
+                return Err(at);
+            }
+            if t == tag {
+                let slot = &self.slots[slot as usize];
+                if slot.text.as_slice() == text {
+                    return Ok(slot.number);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
     /// The number of `text`, if it has one.
     fn find(&self, hash: u64, text: &[u8]) -> Option<u32> {
         if self.index.is_empty() {
             return None;
         }
-        let (tag, mask) = (tag(hash), self.index.len() - 1);
-        let mut at = self.home(hash);
-        loop {
-            let (t, slot) = self.index[at];
-            if t == 0 {
-                return None;
-            }
-            if t == tag {
-                let slot = &self.slots[slot as usize];
-                if slot.text.as_slice() == text {
-                    return Some(slot.number);
-                }
-            }
-            at = (at + 1) & mask;
-        }
+        self.probe(hash, text).ok()
     }
 
     /// The number of `text`, given the next of `next` if it has none.
-    fn intern(&mut self, hash: u64, text: &[u8], next: &AtomicU32, hasher: &impl Hasher) -> u32 {
+    fn intern(&mut self, hash: u64, text: &[u8], next: &AtomicU32, hasher: &FixedState) -> u32 {
         if (self.slots.len() + 1) * 2 > self.index.len() {
             self.grow(hasher);
         }
-        let (tag, mask) = (tag(hash), self.index.len() - 1);
-        let mut at = self.home(hash);
-        loop {
-            let (t, slot) = self.index[at];
-            if t == 0 {
+        match self.probe(hash, text) {
+            Ok(number) => number,
+            Err(at) => {
                 let number = next.fetch_add(1, Ordering::Relaxed);
-                self.index[at] = (tag, self.slots.len() as u32);
                 self.slots.push(Slot {
                     text: SmallVec::from_slice(text),
                     number,
                 });
-                return number;
+                self.index[at] = (tag(hash), (self.slots.len() - 1) as u32);
+                number
             }
-            if t == tag {
-                let slot = &self.slots[slot as usize];
-                if slot.text.as_slice() == text {
-                    return slot.number;
-                }
-            }
-            at = (at + 1) & mask;
         }
     }
 
     /// Doubles the index (its places rehashed from the slots, read in order).
-    fn grow(&mut self, hasher: &impl Hasher) {
+    fn grow(&mut self, hasher: &FixedState) {
         let len = (self.index.len() * 2).max(64);
         self.index = vec![(0, 0); len];
         let mask = len - 1;
         for (i, slot) in self.slots.iter().enumerate() {
-            let hash = hasher.hash(&slot.text);
+            let hash = hash_text(hasher, &slot.text);
             let mut at = hash as usize & mask;
             while self.index[at].0 != 0 {
                 at = (at + 1) & mask;
@@ -167,14 +165,8 @@ impl Table {
 }
 
 /// How a text is hashed, the same for the index and its growth.
-trait Hasher {
-    fn hash(&self, text: &[u8]) -> u64;
-}
-
-impl Hasher for foldhash::fast::FixedState {
-    fn hash(&self, text: &[u8]) -> u64 {
-        self.hash_one(text)
-    }
+fn hash_text(hasher: &FixedState, text: &[u8]) -> u64 {
+    hasher.hash_one(text)
 }
 
 impl Interner {
@@ -184,7 +176,7 @@ impl Interner {
         Interner {
             shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
             next: AtomicU32::new(0),
-            hasher: foldhash::fast::FixedState::with_seed(0x5eed),
+            hasher: FixedState::with_seed(0x5eed),
         }
     }
 
@@ -203,7 +195,7 @@ impl Interner {
     /// The number of `text`, given it if it has none yet.
     pub(super) fn intern(&self, text: &str) -> u32 {
         let text = text.as_bytes();
-        let hash = self.hasher.hash(text);
+        let hash = hash_text(&self.hasher, text);
         self.shard(Self::shard_of(hash))
             .intern(hash, text, &self.next, &self.hasher)
     }
@@ -221,7 +213,7 @@ impl Interner {
         numbers.clear();
         numbers.resize(n, 0);
         let hashes: Vec<u64> = (0..n as u32)
-            .map(|i| self.hasher.hash(batch.get(i).as_bytes()))
+            .map(|i| hash_text(&self.hasher, batch.get(i).as_bytes()))
             .collect();
         // Positions by shard: a counting sort.
         let mut starts = [0u32; Self::SHARDS + 1];
@@ -277,7 +269,7 @@ impl Interner {
     /// The number of `text`, if it has one.
     pub(super) fn get(&self, text: &str) -> Option<u32> {
         let text = text.as_bytes();
-        let hash = self.hasher.hash(text);
+        let hash = hash_text(&self.hasher, text);
         self.shard(Self::shard_of(hash)).find(hash, text)
     }
 
