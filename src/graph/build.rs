@@ -140,32 +140,57 @@ impl Graph {
             let blocks: Vec<QuoteBlock> = parts.into_iter().map(|p| p.quotes).collect();
             drop(entity_sources);
             step("their parts freed");
-            let (search, name_rank) = search
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let rest = ordered.map(|(by_id, relations, mut tables, quotes)| {
-                // The quotes are packed on another thread meanwhile, read
-                // from their parts' blocks, which are freed on this one
-                // (see above).
-                let (packed, built) = std::thread::scope(|s| {
-                    let packing = s.spawn(|| quotes.pack(&blocks));
-                    let type_runs = super::TypeRuns::new(&relations);
-                    let links = links(&entities, &type_runs, by_id, &relations, &name_rank);
-                    step("adjacency");
-                    let packed = packing
-                        .join()
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                    (packed, (links, type_runs))
-                });
-                match packed {
-                    Some(packed) => tables.use_packed(packed),
-                    None => tables.use_text(quotes.join(&blocks)),
+            let join_search = || {
+                search
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            };
+            let (by_id, relations, mut tables, quotes) = match ordered {
+                Ok(ordered) => ordered,
+                Err(err) => {
+                    join_search();
+                    return (None, Err(err));
                 }
-                drop(blocks);
-                step("quotes packed");
-                (built.0, built.1, relations, tables)
+            };
+            // The quotes are packed, and petgraph's graph built, on other
+            // threads meanwhile; the adjacency is laid out on this one while
+            // the search index's thread ranks the names, which only its
+            // order needs.
+            let (search, built) = std::thread::scope(|s| {
+                let packing = s.spawn(|| quotes.pack(&blocks));
+                let graph = s.spawn(|| linked_pairs(&relations, entities.len()));
+                let type_runs = super::TypeRuns::new(&relations);
+                let (adjacency_start, mut adjacency) = adjacency(entities.len(), &relations);
+                let (search, name_rank) = join_search();
+                order_adjacency(
+                    &adjacency_start,
+                    &mut adjacency,
+                    &type_runs,
+                    &relations,
+                    &name_rank,
+                );
+                step("adjacency");
+                let links = Links {
+                    graph: graph
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    by_id,
+                    adjacency_start,
+                    adjacency,
+                };
+                let packed = packing
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (search, (packed, links, type_runs))
             });
-            (search, rest)
+            let (packed, links, type_runs) = built;
+            match packed {
+                Some(packed) => tables.use_packed(packed),
+                None => tables.use_text(quotes.join(&blocks)),
+            }
+            drop(blocks);
+            step("quotes packed");
+            (Some(search), Ok((links, type_runs, relations, tables)))
         });
         let (
             Links {
@@ -178,6 +203,7 @@ impl Graph {
             relations,
             tables,
         ) = rest?;
+        let search = search.expect("built when the graph is");
         Ok(Graph {
             documents,
             entities,
@@ -586,27 +612,91 @@ fn sort_entities(entities: &mut Vec<Entity>, sources: &mut Vec<EntitySources>) -
             u64::from_be_bytes(rest.try_into().expect("8 bytes")),
         )
     };
-    let mut keys: Vec<(EntityKind, (u128, u64), u32)> = entities
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.kind(), head(e), i as u32))
-        .collect();
-    keys.sort_unstable();
-    // Ids whose slugs begin alike: by the whole id.
-    let id = |key: &(_, _, u32)| &entities[key.2 as usize].id;
-    for run in keys.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        if run.len() > 1 {
-            run.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+    // The keys, a half on each of two threads, then put by kind (a
+    // counting sort): each kind's run is then sorted alone, the runs shared
+    // between two threads.
+    let key = |i: usize| {
+        let e = &entities[i];
+        (e.kind(), head(e), i as u32)
+    };
+    let middle = entities.len() / 2;
+    let halves = on_two_threads(
+        || (0..middle).map(key).collect::<Vec<EntityKey>>(),
+        || {
+            (middle..entities.len())
+                .map(key)
+                .collect::<Vec<EntityKey>>()
+        },
+    );
+    let mut counts = [0usize; EntityKind::ALL.len()];
+    for k in halves.0.iter().chain(&halves.1) {
+        counts[k.0 as usize] += 1;
+    }
+    let mut starts = [0usize; EntityKind::ALL.len()];
+    for kind in 1..counts.len() {
+        starts[kind] = starts[kind - 1] + counts[kind - 1];
+    }
+    let mut keys: Vec<EntityKey> = vec![(EntityKind::ALL[0], (0, 0), 0); entities.len()];
+    let mut fill = starts;
+    for k in halves.0.into_iter().chain(halves.1) {
+        keys[fill[k.0 as usize]] = k;
+        fill[k.0 as usize] += 1;
+    }
+    // The runs, largest first, each to the thread with fewer keys so far.
+    let mut runs: Vec<&mut [EntityKey]> = Vec::new();
+    let mut rest = &mut keys[..];
+    for &count in &counts {
+        let (run, after) = rest.split_at_mut(count);
+        runs.push(run);
+        rest = after;
+    }
+    runs.sort_by_key(|run| std::cmp::Reverse(run.len()));
+    let (mut one, mut other): (Vec<&mut [EntityKey]>, Vec<&mut [EntityKey]>) = Default::default();
+    let (mut one_len, mut other_len) = (0, 0);
+    for run in runs {
+        if one_len <= other_len {
+            one_len += run.len();
+            one.push(run);
+        } else {
+            other_len += run.len();
+            other.push(run);
         }
     }
+    let sort = |runs: Vec<&mut [EntityKey]>| {
+        for run in runs {
+            run.sort_unstable();
+            // Ids whose slugs begin alike: by the whole id.
+            let id = |key: &EntityKey| &entities[key.2 as usize].id;
+            for alike in run.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
+                if alike.len() > 1 {
+                    alike.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+                }
+            }
+        }
+    };
+    on_two_threads(|| sort(one), || sort(other));
     let mut new_position = vec![0u32; entities.len()];
     for (k, &(_, _, i)) in keys.iter().enumerate() {
         new_position[i as usize] = k as u32;
     }
     let order: Vec<u32> = keys.into_iter().map(|(_, _, i)| i).collect();
-    gather(sources, &order);
-    gather(entities, &order);
+    on_two_threads(|| gather(sources, &order), || gather(entities, &order));
     new_position
+}
+
+/// An entity's kind, the first 24 bytes of its id's slug, and its position.
+type EntityKey = (EntityKind, (u128, u64), u32);
+
+/// `(a(), b())`, `b` on another thread.
+fn on_two_threads<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let a = a();
+        (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
 }
 
 /// Puts `items` in a new order: `source[k]` is where the item that goes to
@@ -622,97 +712,88 @@ fn gather<T>(items: &mut Vec<T>, source: &[u32]) {
         .collect();
 }
 
-/// The petgraph graph, the id index and the sorted adjacency of `entities`
-/// (sorted) and `relations` (sorted by id, of the types `type_runs` gives
-/// their positions), given each entity's rank by name. The petgraph graph
-/// is built on another thread meanwhile.
-fn links(
-    entities: &[Entity],
+/// The graph's connectivity for petgraph's algorithms, of `n` entities
+/// linked by `relations`: each linked pair once (a CSR wants its edges
+/// sorted and distinct), 4 bytes a pair and 8 an entity.
+fn linked_pairs(relations: &[StoredRelation], n: usize) -> super::LinkedPairs {
+    let mut pairs: Vec<(u32, u32)> = relations.iter().map(|r| (r.from, r.to)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut graph: super::LinkedPairs =
+        Csr::from_sorted_edges(&pairs).expect("sorted and distinct");
+    // It holds the nodes up to the last linked one: the rest too.
+    while graph.node_count() < n {
+        graph.add_node(());
+    }
+    graph
+}
+
+/// The adjacency of `n` entities linked by `relations` (compressed sparse
+/// rows): where each entity's entries begin, and the entries, each
+/// entity's in the relations' order ([`order_adjacency`] puts them in
+/// theirs).
+fn adjacency(n: usize, relations: &[StoredRelation]) -> (Vec<u32>, Vec<Adj>) {
+    let ends = || relations.iter().map(|r| (r.from, r.to));
+    let mut degree = vec![0u32; n + 1];
+    for (from, to) in ends() {
+        degree[from as usize] += 1;
+        degree[to as usize] += 1;
+    }
+    // adjacency_start[i] = where entity i's relations begin.
+    let mut adjacency_start = Vec::with_capacity(n + 1);
+    let mut total = 0u32;
+    for d in &degree {
+        adjacency_start.push(total);
+        total += d;
+    }
+    let mut fill: Vec<u32> = adjacency_start.clone();
+    let mut adjacency = vec![Adj::new(0, false); total as usize];
+    for (i, (from, to)) in ends().enumerate() {
+        let relation = i as u32;
+        for (at, outgoing) in [(from, true), (to, false)] {
+            adjacency[fill[at as usize] as usize] = Adj::new(relation, outgoing);
+            fill[at as usize] += 1;
+        }
+    }
+    (adjacency_start, adjacency)
+}
+
+/// Puts each entity's entries of `adjacency` in the order the graph reads
+/// them: relation type, then the other end's name (folded: accents and case
+/// ignored, then as written; `name_rank` by position), then the relation id
+/// (relations are sorted by id, so their position), then outgoing first. A
+/// relation's type comes from its position (`type_runs`), not from the
+/// relation, which is anywhere in memory.
+fn order_adjacency(
+    adjacency_start: &[u32],
+    adjacency: &mut [Adj],
     type_runs: &super::TypeRuns,
-    by_id: IdIndex,
     relations: &[StoredRelation],
     name_rank: &[u32],
-) -> Links {
-    let ends = || relations.iter().map(|r| (r.from, r.to));
-    let n = entities.len();
-    std::thread::scope(|s| {
-        let graph = s.spawn(|| {
-            // The graph's connectivity, each linked pair once (a CSR wants
-            // its edges sorted and distinct), for petgraph's algorithms:
-            // 4 bytes a pair and 8 an entity.
-            let mut pairs: Vec<(u32, u32)> = ends().collect();
-            pairs.sort_unstable();
-            pairs.dedup();
-            let mut graph: super::LinkedPairs =
-                Csr::from_sorted_edges(&pairs).expect("sorted and distinct");
-            // It holds the nodes up to the last linked one: the rest too.
-            while graph.node_count() < n {
-                graph.add_node(());
-            }
-            graph
-        });
-        let mut degree = vec![0u32; n + 1];
-        for (from, to) in ends() {
-            degree[from as usize] += 1;
-            degree[to as usize] += 1;
+) {
+    // Each entry's key is read once (its other end is a read of a relation
+    // from anywhere), into a list sorted in its place: a sort by a key read
+    // at each comparison read the relations 2 log n times.
+    let mut keyed: Vec<(u64, u32)> = Vec::new();
+    for bounds in adjacency_start.windows(2) {
+        let edges = &mut adjacency[bounds[0] as usize..bounds[1] as usize];
+        if edges.len() < 2 {
+            continue;
         }
-
-        // adjacency_start[i] = where entity i's relations begin.
-        let mut adjacency_start = Vec::with_capacity(n + 1);
-        let mut total = 0u32;
-        for d in &degree {
-            adjacency_start.push(total);
-            total += d;
+        keyed.clear();
+        keyed.extend(edges.iter().map(|a| {
+            let rel_type = type_runs.type_at(a.relation()) as u64;
+            let name = name_rank[super::other_end(relations, a) as usize];
+            // A relation's position is below 2^31: with the direction
+            // (outgoing first), 32 bits.
+            let relation = a.relation() << 1 | u32::from(!a.outgoing());
+            (rel_type << 32 | u64::from(name), relation)
+        }));
+        keyed.sort_unstable();
+        for (a, &(_, relation)) in edges.iter_mut().zip(&keyed) {
+            *a = Adj::new(relation >> 1, relation & 1 == 0);
         }
-        let mut fill: Vec<u32> = adjacency_start.clone();
-        let mut adjacency = vec![Adj::new(0, false); total as usize];
-        for (i, (from, to)) in ends().enumerate() {
-            let relation = i as u32;
-            for (at, outgoing) in [(from, true), (to, false)] {
-                adjacency[fill[at as usize] as usize] = Adj::new(relation, outgoing);
-                fill[at as usize] += 1;
-            }
-        }
-        drop((fill, degree));
-
-        // Edge order: relation type, then the other end's name (folded:
-        // accents and case ignored, then as written), then the relation id
-        // (relations are sorted by id, so their position), then outgoing
-        // first. A relation's type comes from its position, not from the
-        // relation, which is anywhere in memory.
-        // Each entry's key is read once (its other end is a read of a
-        // relation from anywhere), into a list sorted in its place: a sort
-        // by a key read at each comparison read the relations 2 log n times.
-        let mut keyed: Vec<(u64, u32)> = Vec::new();
-        for i in 0..n {
-            let (start, end) = (adjacency_start[i] as usize, adjacency_start[i + 1] as usize);
-            let edges = &mut adjacency[start..end];
-            if edges.len() < 2 {
-                continue;
-            }
-            keyed.clear();
-            keyed.extend(edges.iter().map(|a| {
-                let rel_type = type_runs.type_at(a.relation()) as u64;
-                let name = name_rank[super::other_end(relations, a) as usize];
-                // A relation's position is below 2^31: with the direction
-                // (outgoing first), 32 bits.
-                let relation = a.relation() << 1 | u32::from(!a.outgoing());
-                (rel_type << 32 | u64::from(name), relation)
-            }));
-            keyed.sort_unstable();
-            for (a, &(_, relation)) in edges.iter_mut().zip(&keyed) {
-                *a = Adj::new(relation >> 1, relation & 1 == 0);
-            }
-        }
-        Links {
-            graph: graph
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            by_id,
-            adjacency_start,
-            adjacency,
-        }
-    })
+    }
 }
 
 /// Each entity's dense rank by (folded name, name): equal names share a rank.
