@@ -10,8 +10,8 @@ use std::sync::Arc;
 use petgraph::csr::Csr;
 
 use super::{
-    fold, search, Adj, EntitySources, Graph, GraphError, IdIndex, NewRelation, NewSource, Place,
-    QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
+    fold, search, Adj, Cited, EntitySources, Graph, GraphError, IdIndex, NewRelation, NewSource,
+    Place, QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
 };
 use crate::model::{
     ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
@@ -28,12 +28,16 @@ impl Graph {
         relations: Vec<Relation>,
     ) -> Result<Graph, GraphError> {
         let mut quotes = QuoteBlock::default();
+        let mut cited = Cited::default();
         let (entities, entity_sources): (Vec<Entity>, Vec<EntitySources>) = entities
             .into_iter()
             .map(|(e, sources)| {
                 let sources = sources
                     .into_iter()
-                    .map(|s| NewSource::written_into(s, &mut quotes))
+                    .map(|s| {
+                        let document = cited.position(&s.document);
+                        NewSource::written_into(s, document, &mut quotes)
+                    })
                     .collect();
                 (e, EntitySources { part: 0, sources })
             })
@@ -56,14 +60,17 @@ impl Graph {
                 let sources = r
                     .sources
                     .into_iter()
-                    .map(|s| NewSource::written_into(s, &mut quotes))
+                    .map(|s| {
+                        let document = cited.position(&s.document);
+                        NewSource::written_into(s, document, &mut quotes)
+                    })
                     .collect();
                 Ok(NewRelation::new(r.rel_type, ends, r.role, r.note, sources))
             })
             .collect::<Result<Vec<_>, GraphError>>()?;
         drop(position);
         let part = RelationPart { relations, quotes };
-        Graph::from_positions(documents, entities, entity_sources, vec![part])
+        Graph::from_positions(documents, cited.list, entities, entity_sources, vec![part])
     }
 
     /// [`Graph::new`] of relations whose ends are already positions in
@@ -71,11 +78,13 @@ impl Graph {
     /// knows them: no end is looked up by id. The relations come in parts
     /// (the loader's files), gathered into one list in id order.
     /// `entity_sources[i]` are the sources of `entities[i]`, their quotes in
-    /// the blocks of `parts`.
+    /// the blocks of `parts`. Sources name their documents by position in
+    /// `cited`.
     ///
     /// Panics when an end is not a position in `entities`.
     pub(crate) fn from_positions(
         mut documents: Vec<Arc<Document>>,
+        cited: Vec<Arc<Document>>,
         mut entities: Vec<Entity>,
         mut entity_sources: Vec<EntitySources>,
         mut parts: Vec<RelationPart>,
@@ -126,7 +135,7 @@ impl Graph {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let ordered = moved.and(index).and_then(|by_id| {
                 let (relations, tables, quotes) =
-                    sort_by_id(&parts, &ranks, &entities, &entity_sources)?;
+                    sort_by_id(&parts, &ranks, &entities, &entity_sources, &cited)?;
                 Ok((by_id, relations, tables, quotes))
             });
             // What the relations held of their own is freed here, before
@@ -352,6 +361,7 @@ fn sort_by_id(
     ranks: &IdRanks,
     entities: &[Entity],
     entity_sources: &[EntitySources],
+    cited: &[Arc<Document>],
 ) -> Result<(Vec<StoredRelation>, Tables, QuoteRefs), GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
@@ -388,7 +398,7 @@ fn sort_by_id(
         .map(|r| r.sources.len())
         .chain(entity_sources.iter().map(|e| e.sources.len()))
         .sum();
-    let mut tables = TablesBuilder::with_capacity(sources, entities.len());
+    let mut tables = TablesBuilder::with_capacity(sources, entities.len(), cited);
     // The relations are read in id order, from anywhere in their parts:
     // each is waited for in memory. So they are taken in batches, a first
     // pass reading each relation, whose reads do not wait for each other
@@ -413,30 +423,44 @@ fn sort_by_id(
     Ok((relations, tables, quotes))
 }
 
-/// [`Tables`] in the making: each distinct role, document and
-/// section, and each pair of document and section a source cites, is found
-/// by its address (the loader shares each). Documents and sections that are
-/// equal but not shared are each kept, and read the same; roles are kept
-/// once a text (a relation has 24 bits for its role).
-#[derive(Default)]
-struct TablesBuilder {
+/// [`Tables`] in the making: each distinct role and section, each cited
+/// document and each pair of document and section a source cites, is
+/// found by its address or its position (the loader shares each).
+/// Sections that are equal but not shared are each kept, and read the
+/// same; roles are kept once a text (a relation has 24 bits for its role).
+struct TablesBuilder<'c> {
     tables: Tables,
     /// Where the sources' quotes are, in order.
     quotes: QuoteRefs,
     roles: foldhash::HashMap<*const u8, u32>,
     /// By text, for roles equal to one already stored but not shared.
     role_texts: foldhash::HashMap<ArcStr, u32>,
-    documents: foldhash::HashMap<*const Document, u32>,
+    /// The documents sources cite, by the position they give.
+    cited: &'c [Arc<Document>],
+    /// By position in `cited`: where the document is in the tables, once
+    /// stored.
+    documents: Vec<Option<u32>>,
     sections: foldhash::HashMap<*const u8, u32>,
-    /// By the document's and the section's addresses (null for none): one
-    /// look-up per source, the other two only for a new pair.
-    places: foldhash::HashMap<(*const Document, *const u8), u32>,
+    /// By the document's position in `cited` and the section's address
+    /// (null for none): one look-up per source, the other two only for a
+    /// new pair.
+    places: foldhash::HashMap<(u32, *const u8), u32>,
 }
 
-impl TablesBuilder {
-    /// Room for `sources` sources and `entities` entities, made once.
-    fn with_capacity(sources: usize, entities: usize) -> TablesBuilder {
-        let mut builder = TablesBuilder::default();
+impl<'c> TablesBuilder<'c> {
+    /// Room for `sources` sources and `entities` entities, made once; the
+    /// sources' documents are positions in `cited`.
+    fn with_capacity(sources: usize, entities: usize, cited: &'c [Arc<Document>]) -> Self {
+        let mut builder = TablesBuilder {
+            tables: Tables::default(),
+            quotes: QuoteRefs::default(),
+            roles: Default::default(),
+            role_texts: Default::default(),
+            cited,
+            documents: vec![None; cited.len()],
+            sections: Default::default(),
+            places: Default::default(),
+        };
         builder.quotes.refs.reserve_exact(sources);
         builder.tables.source_places.reserve_exact(sources);
         builder.tables.entity_sources.reserve_exact(entities + 1);
@@ -449,7 +473,7 @@ impl TablesBuilder {
         let first = self.quotes.refs.len() as u32;
         self.tables.entity_sources.push(first);
         for s in sources {
-            self.source(&s.document, s.section.as_ref(), part, s.quote);
+            self.source(s.document, s.section.as_ref(), part, s.quote);
         }
     }
 
@@ -461,28 +485,21 @@ impl TablesBuilder {
         (self.tables, self.quotes)
     }
 
-    /// A source citing `section` of `document` with `quote` (in the block of
-    /// the part at `part`), into the tables.
-    fn source(
-        &mut self,
-        document: &Arc<Document>,
-        section: Option<&ArcStr>,
-        part: u32,
-        quote: QuoteSpan,
-    ) {
+    /// A source citing `section` of `document` (its position in the cited
+    /// documents) with `quote` (in the block of the part at `part`), into
+    /// the tables.
+    fn source(&mut self, document: u32, section: Option<&ArcStr>, part: u32, quote: QuoteSpan) {
         let t = &mut self.tables;
         let section_at = section.map_or(std::ptr::null(), |s| s.as_ptr());
         let place = *self
             .places
-            .entry((Arc::as_ptr(document), section_at))
+            .entry((document, section_at))
             .or_insert_with(|| {
-                let document = *self
-                    .documents
-                    .entry(Arc::as_ptr(document))
-                    .or_insert_with(|| {
-                        t.documents.push(document.clone());
-                        (t.documents.len() - 1) as u32
-                    });
+                let stored = &mut self.documents[document as usize];
+                let document = *stored.get_or_insert_with(|| {
+                    t.documents.push(self.cited[document as usize].clone());
+                    (t.documents.len() - 1) as u32
+                });
                 let section = section.map_or(Place::NO_SECTION, |section| {
                     *self.sections.entry(section.as_ptr()).or_insert_with(|| {
                         t.sections.push(section.clone());
@@ -540,7 +557,7 @@ impl TablesBuilder {
                 section,
                 quote,
             } = source;
-            self.source(document, section.as_ref(), part, *quote);
+            self.source(*document, section.as_ref(), part, *quote);
         }
         let [a, b, c, _] = role.to_le_bytes();
         Ok(StoredRelation {

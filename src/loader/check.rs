@@ -52,7 +52,10 @@ fn trimmed(s: Text<'_>) -> String {
 }
 
 /// A document, with its text without white space when quotes are checked.
-type DocumentEntry = (Arc<Document>, Option<Arc<str>>);
+/// A declared document, its text without white space when quotes are
+/// checked, and its position among the documents, as declared (the
+/// position its sources give the graph).
+type DocumentEntry = (Arc<Document>, Option<Arc<str>>, u32);
 
 struct Checker<'a> {
     problems: Vec<Problem>,
@@ -68,6 +71,11 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn report(&mut self, file: &FileCtx, offset: usize, message: impl Into<String>) {
         self.problems.push(file.problem(offset, message));
+    }
+
+    /// The position of `document` (a declared one) among the documents.
+    fn position_of(&self, document: &Document) -> u32 {
+        self.documents[document.key.as_str()].2
     }
 
     /// `text`, shared with every earlier record that holds the same text.
@@ -423,7 +431,10 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                         entities.push(entity);
                         let sources = sources
                             .into_iter()
-                            .map(|s| NewSource::written_into(s, &mut file.quotes))
+                            .map(|s| {
+                                let document = checker.position_of(&s.document);
+                                NewSource::written_into(s, document, &mut file.quotes)
+                            })
                             .collect();
                         let part = file_index as u32;
                         entity_sources.push(EntitySources { part, sources });
@@ -539,8 +550,13 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     let any_relation_problem = relation_keys.iter().any(|(_, _, p)| !p.is_empty());
     let mut problems = checker.problems;
     if problems.is_empty() && !any_relation_problem {
-        let documents = checker.documents.into_values().map(|(d, _)| d).collect();
-        match Graph::from_positions(documents, entities, entity_sources, relations) {
+        // In the order declared: sources give their positions.
+        let mut declared_documents: Vec<DocumentEntry> = checker.documents.into_values().collect();
+        declared_documents.sort_unstable_by_key(|(_, _, position)| *position);
+        let documents: Vec<Arc<Document>> =
+            declared_documents.into_iter().map(|(d, _, _)| d).collect();
+        let cited = documents.clone();
+        match Graph::from_positions(documents, cited, entities, entity_sources, relations) {
             Ok(graph) => {
                 tracing::debug!(since_start = ?started.elapsed(), "load: graph built");
                 return Ok(graph.with_data_id(data_id));
@@ -832,7 +848,7 @@ fn resolve_sources(
     let pending = pending.into_iter();
     let mut out = SmallVec::with_capacity(pending.size_hint().0);
     for source in pending {
-        let Some((document, document_text)) = &docs.by_number[source.doc as usize] else {
+        let Some((document, document_text, position)) = &docs.by_number[source.doc as usize] else {
             let message = format!(
                 "unknown document `{}`: declare it in a [[document]] with that key",
                 docs.keys[source.doc as usize]
@@ -856,7 +872,7 @@ fn resolve_sources(
             }
         }
         out.push(NewSource {
-            document: document.clone(),
+            document: *position,
             section: source.section,
             quote: source.quote,
         });
@@ -998,9 +1014,11 @@ fn check_document(checker: &mut Checker<'_>, file: &FileCtx, entry: Spanned<RawD
         url: raw.url.as_deref().map(str::to_owned),
         text_file: raw.text_file.as_deref().map(str::to_owned),
     };
-    checker
-        .documents
-        .insert(key.get_ref().to_string(), (Arc::new(document), text));
+    let position = checker.documents.len() as u32;
+    checker.documents.insert(
+        key.get_ref().to_string(),
+        (Arc::new(document), text, position),
+    );
 }
 
 fn check_sources(
@@ -1026,7 +1044,7 @@ fn check_sources(
         let (Some(doc), Some(quote)) = (doc, quote) else {
             continue;
         };
-        let Some((document, text)) = checker.documents.get(&**doc.get_ref()).cloned() else {
+        let Some((document, text, _)) = checker.documents.get(&**doc.get_ref()).cloned() else {
             let message = format!(
                 "unknown document `{}`: declare it in a [[document]] with that key",
                 doc.get_ref()
@@ -1326,7 +1344,10 @@ fn check_relation<'d>(
     }
     let sources = sources
         .into_iter()
-        .map(|s| NewSource::written_into(s, quotes))
+        .map(|s| {
+            let document = checker.position_of(&s.document);
+            NewSource::written_into(s, document, quotes)
+        })
         .collect();
     let relation = NewRelation::new(
         rel_type,
