@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use toml::Spanned;
 
 use super::intern::{Batch, Interner};
-use super::parse::{self, FileCtx};
+use super::parse::{self, FileCtx, Lines};
 use super::raw::{map_spanned, RawDocument, RawEntity, RawRecord, RawRelation, RawSource, Text};
 use super::{LoadError, LoadOptions, Problem};
 use crate::graph::{
@@ -605,7 +605,7 @@ impl parse::Prepare for Preparer<'_> {
         self.file_len = len;
     }
 
-    fn record(&mut self, file: &FileCtx, record: RawRecord<'_>) {
+    fn record(&mut self, file: &FileCtx, lines: &Lines, record: RawRecord<'_>) {
         let (worker, shared) = (&mut self.worker, self.shared);
         match record {
             RawRecord::Document(doc) => {
@@ -620,7 +620,7 @@ impl parse::Prepare for Preparer<'_> {
                     worker,
                     shared,
                     &mut self.ids,
-                    file,
+                    (file, lines),
                     kind,
                     entry,
                     &mut self.quotes,
@@ -633,8 +633,14 @@ impl parse::Prepare for Preparer<'_> {
                 // is never outgrown (and what is not written is not
                 // resident), where growing by doubling copied the block.
                 self.quotes.reserve(self.file_len);
-                let pending =
-                    prepare_relation(worker, shared, &mut self.ids, file, entry, &mut self.quotes);
+                let pending = prepare_relation(
+                    worker,
+                    shared,
+                    &mut self.ids,
+                    lines,
+                    entry,
+                    &mut self.quotes,
+                );
                 self.keep_lines |= matches!(pending, PendingRelation::Raw(_));
                 self.relations.push(pending);
             }
@@ -650,10 +656,12 @@ impl parse::Prepare for Preparer<'_> {
         self.ids.clear();
     }
 
-    fn finish(&mut self, mut file: FileCtx, problems: Vec<Problem>) -> PreparedFile {
-        if !std::mem::take(&mut self.keep_lines) {
-            file.forget_lines();
-        }
+    fn keeps_lines(&self) -> bool {
+        self.keep_lines
+    }
+
+    fn finish(&mut self, file: FileCtx, problems: Vec<Problem>) -> PreparedFile {
+        self.keep_lines = false;
         // The records' ids, positions in the file's batch until now.
         let ids = &mut self.ids;
         self.shared.ids.number_all(&ids.batch, &mut ids.numbers);
@@ -714,7 +722,7 @@ fn sources_are_clean(sources: &[Spanned<RawSource>]) -> bool {
 fn prepare_source(
     worker: &mut Worker<'_>,
     shared: &Shared,
-    file: &FileCtx,
+    lines: &Lines,
     entry: Spanned<RawSource>,
     quotes: &mut QuoteBlock,
 ) -> PendingSource {
@@ -724,19 +732,20 @@ fn prepare_source(
     };
     PendingSource {
         doc: worker.doc_number(shared, doc.get_ref()),
-        doc_line: file.line_of(doc.span().start) as u32,
-        quote_line: file.line_of(quote.span().start) as u32,
+        doc_line: lines.line_of(doc.span().start),
+        quote_line: lines.line_of(quote.span().start),
         section: raw.section.map(|s| worker.checker.intern(&s)),
         quote: quotes.push(quote.get_ref().trim()),
     }
 }
 
-/// An entity entry, prepared; its id numbered by its position in `ids`.
+/// An entity entry of `file` (its lines in `lines`), prepared; its id
+/// numbered by its position in `ids`.
 fn prepare_entity(
     worker: &mut Worker<'_>,
     shared: &Shared,
     ids: &mut FileIds,
-    file: &FileCtx,
+    (file, lines): (&FileCtx, &Lines),
     kind: EntityKind,
     entry: Spanned<RawEntity<'_>>,
     quotes: &mut QuoteBlock,
@@ -771,7 +780,7 @@ fn prepare_entity(
     let sources = raw
         .source
         .into_iter()
-        .map(|s| prepare_source(worker, shared, file, s, quotes))
+        .map(|s| prepare_source(worker, shared, lines, s, quotes))
         .collect();
     let entity = Entity::new(id, trimmed(raw.name.unwrap_or_default()), details).with_text(
         raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
@@ -781,18 +790,18 @@ fn prepare_entity(
     PendingEntity::Checked(Box::new(CheckedEntity {
         entity,
         id: number,
-        line: file.line_of(at) as u32,
+        line: lines.line_of(at),
         sources,
     }))
 }
 
-/// A relation entry, prepared; its ends numbered by their positions in
-/// `ids`.
+/// A relation entry (its lines in `lines`), prepared; its ends numbered by
+/// their positions in `ids`.
 fn prepare_relation(
     worker: &mut Worker<'_>,
     shared: &Shared,
     ids: &mut FileIds,
-    file: &FileCtx,
+    lines: &Lines,
     entry: Spanned<RawRelation<'_>>,
     quotes: &mut QuoteBlock,
 ) -> PendingRelation {
@@ -815,15 +824,15 @@ fn prepare_relation(
     let sources = raw
         .source
         .into_iter()
-        .map(|s| prepare_source(worker, shared, file, s, quotes))
+        .map(|s| prepare_source(worker, shared, lines, s, quotes))
         .collect();
     PendingRelation::Checked(CheckedRelation {
         rel_type,
         from: ids.from(from.get_ref()),
         to: ids.batch.push(to.get_ref()),
-        line: file.line_of(at) as u32,
-        from_line: file.line_of(from.span().start) as u32,
-        to_line: file.line_of(to.span().start) as u32,
+        line: lines.line_of(at),
+        from_line: lines.line_of(from.span().start),
+        to_line: lines.line_of(to.span().start),
         role: raw.role.map(|role| worker.checker.intern(role.trim())),
         note: raw.note.map(ArcStr::from),
         sources,

@@ -9,7 +9,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
@@ -19,21 +19,41 @@ use super::raw::{
 };
 use super::{LoadError, Problem};
 
-/// One data file: its path, where its lines start and a hash of its bytes.
+/// One data file: its path, its text while it is read, where its lines
+/// start when that is needed, and a hash of its bytes.
 pub(super) struct FileCtx {
     pub path: PathBuf,
-    line_starts: Vec<u32>,
-    /// Where in `line_starts` the last line asked for starts: spans are asked
-    /// for mostly in the order written, a few lines apart.
-    last_line: AtomicU32,
+    /// Held while the file is read, then given back to the reading thread.
+    text: String,
+    /// Where each line starts: made when a line is first asked for, and
+    /// kept when lines are asked for after the text is given back
+    /// ([`FileCtx::index_lines`]).
+    line_starts: OnceLock<Vec<u32>>,
     /// The same for the same bytes in every process.
     pub content_hash: u64,
 }
 
 impl FileCtx {
-    /// Forgets where lines start, once every line has been computed.
-    pub fn forget_lines(&mut self) {
-        self.line_starts = Vec::new();
+    /// The file at `path`, holding `text`.
+    pub fn new(path: &Path, text: String) -> FileCtx {
+        FileCtx {
+            path: path.to_path_buf(),
+            content_hash: stable_hash(text.as_bytes()),
+            text,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Where lines start is worked out now, for lines asked for once the
+    /// text is given back.
+    pub fn index_lines(&mut self) {
+        self.line_starts
+            .get_or_init(|| line_starts(self.text.as_bytes()));
+    }
+
+    /// The text, given back; lines are then found only if indexed before.
+    fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
     }
 
     /// A problem at a known line.
@@ -46,22 +66,13 @@ impl FileCtx {
     }
 
     /// The 1-based line holding byte `offset`: the number of lines that
-    /// start at or before it. The few lines after the last one asked for are
-    /// looked at first, then all of them, by bisection.
+    /// start at or before it.
     pub fn line_of(&self, offset: usize) -> usize {
+        let starts = self
+            .line_starts
+            .get_or_init(|| line_starts(self.text.as_bytes()));
         let offset = u32::try_from(offset).unwrap_or(u32::MAX);
-        let starts = &self.line_starts;
-        let last = (self.last_line.load(Ordering::Relaxed) as usize).min(starts.len());
-        let near = &starts[last..(last + 16).min(starts.len())];
-        // Within `near` when it holds a start after `offset` and one at or
-        // before it.
-        let line = match near.partition_point(|&s| s <= offset) {
-            n if n > 0 && n < near.len() => last + n,
-            _ => starts.partition_point(|&s| s <= offset),
-        };
-        let at = u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX);
-        self.last_line.store(at, Ordering::Relaxed);
-        line
+        starts.partition_point(|&s| s <= offset)
     }
 
     pub fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
@@ -69,6 +80,36 @@ impl FileCtx {
             file: self.path.clone(),
             line: self.line_of(offset),
             message: message.into(),
+        }
+    }
+}
+
+/// Where each line of `bytes` starts.
+fn line_starts(bytes: &[u8]) -> Vec<u32> {
+    let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    starts.push(0);
+    starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1));
+    starts
+}
+
+/// Where the lines of an entry's values are found.
+pub(super) enum Lines<'r> {
+    /// As the plain reader counted them: the line of the entry's header,
+    /// and where each line after it starts (up to the next entry's).
+    Entry { first: u32, starts: &'r [u32] },
+    /// Among all the lines of its file.
+    File(&'r FileCtx),
+}
+
+impl Lines<'_> {
+    /// The 1-based line holding byte `offset` of the entry's file.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        match self {
+            Lines::Entry { first, starts } => {
+                let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+                first + starts.partition_point(|&s| s <= offset) as u32
+            }
+            Lines::File(file) => file.line_of(offset) as u32,
         }
     }
 }
@@ -81,13 +122,18 @@ pub(super) trait Prepare {
     fn begin(&mut self, len: usize) {
         let _ = len;
     }
-    /// An entry of `file`, the file being read.
-    fn record(&mut self, file: &FileCtx, record: RawRecord);
+    /// An entry of `file`, the file being read, with where its lines are.
+    fn record(&mut self, file: &FileCtx, lines: &Lines, record: RawRecord);
     /// Forgets the entries taken from the file being read (it is read again,
     /// by toml). What those entries left in shared state (ids and document
     /// keys numbered) stays: numbering a text that no entry ends up naming
     /// is harmless.
     fn discard(&mut self);
+    /// Whether lines of the file being read are asked for once it is read
+    /// (its text is then given back): where they start is then kept.
+    fn keeps_lines(&self) -> bool {
+        true
+    }
     /// The file whose entries were just taken, with the problems found while
     /// parsing it (when it does not parse, it has no entries).
     fn finish(&mut self, file: FileCtx, problems: Vec<Problem>) -> Self::Prepared;
@@ -128,21 +174,16 @@ fn parse_file<P: Prepare>(
             path: path.to_path_buf(),
             source,
         })?;
-    let line_starts = |b: &[u8]| {
-        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', b).count() + 1);
-        starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', b).map(|i| i as u32 + 1));
-        starts
-    };
-    match String::from_utf8(bytes) {
-        Ok(read) => *text = read,
+    let mut file = match String::from_utf8(bytes) {
+        Ok(read) => FileCtx::new(path, read),
         Err(err) => {
             let valid = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
             let file = FileCtx {
                 path: path.to_path_buf(),
-                line_starts: line_starts(err.as_bytes()),
-                last_line: AtomicU32::new(0),
-                content_hash: stable_hash(err.as_bytes()),
+                text: String::new(),
+                line_starts: OnceLock::from(line_starts(&bytes)),
+                content_hash: stable_hash(&bytes[..]),
             };
             let problem = file.problem(
                 valid,
@@ -150,39 +191,38 @@ fn parse_file<P: Prepare>(
             );
             return Ok(prepare.finish(file, vec![problem]));
         }
-    }
-    let text = text.as_str();
-    let file = FileCtx {
-        path: path.to_path_buf(),
-        line_starts: line_starts(text.as_bytes()),
-        last_line: AtomicU32::new(0),
-        content_hash: stable_hash(text.as_bytes()),
     };
-    prepare.begin(text.len());
+    prepare.begin(file.text.len());
     // Files in the plain shape (every file `generate` writes, and the
     // bundled ones) are read without building toml's tree; any other file,
     // and every file with a mistake, is read by toml in full.
-    if super::plain::read(text, &mut |record| prepare.record(&file, record)) {
-        return Ok(prepare.finish(file, Vec::new()));
-    }
-    prepare.discard();
     let mut problems = Vec::new();
-    match read_with_toml(&file, text, &mut problems) {
-        Ok(raw) => raw
-            .into_records()
-            .for_each(|record| prepare.record(&file, record)),
-        Err(err) => {
-            let offset = err.span().map_or(0, |s| s.start);
-            let mut message = err.message().trim().to_string();
-            if message.contains("expected a string")
-                && (message.contains("map") || message.contains("datetime"))
-            {
-                message.push_str(": write dates in quotes, e.g. date = \"2025-10-31\"");
+    let plain = super::plain::read(&file.text, &mut |record, lines| {
+        prepare.record(&file, lines, record)
+    });
+    if !plain {
+        prepare.discard();
+        match read_with_toml(&file, &file.text, &mut problems) {
+            Ok(raw) => raw
+                .into_records()
+                .for_each(|record| prepare.record(&file, &Lines::File(&file), record)),
+            Err(err) => {
+                let offset = err.span().map_or(0, |s| s.start);
+                let mut message = err.message().trim().to_string();
+                if message.contains("expected a string")
+                    && (message.contains("map") || message.contains("datetime"))
+                {
+                    message.push_str(": write dates in quotes, e.g. date = \"2025-10-31\"");
+                }
+                // The file's other problems wait until it parses.
+                problems = vec![file.problem(offset, message)];
             }
-            // The file's other problems wait until it parses.
-            problems = vec![file.problem(offset, message)];
         }
     }
+    if prepare.keeps_lines() {
+        file.index_lines();
+    }
+    *text = file.take_text();
     Ok(prepare.finish(file, problems))
 }
 
@@ -290,16 +330,12 @@ fn suggest(word: &str, known: &[&str]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use toml::Spanned;
 
     /// toml's reading of `text` (`None` when it fails or names an unknown
     /// key), printed with every span.
     fn with_toml(text: &str) -> Option<String> {
-        let file = FileCtx {
-            path: PathBuf::from("test.toml"),
-            line_starts: vec![0],
-            last_line: AtomicU32::new(0),
-            content_hash: 0,
-        };
+        let file = FileCtx::new(Path::new("test.toml"), text.to_string());
         let mut problems = Vec::new();
         let raw = read_with_toml(&file, text, &mut problems).ok()?;
         let records: Vec<RawRecord> = raw.into_records().collect();
@@ -309,8 +345,20 @@ mod tests {
     /// Asserts that the plain reader either declines `text` or reads exactly
     /// what toml reads; returns whether it read it.
     fn agrees(text: &str) -> bool {
+        let file = FileCtx::new(Path::new("test.toml"), text.to_string());
         let mut plain = Vec::new();
-        if !super::super::plain::read(text, &mut |record| plain.push(record)) {
+        let read = super::super::plain::read(text, &mut |record, lines| {
+            // The lines it gives are the file's.
+            for at in span_starts(&record) {
+                assert_eq!(
+                    lines.line_of(at) as usize,
+                    file.line_of(at),
+                    "the line of byte {at} of:\n{text}"
+                );
+            }
+            plain.push(record)
+        });
+        if !read {
             return false;
         }
         // toml's entries come table by table.
@@ -321,6 +369,57 @@ mod tests {
             "the plain reader and toml differ on:\n{text}"
         );
         true
+    }
+
+    /// Where `record` and each of its values with a span start.
+    fn span_starts(record: &RawRecord) -> Vec<usize> {
+        fn starts<T>(spans: &[Option<&Spanned<T>>]) -> Vec<usize> {
+            spans.iter().flatten().map(|s| s.span().start).collect()
+        }
+        let sources = |list: &[Spanned<super::super::raw::RawSource>]| -> Vec<usize> {
+            list.iter()
+                .flat_map(|s| {
+                    let raw = s.get_ref();
+                    let mut at = starts(&[raw.doc.as_ref(), raw.quote.as_ref()]);
+                    at.push(s.span().start);
+                    at
+                })
+                .collect()
+        };
+        match record {
+            RawRecord::Document(d) => {
+                let raw = d.get_ref();
+                let mut at = starts(&[raw.key.as_ref(), raw.date.as_ref()]);
+                at.push(d.span().start);
+                at
+            }
+            RawRecord::Entity(_, e) => {
+                let raw = e.get_ref();
+                let mut at = starts(&[
+                    raw.id.as_ref(),
+                    raw.category.as_ref(),
+                    raw.acronym.as_ref(),
+                    raw.honorific.as_ref(),
+                    raw.group_kind.as_ref(),
+                    raw.status.as_ref(),
+                    raw.deliverable_kind.as_ref(),
+                    raw.url.as_ref(),
+                    raw.event_kind.as_ref(),
+                    raw.date.as_ref(),
+                ]);
+                at.extend(raw.number.as_ref().map(|n| n.span().start));
+                at.extend(sources(&raw.source));
+                at.push(e.span().start);
+                at
+            }
+            RawRecord::Relation(r) => {
+                let raw = r.get_ref();
+                let mut at = starts(&[raw.rel_type.as_ref(), raw.from.as_ref(), raw.to.as_ref()]);
+                at.extend(sources(&raw.source));
+                at.push(r.span().start);
+                at
+            }
+        }
     }
 
     #[test]
@@ -359,26 +458,28 @@ mod tests {
 
     proptest! {
         #[test]
-        fn line_of_counts_the_lines_started_whatever_was_asked_before(
+        fn line_of_counts_the_lines_started(
             text in "[a\n]{0,200}",
             offsets in proptest::collection::vec(0..220usize, 1..60),
         ) {
             let starts: Vec<u32> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1))
                 .collect();
-            let file = FileCtx {
-                path: PathBuf::from("test.toml"),
-                line_starts: starts.clone(),
-                last_line: AtomicU32::new(0),
-                content_hash: 0,
-            };
-            // In the order given (random), then in increasing order.
-            let mut sorted = offsets.clone();
-            sorted.sort_unstable();
-            for offset in offsets.into_iter().chain(sorted) {
-                let expected = starts.iter().filter(|&&s| s as usize <= offset).count();
-                prop_assert_eq!(file.line_of(offset), expected, "offset {}", offset);
+            let expected =
+                |offset: usize| starts.iter().filter(|&&s| s as usize <= offset).count();
+            // While the text is held, then once it is given back, its lines
+            // indexed.
+            let mut file = FileCtx::new(Path::new("test.toml"), text.clone());
+            for &offset in &offsets {
+                prop_assert_eq!(file.line_of(offset), expected(offset), "offset {}", offset);
             }
+            let mut indexed = FileCtx::new(Path::new("test.toml"), text.clone());
+            indexed.index_lines();
+            prop_assert_eq!(indexed.take_text(), text);
+            for &offset in &offsets {
+                prop_assert_eq!(indexed.line_of(offset), expected(offset), "offset {}", offset);
+            }
+            file.take_text();
         }
     }
 

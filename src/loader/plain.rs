@@ -26,15 +26,17 @@ use toml::Spanned;
 use toml_parser::decoder::Encoding;
 use toml_parser::{ParseError, Raw, Span};
 
+use super::parse::Lines;
 use super::raw::{
     RawRecord, RawSource, Text, DOCUMENT_KEYS, ENTITY_KEYS, RELATION_KEYS, SOURCE_KEYS,
 };
 use crate::model::EntityKind;
 
-/// Hands every entry of `text` to `sink`, in the order written; `false` when
-/// the text is not in the plain shape (`sink` may then have been handed some
-/// of its entries, which the caller discards).
-pub(super) fn read<'a>(text: &'a str, sink: &mut dyn FnMut(RawRecord<'a>)) -> bool {
+/// Hands every entry of `text` to `sink`, in the order written, with where
+/// its lines are; `false` when the text is not in the plain shape (`sink`
+/// may then have been handed some of its entries, which the caller
+/// discards).
+pub(super) fn read<'a>(text: &'a str, sink: &mut dyn FnMut(RawRecord<'a>, &Lines)) -> bool {
     // toml_parser's lexer skips a byte order mark; so does this reader.
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut reader = Reader {
@@ -45,10 +47,17 @@ pub(super) fn read<'a>(text: &'a str, sink: &mut dyn FnMut(RawRecord<'a>)) -> bo
         current: None,
         open: Open::Nothing,
         seen: 0,
+        line: 1,
+        entry_line: 1,
+        line_starts: Vec::new(),
     };
     let read = reader.file().is_some();
     if let Some(last) = reader.current.take() {
-        (reader.sink)(last);
+        let lines = Lines::Entry {
+            first: reader.entry_line,
+            starts: &reader.line_starts,
+        };
+        (reader.sink)(last, &lines);
     }
     read
 }
@@ -122,13 +131,21 @@ struct Reader<'a, 's> {
     bytes: &'a [u8],
     /// The next byte to read.
     at: usize,
-    sink: &'s mut dyn FnMut(RawRecord<'a>),
+    sink: &'s mut dyn FnMut(RawRecord<'a>, &Lines),
     /// The entry being read, handed on at the next entry's header.
     current: Option<RawRecord<'a>>,
     open: Open,
     /// The keys already given in the open table, as bits of its key list
     /// (a key given twice is an error toml reports).
     seen: u32,
+    /// The line being read (from 1).
+    line: u32,
+    /// The line of the header of the entry being read.
+    entry_line: u32,
+    /// Where each line since that header starts: the entry's values' lines
+    /// are counted from these, where a pass over the whole text would
+    /// find where every line starts.
+    line_starts: Vec<u32>,
 }
 
 impl<'a> Reader<'a, '_> {
@@ -191,6 +208,8 @@ impl<'a> Reader<'a, '_> {
             [b'\r', b'\n', ..] => 2,
             _ => return None,
         };
+        self.line += 1;
+        self.line_starts.push(self.at as u32);
         Some(())
     }
 
@@ -253,8 +272,14 @@ impl<'a> Reader<'a, '_> {
                     Table::Relation => RawRecord::Relation(Spanned::new(span, Default::default())),
                 };
                 if let Some(done) = self.current.replace(record) {
-                    (self.sink)(done);
+                    let lines = Lines::Entry {
+                        first: self.entry_line,
+                        starts: &self.line_starts,
+                    };
+                    (self.sink)(done, &lines);
                 }
+                self.entry_line = self.line;
+                self.line_starts.clear();
             }
             Some(sub) => {
                 // A source belongs to the entry just opened (or whose last
