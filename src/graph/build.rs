@@ -10,8 +10,8 @@ use std::sync::Arc;
 use petgraph::csr::Csr;
 
 use super::{
-    fold, search, Adj, Cited, EntitySources, Graph, GraphError, IdIndex, NewRelation, NewSource,
-    Place, QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
+    fold, on_two_threads, search, Adj, Cited, EntitySources, Graph, GraphError, IdIndex,
+    NewRelation, NewSource, Place, QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
 };
 use crate::model::{
     ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
@@ -703,18 +703,6 @@ fn sort_entities(entities: &mut Vec<Entity>, sources: &mut Vec<EntitySources>) -
 
 /// An entity's kind, the first 24 bytes of its id's slug, and its position.
 type EntityKey = (EntityKind, (u128, u64), u32);
-
-/// `(a(), b())`, `b` on another thread.
-fn on_two_threads<A: Send, B: Send>(
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    std::thread::scope(|s| {
-        let b = s.spawn(b);
-        let a = a();
-        (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    })
-}
 
 /// Puts `items` in a new order: `source[k]` is where the item that goes to
 /// `k` is. They are read from there into a new list, in order: their reads

@@ -109,6 +109,18 @@ impl NewSource {
     }
 }
 
+/// `(a(), b())`, `b` on another thread.
+fn on_two_threads<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let a = a();
+        (a, b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
 /// The documents sources cite, each at one position (found by address).
 #[derive(Default)]
 pub(crate) struct Cited {

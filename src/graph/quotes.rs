@@ -133,16 +133,8 @@ pub(super) fn pack<'q>(
             packed.push((piece, pack_range(&compressor, range, &quote)));
         }
     };
-    let mut packed = std::thread::scope(|s| {
-        let other = s.spawn(work);
-        let mut packed = work();
-        packed.extend(
-            other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        );
-        packed
-    });
+    let (mut packed, more) = super::on_two_threads(work, work);
+    packed.extend(more);
     packed.sort_unstable_by_key(|(piece, _)| *piece);
     let total: usize = packed.iter().map(|(_, (bytes, _))| bytes.len()).sum();
     if total + size_of_table >= len {

@@ -51,7 +51,6 @@ fn trimmed(s: Text<'_>) -> String {
     }
 }
 
-/// A document, with its text without white space when quotes are checked.
 /// A declared document, its text without white space when quotes are
 /// checked, and its position among the documents, as declared (the
 /// position its sources give the graph).
