@@ -10,8 +10,8 @@ use std::sync::Arc;
 use petgraph::csr::Csr;
 
 use super::{
-    fold, on_two_threads, search, Adj, Cited, EntitySources, Graph, GraphError, IdIndex,
-    NewRelation, NewSource, Place, QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
+    on_two_threads, search, Adj, Cited, EntitySources, Graph, GraphError, IdIndex, NewRelation,
+    NewSource, Place, QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
 };
 use crate::model::{
     ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
@@ -121,7 +121,7 @@ impl Graph {
             let search = s.spawn(|| {
                 let search = search::SearchIndex::build(&entities);
                 step("search index");
-                let name_rank = name_ranks(&entities);
+                let name_rank = name_ranks(&entities, &search);
                 step("name ranks");
                 (search, name_rank)
             });
@@ -169,15 +169,17 @@ impl Graph {
                 let packing = s.spawn(|| quotes.pack(&blocks));
                 let graph = s.spawn(|| linked_pairs(&relations, entities.len()));
                 let type_runs = super::TypeRuns::new(&relations);
-                let (adjacency_start, mut adjacency) = adjacency(entities.len(), &relations);
+                let (adjacency_start, mut adjacency, others) =
+                    adjacency(entities.len(), &relations);
                 let (search, name_rank) = join_search();
                 order_adjacency(
                     &adjacency_start,
                     &mut adjacency,
+                    &others,
                     &type_runs,
-                    &relations,
                     &name_rank,
                 );
+                drop(others);
                 step("adjacency");
                 let links = Links {
                     graph: graph
@@ -736,8 +738,9 @@ fn linked_pairs(relations: &[StoredRelation], n: usize) -> super::LinkedPairs {
 /// The adjacency of `n` entities linked by `relations` (compressed sparse
 /// rows): where each entity's entries begin, and the entries, each
 /// entity's in the relations' order ([`order_adjacency`] puts them in
-/// theirs).
-fn adjacency(n: usize, relations: &[StoredRelation]) -> (Vec<u32>, Vec<Adj>) {
+/// theirs); and beside each entry, the other end of its relation, which
+/// the order needs (read here, where the relations are read in order).
+fn adjacency(n: usize, relations: &[StoredRelation]) -> (Vec<u32>, Vec<Adj>, Vec<u32>) {
     let ends = || relations.iter().map(|r| (r.from, r.to));
     let mut degree = vec![0u32; n + 1];
     for (from, to) in ends() {
@@ -753,42 +756,46 @@ fn adjacency(n: usize, relations: &[StoredRelation]) -> (Vec<u32>, Vec<Adj>) {
     }
     let mut fill: Vec<u32> = adjacency_start.clone();
     let mut adjacency = vec![Adj::new(0, false); total as usize];
+    let mut others = vec![0u32; total as usize];
     for (i, (from, to)) in ends().enumerate() {
         let relation = i as u32;
-        for (at, outgoing) in [(from, true), (to, false)] {
-            adjacency[fill[at as usize] as usize] = Adj::new(relation, outgoing);
+        for (at, other, outgoing) in [(from, to, true), (to, from, false)] {
+            let place = fill[at as usize] as usize;
+            adjacency[place] = Adj::new(relation, outgoing);
+            others[place] = other;
             fill[at as usize] += 1;
         }
     }
-    (adjacency_start, adjacency)
+    (adjacency_start, adjacency, others)
 }
 
 /// Puts each entity's entries of `adjacency` in the order the graph reads
 /// them: relation type, then the other end's name (folded: accents and case
 /// ignored, then as written; `name_rank` by position), then the relation id
 /// (relations are sorted by id, so their position), then outgoing first. A
-/// relation's type comes from its position (`type_runs`), not from the
-/// relation, which is anywhere in memory.
+/// relation's type comes from its position (`type_runs`), and its other
+/// end from `others` (beside each entry), not from the relation, which is
+/// anywhere in memory.
 fn order_adjacency(
     adjacency_start: &[u32],
     adjacency: &mut [Adj],
+    others: &[u32],
     type_runs: &super::TypeRuns,
-    relations: &[StoredRelation],
     name_rank: &[u32],
 ) {
-    // Each entry's key is read once (its other end is a read of a relation
-    // from anywhere), into a list sorted in its place: a sort by a key read
-    // at each comparison read the relations 2 log n times.
+    // Each entry's key is read once, into a list sorted in its place: a
+    // sort by a key read at each comparison read it 2 log n times.
     let mut keyed: Vec<(u64, u32)> = Vec::new();
     for bounds in adjacency_start.windows(2) {
-        let edges = &mut adjacency[bounds[0] as usize..bounds[1] as usize];
+        let range = bounds[0] as usize..bounds[1] as usize;
+        let (edges, others) = (&mut adjacency[range.clone()], &others[range]);
         if edges.len() < 2 {
             continue;
         }
         keyed.clear();
-        keyed.extend(edges.iter().map(|a| {
+        keyed.extend(edges.iter().zip(others).map(|(a, &other)| {
             let rel_type = type_runs.type_at(a.relation()) as u64;
-            let name = name_rank[super::other_end(relations, a) as usize];
+            let name = name_rank[other as usize];
             // A relation's position is below 2^31: with the direction
             // (outgoing first), 32 bits.
             let relation = a.relation() << 1 | u32::from(!a.outgoing());
@@ -801,21 +808,52 @@ fn order_adjacency(
     }
 }
 
-/// Each entity's dense rank by (folded name, name): equal names share a rank.
-fn name_ranks(entities: &[Entity]) -> Vec<u32> {
-    let folded: Vec<String> = entities.iter().map(|e| fold(&e.name)).collect();
-    let key = |i: u32| (&folded[i as usize], &entities[i as usize].name);
-    let mut order: Vec<u32> = (0..entities.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
-    let mut rank = vec![0u32; entities.len()];
-    let mut current = 0u32;
-    for (k, pair) in order.iter().enumerate() {
-        if k > 0 && key(order[k - 1]) != key(*pair) {
-            current += 1;
-        }
-        rank[*pair as usize] = current;
+/// Each entity's dense rank by (folded name, name): equal names share a
+/// rank. The folded names are the search index's.
+///
+/// Most names repeat (people's especially): entities are grouped by name
+/// first, and only the groups are sorted, by the first 16 bytes of their
+/// folded names, held beside them; their texts are compared only when
+/// those are equal. Sorting every entity compared the texts of equal names
+/// again and again, each read from anywhere in memory.
+fn name_ranks(entities: &[Entity], search: &search::SearchIndex) -> Vec<u32> {
+    // The position of each group's first entity.
+    let mut firsts: Vec<u32> = Vec::new();
+    let mut groups: foldhash::HashMap<&str, u32> =
+        foldhash::HashMap::with_capacity_and_hasher(entities.len() / 4, Default::default());
+    let group: Vec<u32> = entities
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            *groups.entry(&*e.name).or_insert_with(|| {
+                firsts.push(i as u32);
+                (firsts.len() - 1) as u32
+            })
+        })
+        .collect();
+    drop(groups);
+    let key = |g: u32| {
+        let first = firsts[g as usize];
+        (search.folded_name(first), &*entities[first as usize].name)
+    };
+    let head = |text: &str| {
+        let mut bytes = [0u8; 16];
+        let n = text.len().min(16);
+        bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        u128::from_be_bytes(bytes)
+    };
+    // A folded name holds no zero byte: a shorter name padded with zeros
+    // sorts before a longer one it starts, as its text does.
+    let mut order: Vec<(u128, u32)> = (0..firsts.len() as u32)
+        .map(|g| (head(key(g).0), g))
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a.1).cmp(&key(b.1))));
+    // The groups' names differ, so their keys do: each group is a rank.
+    let mut group_rank = vec![0u32; firsts.len()];
+    for (rank, &(_, g)) in order.iter().enumerate() {
+        group_rank[g as usize] = rank as u32;
     }
-    rank
+    group.iter().map(|&g| group_rank[g as usize]).collect()
 }
 
 #[cfg(test)]
@@ -833,6 +871,39 @@ mod tests {
             },
         };
         Entity::new(id.clone(), id.slug(), details)
+    }
+
+    proptest::proptest! {
+        /// Names with long common starts, names equal once folded, and
+        /// names that fold to nothing, ranked as a sort of every entity by
+        /// (folded name, name) ranks them.
+        #[test]
+        fn name_ranks_are_dense_ranks_by_folded_name_then_name(
+            names in proptest::collection::vec(
+                "(Organisation of [a-c]{0,2}|[A-Ca-cé]{0,3})[ -]?[a-cÉ]{0,2}|--",
+                0..40,
+            ),
+        ) {
+            let entities: Vec<Entity> = names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let mut e = entity(&format!("organisation:o-{i}"));
+                    e.name = name.as_str().into();
+                    e
+                })
+                .collect();
+            let search = search::SearchIndex::build(&entities);
+            let key = |i: usize| (super::super::fold(&entities[i].name), &*entities[i].name);
+            let mut order: Vec<usize> = (0..entities.len()).collect();
+            order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+            let mut want = vec![0u32; entities.len()];
+            for k in 1..order.len() {
+                let step = u32::from(key(order[k - 1]) != key(order[k]));
+                want[order[k]] = want[order[k - 1]] + step;
+            }
+            proptest::prop_assert_eq!(name_ranks(&entities, &search), want);
+        }
     }
 
     /// `entities`, each with no source.

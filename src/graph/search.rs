@@ -67,16 +67,19 @@ const WHOLE_NAME: u32 = 1;
 /// Folds text for comparison: ASCII transliteration, lower case, every run
 /// of non-alphanumeric characters turned into one space, trimmed.
 pub fn fold(text: &str) -> String {
-    let ascii = deunicode::deunicode(text);
+    // Text already ASCII is borrowed, not copied (`deunicode` would).
+    let ascii = deunicode::deunicode_with_tofu_cow(text, "[?]");
     let mut out = String::with_capacity(ascii.len());
     let mut pending_space = false;
-    for c in ascii.chars() {
-        if c.is_ascii_alphanumeric() {
+    // Byte by byte: a byte outside ASCII (there are none once
+    // transliterated) separates words, as its character would.
+    for b in ascii.bytes() {
+        if b.is_ascii_alphanumeric() {
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
             pending_space = false;
-            out.push(c.to_ascii_lowercase());
+            out.push(char::from(b.to_ascii_lowercase()));
         } else {
             pending_space = true;
         }
@@ -484,6 +487,9 @@ pub struct SearchIndex {
     names: String,
     /// Where each entity's names end in `names`.
     name_ends: Vec<u32>,
+    /// A bit for each entity whose name folds to nothing (its first line in
+    /// `names` is then an alias's or its acronym's, if any).
+    unnamed: Vec<u64>,
     /// The words of names, aliases and acronyms, and each of those whole
     /// with its spaces removed.
     name_words: WordIndex,
@@ -504,6 +510,7 @@ impl SearchIndex {
     pub fn heap_bytes(&self) -> usize {
         self.names.len()
             + std::mem::size_of_val(&self.name_ends[..])
+            + std::mem::size_of_val(&self.unnamed[..])
             + self.name_words.heap_bytes()
             + self.description_words.heap_bytes()
     }
@@ -519,11 +526,15 @@ impl SearchIndex {
         let mut description_words = Words::default();
         let mut names = String::new();
         let mut name_ends = Vec::with_capacity(entities.len());
+        let mut unnamed = vec![0u64; entities.len().div_ceil(64)];
         for (i, e) in entities.iter().enumerate() {
             let pos = i as u32;
-            for text in name_texts(e) {
+            for (k, text) in name_texts(e).enumerate() {
                 let folded = fold(text);
                 if folded.is_empty() {
+                    if k == 0 {
+                        unnamed[i / 64] |= 1 << (i % 64);
+                    }
                     continue;
                 }
                 for word in folded.split(' ') {
@@ -545,6 +556,7 @@ impl SearchIndex {
         SearchIndex {
             names,
             name_ends,
+            unnamed,
             name_words: WordIndex::build(name_words),
             description_words: WordIndex::build(description_words),
         }
@@ -727,7 +739,23 @@ impl SearchIndex {
         self.names_of(pos).any(|name| name.contains(folded))
     }
 
-    /// The folded names of the entity at `pos`, its name first.
+    /// The folded name of the entity at `pos` (empty when it folds to
+    /// nothing).
+    pub(super) fn folded_name(&self, pos: u32) -> &str {
+        match self.is_unnamed(pos) {
+            true => "",
+            false => self.names_of(pos).next().unwrap_or(""),
+        }
+    }
+
+    /// Whether the name of the entity at `pos` folds to nothing.
+    fn is_unnamed(&self, pos: u32) -> bool {
+        let pos = pos as usize;
+        self.unnamed[pos / 64] & 1 << (pos % 64) != 0
+    }
+
+    /// The folded names of the entity at `pos`, its name first (unless it
+    /// folds to nothing: see [`SearchIndex::is_unnamed`]).
     fn names_of(&self, pos: u32) -> std::str::SplitTerminator<'_, char> {
         let end = self.name_ends[pos as usize] as usize;
         let start = match pos.checked_sub(1) {
@@ -742,6 +770,7 @@ impl SearchIndex {
     /// 0.85 when one of them starts with the query, otherwise 0.
     fn bonus(&self, pos: u32, query: &Query) -> f64 {
         let mut best: f64 = 0.0;
+        let named = !self.is_unnamed(pos);
         for (i, name) in self.names_of(pos).enumerate() {
             let bonus = if name == query.folded
                 || name
@@ -749,7 +778,7 @@ impl SearchIndex {
                     .filter(|&b| b != b' ')
                     .eq(query.compact.bytes())
             {
-                if i == 0 {
+                if i == 0 && named {
                     1.0
                 } else {
                     0.95
@@ -1604,6 +1633,30 @@ mod tests {
         assert_eq!(fold("--"), "");
     }
 
+    proptest::proptest! {
+        /// `fold` reads bytes of the transliterated text, borrowed when it
+        /// is ASCII: the same as transliterating into a new string and
+        /// reading its characters.
+        #[test]
+        fn fold_matches_folding_a_transliterated_copy(text in "\\PC{0,24}|[a-zA-Zéü ,.'\\-]{0,24}") {
+            let copy = deunicode::deunicode(&text);
+            let mut expected = String::new();
+            let mut pending_space = false;
+            for c in copy.chars() {
+                if c.is_ascii_alphanumeric() {
+                    if pending_space && !expected.is_empty() {
+                        expected.push(' ');
+                    }
+                    pending_space = false;
+                    expected.push(c.to_ascii_lowercase());
+                } else {
+                    pending_space = true;
+                }
+            }
+            proptest::prop_assert_eq!(fold(&text), expected);
+        }
+    }
+
     #[test]
     fn typo_budget_grows_with_length() {
         assert_eq!(typo_budget("itu"), 0);
@@ -1932,7 +1985,8 @@ mod tests {
         type Map = BTreeMap<String, Vec<u32>>;
 
         pub struct Index {
-            names: Vec<Vec<(String, String)>>,
+            /// Each entity's folded names, with whether it is the name.
+            names: Vec<Vec<(String, String, bool)>>,
             name_words: Map,
             description_words: Map,
         }
@@ -1961,7 +2015,7 @@ mod tests {
             for (i, e) in entities.iter().enumerate() {
                 let pos = i as u32;
                 let mut names = Vec::new();
-                for text in name_texts(e) {
+                for (k, text) in name_texts(e).enumerate() {
                     let folded = fold(text);
                     if folded.is_empty() {
                         continue;
@@ -1970,7 +2024,7 @@ mod tests {
                     for word in folded.split(' ').chain(std::iter::once(compact.as_str())) {
                         add(&mut index.name_words, word, pos);
                     }
-                    names.push((folded, compact));
+                    names.push((folded, compact, k == 0));
                 }
                 if let Some(d) = e.description() {
                     for word in fold(d).split(' ').filter(|w| !w.is_empty()) {
@@ -2058,9 +2112,9 @@ mod tests {
                     continue;
                 }
                 let mut score = 0.4 + 0.4 * (sum / n);
-                for (i, (name, name_compact)) in index.names[pos as usize].iter().enumerate() {
+                for (name, name_compact, is_name) in &index.names[pos as usize] {
                     let bonus = if *name == folded || *name_compact == compact {
-                        if i == 0 {
+                        if *is_name {
                             1.0
                         } else {
                             0.95
@@ -2087,6 +2141,22 @@ mod tests {
             scored.truncate(limit);
             scored
         }
+    }
+
+    #[test]
+    fn an_alias_scores_as_one_when_the_name_folds_to_nothing() {
+        // The first folded name of the second entity is its alias's: it
+        // is not its name for that.
+        let entities = [
+            entity(0, "Habitat".into(), vec![], None),
+            entity(1, "--".into(), vec!["Habitat".into()], None),
+        ];
+        let index = SearchIndex::build(&entities);
+        let hits = index.search("habitat", 10, |_| true);
+        let scores: Vec<(u32, f64)> = hits.iter().map(|h| (h.position, h.score)).collect();
+        assert_eq!(scores, [(0, 1.0), (1, 0.95)]);
+        assert_eq!(index.folded_name(0), "habitat");
+        assert_eq!(index.folded_name(1), "");
     }
 
     fn entity(i: usize, name: String, aliases: Vec<String>, acronym: Option<String>) -> Entity {
