@@ -97,6 +97,11 @@ const CHUNK: usize = 1 << 13;
 /// (FSST then samples 16 KB of them).
 const SAMPLE: usize = 4096;
 
+/// How many quotes FSST packs side by side (its cursors, interleaved so that
+/// their look-ups overlap): 6 packed the generated graph's quotes 5% faster
+/// than its default of 4 on this project's 2-core Xeon (8 no faster).
+const LANES: usize = 6;
+
 /// How many quotes a thread packs at a time: the threads take pieces in
 /// turn, so that neither is left packing alone at the end (halves, one a
 /// thread, finished up to 0.15 s apart at 1M entities).
@@ -185,7 +190,7 @@ fn pack_range<'q>(
         out.clear();
         ends.clear();
         compressor
-            .compress_bulk_into::<{ Compressor::DEFAULT_BULK_LANES }>(&values, &mut out, &mut ends);
+            .compress_bulk_into::<LANES>(&values, &mut out, &mut ends);
         let base = bytes.len() as u64;
         starts.push(bytes.len() as u32);
         starts.extend(ends[..ends.len() - 1].iter().map(|&e| (base + e) as u32));
