@@ -1033,9 +1033,11 @@ mod tests {
             assert_eq!(parts["quotes"], text);
         }
         assert_eq!(parts["relations"], 16 * expected.len());
+        // A place in 2 bytes, a length in 1 (the quotes are short), a
+        // start for every 16 sources.
         assert_eq!(
             parts["sources"],
-            6 * sources + 4 * (graph.entities().len() + 1)
+            3 * sources + 4 * sources.div_ceil(16) + 4 * (graph.entities().len() + 1)
         );
     }
 

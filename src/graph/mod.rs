@@ -321,10 +321,9 @@ struct Tables {
     /// (relation position, note), by position.
     notes: Vec<(u32, ArcStr)>,
     /// The sources, relations' in relation order, then the entities' in
-    /// entity order, 6 bytes each (4 past 65,536 places): where each quote
-    /// begins in `quotes` (packed or not; the next source's begins where it
-    /// ends), and each source's place.
-    quote_starts: Vec<u32>,
+    /// entity order, about 3.25 bytes each (5.25 past 65,536 places): where
+    /// each quote lies in `quotes` (packed or not), and each source's place.
+    quote_starts: quotes::QuoteStarts,
     source_places: SourcePlaces,
     /// By entity position, and one more: where the entity's sources begin
     /// among the sources (the next entity's begin where its end). The first
@@ -339,14 +338,14 @@ struct Tables {
 impl Tables {
     /// Holds the quotes as `text`, each from its start in `starts`.
     fn use_text(&mut self, (text, starts): (String, Vec<u32>)) {
-        self.quote_starts = starts;
+        self.quote_starts = quotes::QuoteStarts::new(&starts, text.len());
         self.quotes = quotes::Quotes::Text(text);
     }
 
     /// Holds the quotes as `packed`, the quotes of these tables' sources,
     /// in order.
     fn use_packed(&mut self, packed: quotes::Packed) {
-        self.quote_starts = packed.starts;
+        self.quote_starts = quotes::QuoteStarts::new(&packed.starts, packed.bytes.len());
         self.quotes = quotes::Quotes::Packed {
             bytes: packed.bytes,
             codec: packed.codec,
@@ -359,17 +358,13 @@ impl Tables {
         range: std::ops::Range<usize>,
     ) -> impl ExactSizeIterator<Item = SourceRef<'_>> + Clone + '_ {
         range.map(move |i| {
-            let start = self.quote_starts[i] as usize;
-            let end = self
-                .quote_starts
-                .get(i + 1)
-                .map_or(self.quotes.len(), |&n| n as usize);
+            let quote = self.quote_starts.span(i);
             let place = self.places[self.source_places.get(i) as usize];
             SourceRef {
                 document: &self.documents[place.document as usize],
                 section: (place.section != Place::NO_SECTION)
                     .then(|| &*self.sections[place.section as usize]),
-                quote: self.quotes.get(start..end),
+                quote: self.quotes.get(quote),
             }
         })
     }
@@ -938,7 +933,7 @@ impl Graph {
             ("relations", size_of_val(&self.relations[..])),
             (
                 "sources",
-                size_of_val(&t.quote_starts[..])
+                t.quote_starts.heap_bytes()
                     + t.source_places.heap_bytes()
                     + size_of_val(&t.entity_sources[..]),
             ),
