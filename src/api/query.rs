@@ -680,9 +680,13 @@ impl QueryRoot {
 
     /// The size of the graph, by kind and relation type.
     async fn stats(&self, ctx: &Context<'_>) -> GraphStats {
-        let s = super::work::whole_graph(ctx, || graph(ctx).stats()).await;
+        let (s, components) = super::work::whole_graph(ctx, || {
+            let g = graph(ctx);
+            (g.stats(), g.component_count())
+        })
+        .await;
         GraphStats {
-            component_count: s.components,
+            component_count: components,
             entity_count: s.entities,
             relation_count: s.relations,
             by_kind: s
