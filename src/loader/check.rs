@@ -663,7 +663,7 @@ impl parse::Prepare for Preparer<'_> {
         self.keep_lines = false;
         // The records' ids, positions in the file's batch until now.
         let ids = &mut self.ids;
-        self.shared.ids.number_all(&ids.batch, &mut ids.numbers);
+        self.shared.ids.number_all(&mut ids.batch, &mut ids.numbers);
         let number = |position: &mut u32| *position = ids.numbers[*position as usize];
         for entity in self.entities.iter_mut().flatten() {
             match entity {

@@ -33,6 +33,11 @@ pub(super) struct Batch {
     text: String,
     /// Where each text ends in `text`.
     ends: Vec<u32>,
+    /// [`Interner::number_all`]'s own lists (the texts' hashes, their
+    /// positions by shard), kept from one batch to the next: made afresh
+    /// for each file, their pages were faulted in afresh.
+    hashes: Vec<u64>,
+    order: Vec<u32>,
 }
 
 impl Batch {
@@ -208,13 +213,16 @@ impl Interner {
     /// the slot its probe will compare first; their reads do not wait for
     /// each other, so their misses are waited for together. The third pass
     /// numbers the texts, its reads mostly in the cache by then.
-    pub(super) fn number_all(&self, batch: &Batch, numbers: &mut Vec<u32>) {
+    pub(super) fn number_all(&self, batch: &mut Batch, numbers: &mut Vec<u32>) {
         let n = batch.len();
         numbers.clear();
         numbers.resize(n, 0);
-        let hashes: Vec<u64> = (0..n as u32)
-            .map(|i| hash_text(&self.hasher, batch.get(i).as_bytes()))
-            .collect();
+        let (mut hashes, mut order) = (
+            std::mem::take(&mut batch.hashes),
+            std::mem::take(&mut batch.order),
+        );
+        hashes.clear();
+        hashes.extend((0..n as u32).map(|i| hash_text(&self.hasher, batch.get(i).as_bytes())));
         // Positions by shard: a counting sort.
         let mut starts = [0u32; Self::SHARDS + 1];
         for &hash in &hashes {
@@ -223,7 +231,8 @@ impl Interner {
         for s in 0..Self::SHARDS {
             starts[s + 1] += starts[s];
         }
-        let mut order = vec![0u32; n];
+        order.clear();
+        order.resize(n, 0);
         let mut fill = starts;
         for (i, &hash) in hashes.iter().enumerate() {
             let s = Self::shard_of(hash);
@@ -264,6 +273,7 @@ impl Interner {
                     table.intern(hashes[i as usize], text, &self.next, &self.hasher);
             }
         }
+        (batch.hashes, batch.order) = (hashes, order);
     }
 
     /// The number of `text`, if it has one.
@@ -323,7 +333,7 @@ mod tests {
             .map(|i| (i, batch.push(&texts[i])))
             .collect();
         let mut numbers = Vec::new();
-        interner.number_all(&batch, &mut numbers);
+        interner.number_all(&mut batch, &mut numbers);
         assert_eq!(interner.len(), texts.len());
         for (i, position) in positions {
             let number = numbers[position as usize];
@@ -366,7 +376,7 @@ mod tests {
                             chunk.iter().for_each(|&i| {
                                 batch.push(&texts[i]);
                             });
-                            interner.number_all(&batch, &mut numbers);
+                            interner.number_all(&mut batch, &mut numbers);
                             for (&i, &n) in chunk.iter().zip(&numbers) {
                                 out[i] = n;
                             }
