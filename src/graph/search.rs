@@ -489,7 +489,7 @@ pub struct SearchIndex {
     name_ends: Vec<u32>,
     /// A bit for each entity whose name folds to nothing (its first line in
     /// `names` is then an alias's or its acronym's, if any).
-    unnamed: Vec<u64>,
+    unnamed: fixedbitset::FixedBitSet,
     /// The words of names, aliases and acronyms, and each of those whole
     /// with its spaces removed.
     name_words: WordIndex,
@@ -510,7 +510,7 @@ impl SearchIndex {
     pub fn heap_bytes(&self) -> usize {
         self.names.len()
             + std::mem::size_of_val(&self.name_ends[..])
-            + std::mem::size_of_val(&self.unnamed[..])
+            + std::mem::size_of_val(self.unnamed.as_slice())
             + self.name_words.heap_bytes()
             + self.description_words.heap_bytes()
     }
@@ -526,14 +526,14 @@ impl SearchIndex {
         let mut description_words = Words::default();
         let mut names = String::new();
         let mut name_ends = Vec::with_capacity(entities.len());
-        let mut unnamed = vec![0u64; entities.len().div_ceil(64)];
+        let mut unnamed = fixedbitset::FixedBitSet::with_capacity(entities.len());
         for (i, e) in entities.iter().enumerate() {
             let pos = i as u32;
             for (k, text) in name_texts(e).enumerate() {
                 let folded = fold(text);
                 if folded.is_empty() {
                     if k == 0 {
-                        unnamed[i / 64] |= 1 << (i % 64);
+                        unnamed.insert(i);
                     }
                     continue;
                 }
@@ -750,8 +750,7 @@ impl SearchIndex {
 
     /// Whether the name of the entity at `pos` folds to nothing.
     fn is_unnamed(&self, pos: u32) -> bool {
-        let pos = pos as usize;
-        self.unnamed[pos / 64] & 1 << (pos % 64) != 0
+        self.unnamed.contains(pos as usize)
     }
 
     /// The folded names of the entity at `pos`, its name first (unless it
