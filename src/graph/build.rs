@@ -166,7 +166,7 @@ impl Graph {
             // the search index's thread ranks the names, which only its
             // order needs.
             let (search, built) = std::thread::scope(|s| {
-                let packing = s.spawn(|| quotes.pack(&blocks));
+                let packing = s.spawn(|| quotes.collect(&blocks));
                 let graph = s.spawn(|| linked_pairs(&relations, entities.len()));
                 let type_runs = super::TypeRuns::new(&relations);
                 let (adjacency_start, mut adjacency, others) =
@@ -195,10 +195,7 @@ impl Graph {
                 (search, (packed, links, type_runs))
             });
             let (packed, links, type_runs) = built;
-            match packed {
-                Some(packed) => tables.use_packed(packed),
-                None => tables.use_text(quotes.join(&blocks)),
-            }
+            tables.quotes = packed;
             drop(blocks);
             step("quotes packed");
             (Some(search), Ok((links, type_runs, relations, tables)))
@@ -589,22 +586,9 @@ impl QuoteRefs {
         blocks[part as usize].get(span)
     }
 
-    /// The quotes, packed; `None` if that would not make them smaller.
-    fn pack(&self, blocks: &[QuoteBlock]) -> Option<super::quotes::Packed> {
-        super::quotes::pack(self.refs.len(), self.bytes, |i| {
-            self.quote(blocks, i).as_bytes()
-        })
-    }
-
-    /// The quotes, one after another, and where each starts.
-    fn join(&self, blocks: &[QuoteBlock]) -> (String, Vec<u32>) {
-        let mut text = String::with_capacity(self.bytes);
-        let mut starts = Vec::with_capacity(self.refs.len());
-        for i in 0..self.refs.len() {
-            starts.push(text.len() as u32);
-            text.push_str(self.quote(blocks, i));
-        }
-        (text, starts)
+    /// The quotes, packed if that makes them smaller.
+    fn collect(&self, blocks: &[QuoteBlock]) -> super::quotes::Quotes {
+        super::quotes::Quotes::new(self.refs.len(), self.bytes, |i| self.quote(blocks, i))
     }
 }
 

@@ -221,8 +221,8 @@ pub struct StoredRelation {
     role: [u8; 3],
     from: u32,
     to: u32,
-    /// Its first source among [`Tables::quote_starts`]; the next relation's
-    /// first is one past its last.
+    /// Its first source among the sources ([`Tables::source_places`]); the
+    /// next relation's first is one past its last.
     sources: u32,
 }
 
@@ -321,9 +321,8 @@ struct Tables {
     /// (relation position, note), by position.
     notes: Vec<(u32, ArcStr)>,
     /// The sources, relations' in relation order, then the entities' in
-    /// entity order, about 3.25 bytes each (5.25 past 65,536 places): where
-    /// each quote lies in `quotes` (packed or not), and each source's place.
-    quote_starts: quotes::QuoteStarts,
+    /// entity order, about 3.25 bytes each (5.25 past 65,536 places): each
+    /// source's place here, and its quote (and where it lies) in `quotes`.
     source_places: SourcePlaces,
     /// By entity position, and one more: where the entity's sources begin
     /// among the sources (the next entity's begin where its end). The first
@@ -332,39 +331,23 @@ struct Tables {
     places: Vec<Place>,
     documents: Vec<Arc<Document>>,
     sections: Vec<ArcStr>,
+    /// The sources' quotes, packed or not, in the sources' order.
     quotes: quotes::Quotes,
 }
 
 impl Tables {
-    /// Holds the quotes as `text`, each from its start in `starts`.
-    fn use_text(&mut self, (text, starts): (String, Vec<u32>)) {
-        self.quote_starts = quotes::QuoteStarts::new(&starts, text.len());
-        self.quotes = quotes::Quotes::Text(text);
-    }
-
-    /// Holds the quotes as `packed`, the quotes of these tables' sources,
-    /// in order.
-    fn use_packed(&mut self, packed: quotes::Packed) {
-        self.quote_starts = quotes::QuoteStarts::new(&packed.starts, packed.bytes.len());
-        self.quotes = quotes::Quotes::Packed {
-            bytes: packed.bytes,
-            codec: packed.codec,
-        };
-    }
-
     /// The sources from `range` (positions among the sources).
     fn sources(
         &self,
         range: std::ops::Range<usize>,
     ) -> impl ExactSizeIterator<Item = SourceRef<'_>> + Clone + '_ {
         range.map(move |i| {
-            let quote = self.quote_starts.span(i);
             let place = self.places[self.source_places.get(i) as usize];
             SourceRef {
                 document: &self.documents[place.document as usize],
                 section: (place.section != Place::NO_SECTION)
                     .then(|| &*self.sections[place.section as usize]),
-                quote: self.quotes.get(quote),
+                quote: self.quotes.get(i),
             }
         })
     }
@@ -931,7 +914,7 @@ impl Graph {
             ("relations", size_of_val(&self.relations[..])),
             (
                 "sources",
-                t.quote_starts.heap_bytes()
+                t.quotes.starts_heap_bytes()
                     + t.source_places.heap_bytes()
                     + size_of_val(&t.entity_sources[..]),
             ),

@@ -37,41 +37,98 @@ impl fmt::Debug for QuoteCodec {
     }
 }
 
-/// A graph's quotes: their text one after another, or packed.
+/// A graph's quotes, in pieces of [`PIECE`] quotes (the last may hold
+/// fewer): their text one after another, or packed; and where each lies.
+///
+/// The pieces are kept as they were made, each on the thread that packed
+/// it: joined into one block, they were copied again (150 MB at 1M
+/// entities) on one core at the end of the load.
 #[derive(Debug)]
-pub(super) enum Quotes {
-    Text(String),
+pub(super) struct Quotes {
+    /// By piece.
+    starts: Vec<QuoteStarts>,
+    bytes: PieceBytes,
+}
+
+/// The quotes' bytes, by piece.
+#[derive(Debug)]
+enum PieceBytes {
+    Text(Vec<Box<str>>),
     Packed {
-        bytes: Box<[u8]>,
+        pieces: Vec<Box<[u8]>>,
         codec: Box<QuoteCodec>,
     },
 }
 
 impl Default for Quotes {
     fn default() -> Quotes {
-        Quotes::Text(String::new())
+        Quotes {
+            starts: Vec::new(),
+            bytes: PieceBytes::Text(Vec::new()),
+        }
     }
 }
 
 impl Quotes {
-    /// How many bytes they take (the symbol table included).
-    pub(super) fn heap_bytes(&self) -> usize {
-        match self {
-            Quotes::Text(text) => text.len(),
-            Quotes::Packed { bytes, .. } => bytes.len() + std::mem::size_of::<QuoteCodec>(),
+    /// The `n` quotes `quote(0)`, ..., `quote(n - 1)`, `len` bytes in all:
+    /// packed with a table trained on a sample of them, unless that would
+    /// not make them smaller (a few short quotes, or none).
+    pub(super) fn new<'q>(n: usize, len: usize, quote: impl Fn(usize) -> &'q str + Sync) -> Quotes {
+        pack(n, len, |i| quote(i).as_bytes()).unwrap_or_else(|| Quotes::text(n, quote))
+    }
+
+    /// The quotes as they are written, in pieces.
+    fn text<'q>(n: usize, quote: impl Fn(usize) -> &'q str) -> Quotes {
+        let mut starts = Vec::with_capacity(n.div_ceil(PIECE));
+        let mut pieces = Vec::with_capacity(n.div_ceil(PIECE));
+        for first in (0..n).step_by(PIECE) {
+            let range = first..n.min(first + PIECE);
+            let mut text = String::with_capacity(range.clone().map(|i| quote(i).len()).sum());
+            let mut piece_starts = QuoteStarts::with_capacity(range.len());
+            for i in range {
+                let quote = quote(i);
+                piece_starts.push(text.len(), quote.len());
+                text.push_str(quote);
+            }
+            starts.push(piece_starts);
+            pieces.push(text.into_boxed_str());
+        }
+        Quotes {
+            starts,
+            bytes: PieceBytes::Text(pieces),
         }
     }
 
-    /// The quote at `range` (as the starts `pack` gave mark them).
-    pub(super) fn get(&self, range: std::ops::Range<usize>) -> crate::model::Quote<'_> {
-        match self {
-            Quotes::Text(text) => crate::model::Quote::from(&text[range]),
-            Quotes::Packed { bytes, codec } => crate::model::Quote::packed(&bytes[range], codec),
+    /// How many bytes their text or packed bytes take (the symbol table
+    /// included).
+    pub(super) fn heap_bytes(&self) -> usize {
+        match &self.bytes {
+            PieceBytes::Text(pieces) => pieces.iter().map(|p| p.len()).sum(),
+            PieceBytes::Packed { pieces, .. } => {
+                pieces.iter().map(|p| p.len()).sum::<usize>() + std::mem::size_of::<QuoteCodec>()
+            }
+        }
+    }
+
+    /// How many bytes the places of the quotes take.
+    pub(super) fn starts_heap_bytes(&self) -> usize {
+        self.starts.iter().map(QuoteStarts::heap_bytes).sum()
+    }
+
+    /// Quote `i`.
+    pub(super) fn get(&self, i: usize) -> crate::model::Quote<'_> {
+        let piece = i / PIECE;
+        let span = self.starts[piece].span(i % PIECE);
+        match &self.bytes {
+            PieceBytes::Text(pieces) => crate::model::Quote::from(&pieces[piece][span]),
+            PieceBytes::Packed { pieces, codec } => {
+                crate::model::Quote::packed(&pieces[piece][span], codec)
+            }
         }
     }
 }
 
-/// Where each of a block's quotes lies, in about 1.25 bytes a quote: each
+/// Where each of a piece's quotes lies, in about 1.25 bytes a quote: each
 /// quote's length in a byte (a longer one's apart), and every 16th quote's
 /// start. A start of 4 bytes for every quote was 4.8 bytes a relation at 1M
 /// entities (6.1M quotes), where most quotes pack to 20 to 40 bytes.
@@ -92,27 +149,32 @@ const STRIDE: usize = 16;
 const LONG: u8 = u8::MAX;
 
 impl QuoteStarts {
-    /// The quotes starting at `starts`, one after another, the last
-    /// ending at `end`.
-    pub(super) fn new(starts: &[u32], end: usize) -> QuoteStarts {
-        let mut out = QuoteStarts {
-            every: starts.iter().step_by(STRIDE).copied().collect(),
-            lengths: Vec::with_capacity(starts.len()),
+    /// Room for `n` quotes.
+    fn with_capacity(n: usize) -> QuoteStarts {
+        QuoteStarts {
+            every: Vec::with_capacity(n.div_ceil(STRIDE)),
+            lengths: Vec::with_capacity(n),
             long: Vec::new(),
-        };
-        let ends = starts.iter().skip(1).map(|&s| s as usize).chain([end]);
-        for (i, (&start, end)) in starts.iter().zip(ends).enumerate() {
-            let len = end - start as usize;
-            match u8::try_from(len) {
-                Ok(len) if len < LONG => out.lengths.push(len),
-                _ => {
-                    out.lengths.push(LONG);
-                    let len = u32::try_from(len).expect("a block holds less than 4 GiB");
-                    out.long.push((i as u32, len));
-                }
+        }
+    }
+
+    /// The next quote, `len` bytes from `start`, where the last one ended.
+    ///
+    /// Panics past 4 GiB of quotes in one piece.
+    fn push(&mut self, start: usize, len: usize) {
+        let i = self.lengths.len();
+        if i % STRIDE == 0 {
+            self.every
+                .push(u32::try_from(start).expect("a piece holds less than 4 GiB"));
+        }
+        match u8::try_from(len) {
+            Ok(len) if len < LONG => self.lengths.push(len),
+            _ => {
+                self.lengths.push(LONG);
+                let len = u32::try_from(len).expect("a piece holds less than 4 GiB");
+                self.long.push((i as u32, len));
             }
         }
-        out
     }
 
     fn length(&self, i: usize) -> usize {
@@ -141,14 +203,6 @@ impl QuoteStarts {
     }
 }
 
-/// Quotes packed by [`pack`], with where each begins.
-pub(super) struct Packed {
-    pub bytes: Box<[u8]>,
-    pub codec: Box<QuoteCodec>,
-    /// By quote, in the order given.
-    pub starts: Vec<u32>,
-}
-
 /// How many quotes are packed at a time: the list of their slices and
 /// their ends stay small, where one for every quote took 150 MB at 1M
 /// entities; and their text (about 0.5 MB) stays in the cache between the
@@ -164,23 +218,23 @@ const SAMPLE: usize = 4096;
 /// than its default of 4 on this project's 2-core Xeon (8 no faster).
 const LANES: usize = 6;
 
-/// How many quotes a thread packs at a time: the threads take pieces in
-/// turn, so that neither is left packing alone at the end (halves, one a
-/// thread, finished up to 0.15 s apart at 1M entities).
+/// How many quotes a piece holds: a thread packs a piece at a time, and
+/// the threads take pieces in turn, so that neither is left packing alone
+/// at the end (halves, one a thread, finished up to 0.15 s apart at 1M
+/// entities). The pieces are then kept as they are.
 const PIECE: usize = CHUNK * 8;
 
+/// Every quote holds a whole start this far apart: a piece's quotes
+/// then start their own starts.
+const _: () = assert!(PIECE % STRIDE == 0);
+
 /// The `n` quotes `quote(0)`, ..., `quote(n - 1)`, `len` bytes in all,
-/// packed one after another with a table trained on a sample of them;
-/// `None` if packing them would not make them smaller (a few short quotes,
-/// or none).
+/// packed in pieces with a table trained on a sample of them; `None` if
+/// packing them would not make them smaller (a few short quotes, or none).
 ///
 /// They are packed on two threads: the packing is the last step of a
 /// graph's build, which the other core would otherwise wait for.
-pub(super) fn pack<'q>(
-    n: usize,
-    len: usize,
-    quote: impl Fn(usize) -> &'q [u8] + Sync,
-) -> Option<Packed> {
+fn pack<'q>(n: usize, len: usize, quote: impl Fn(usize) -> &'q [u8] + Sync) -> Option<Quotes> {
     let size_of_table = std::mem::size_of::<QuoteCodec>();
     if len <= size_of_table {
         return None;
@@ -191,13 +245,15 @@ pub(super) fn pack<'q>(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut packed = Vec::new();
+        let mut scratch = Scratch::default();
         loop {
             let piece = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if piece >= pieces {
                 return packed;
             }
             let range = piece * PIECE..((piece + 1) * PIECE).min(n);
-            packed.push((piece, pack_range(&compressor, range, &quote)));
+            let piece_quotes = pack_range(&compressor, range, &quote, &mut scratch);
+            packed.push((piece, piece_quotes));
         }
     };
     let (mut packed, more) = super::on_two_threads(work, work);
@@ -207,37 +263,40 @@ pub(super) fn pack<'q>(
     if total + size_of_table >= len {
         return None;
     }
-    // Joined in order, each piece freed once copied.
-    let mut bytes = Vec::with_capacity(total);
-    let mut starts = Vec::with_capacity(n);
-    for (_, (piece_bytes, piece_starts)) in packed {
-        let base = bytes.len() as u32;
-        starts.extend(piece_starts.iter().map(|&s| base + s));
-        bytes.extend_from_slice(&piece_bytes);
-    }
+    let (pieces, starts) = packed.into_iter().map(|(_, piece)| piece).unzip();
     let parts = compressor.into_parts();
-    Some(Packed {
-        bytes: bytes.into_boxed_slice(),
-        codec: Box::new(QuoteCodec {
-            symbols: parts.symbols,
-            lengths: parts.lengths,
-        }),
+    Some(Quotes {
         starts,
+        bytes: PieceBytes::Packed {
+            pieces,
+            codec: Box::new(QuoteCodec {
+                symbols: parts.symbols,
+                lengths: parts.lengths,
+            }),
+        },
     })
 }
 
-/// The quotes of `range`, packed one after another, and where each starts.
+/// What a thread packs a piece with, kept from one piece to the next.
+#[derive(Default)]
+struct Scratch {
+    /// The piece's packed bytes.
+    bytes: Vec<u8>,
+    /// Where each quote packed so far ends in `bytes`.
+    ends: Vec<u64>,
+}
+
+/// The quotes of `range`, packed one after another, and where each lies.
 fn pack_range<'q>(
     compressor: &Compressor,
     range: std::ops::Range<usize>,
     quote: &impl Fn(usize) -> &'q [u8],
-) -> (Vec<u8>, Vec<u32>) {
-    // Never more than their text when packing is worth it; only what is
-    // written of this is resident.
-    let len = range.clone().map(|i| quote(i).len()).sum();
-    let mut bytes: Vec<u8> = Vec::with_capacity(len);
-    let mut starts = Vec::with_capacity(range.len());
-    let (mut values, mut out, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+    scratch: &mut Scratch,
+) -> (Box<[u8]>, QuoteStarts) {
+    let Scratch { bytes, ends } = scratch;
+    bytes.clear();
+    ends.clear();
+    let mut values = Vec::with_capacity(CHUNK);
     for first in range.clone().step_by(CHUNK) {
         values.clear();
         values.extend((first..range.end.min(first + CHUNK)).map(quote));
@@ -249,15 +308,17 @@ fn pack_range<'q>(
             t ^ q.first().copied().unwrap_or(0) ^ q.last().copied().unwrap_or(0)
         });
         std::hint::black_box(touched);
-        out.clear();
-        ends.clear();
-        compressor.compress_bulk_into::<LANES>(&values, &mut out, &mut ends);
-        let base = bytes.len() as u64;
-        starts.push(bytes.len() as u32);
-        starts.extend(ends[..ends.len() - 1].iter().map(|&e| (base + e) as u32));
-        bytes.extend_from_slice(&out);
+        compressor.compress_bulk_into::<LANES>(&values, bytes, ends);
     }
-    (bytes, starts)
+    let mut starts = QuoteStarts::with_capacity(range.len());
+    let mut start = 0;
+    for &end in ends.iter() {
+        starts.push(start, end as usize - start);
+        start = end as usize;
+    }
+    // Copied at its size: the scratch's room (twice the text of a chunk
+    // past what is written) stays with the thread.
+    (Box::from(&bytes[..]), starts)
 }
 
 #[cfg(test)]
@@ -274,52 +335,28 @@ mod tests {
                 0..80,
             ),
         ) {
+            let mut quote_starts = QuoteStarts::with_capacity(lengths.len());
             let mut starts = Vec::new();
             let mut end = 0usize;
-            for len in &lengths {
-                starts.push(end as u32);
+            for &len in &lengths {
+                quote_starts.push(end, len);
+                starts.push(end);
                 end += len;
             }
-            let quote_starts = QuoteStarts::new(&starts, end);
             for (i, &start) in starts.iter().enumerate() {
-                let span = quote_starts.span(i);
-                proptest::prop_assert_eq!(span, start as usize..start as usize + lengths[i]);
+                proptest::prop_assert_eq!(quote_starts.span(i), start..start + lengths[i]);
             }
         }
     }
 
-    /// The quotes of `texts`, as the graph's tables hold them: one text, and
-    /// where each begins.
-    fn joined(texts: &[String]) -> (String, Vec<u32>) {
-        let mut text = String::new();
-        let mut starts = Vec::new();
-        for t in texts {
-            starts.push(text.len() as u32);
-            text.push_str(t);
-        }
-        (text, starts)
+    fn read_back(quotes: &Quotes, n: usize) -> Vec<String> {
+        (0..n).map(|i| quotes.get(i).to_string()).collect()
     }
 
-    fn pack_text(text: &str, starts: &[u32]) -> Option<Packed> {
-        let quote = |i: usize| {
-            let end = starts.get(i + 1).map_or(text.len(), |&s| s as usize);
-            &text.as_bytes()[starts[i] as usize..end]
-        };
-        pack(starts.len(), text.len(), quote)
-    }
-
-    fn read_back(packed: &Packed) -> Vec<String> {
-        let quotes = Quotes::Packed {
-            bytes: packed.bytes.clone(),
-            codec: Box::new(QuoteCodec {
-                symbols: packed.codec.symbols,
-                lengths: packed.codec.lengths,
-            }),
-        };
-        let starts = QuoteStarts::new(&packed.starts, packed.bytes.len());
-        (0..packed.starts.len())
-            .map(|i| quotes.get(starts.span(i)).to_string())
-            .collect()
+    /// The quotes of `texts` packed; `None` if not.
+    fn packed(texts: &[String]) -> Option<Quotes> {
+        let len = texts.iter().map(String::len).sum();
+        pack(texts.len(), len, |i| texts[i].as_bytes())
     }
 
     #[test]
@@ -351,15 +388,22 @@ mod tests {
                     .join(" ")
             })
             .collect();
-        let (text, starts) = joined(&texts);
-        let packed = pack_text(&text, &starts).expect("repetitive quotes pack smaller");
+        let text_len = texts.iter().map(String::len).sum::<usize>();
+        let packed = packed(&texts).expect("repetitive quotes pack smaller");
         assert!(
-            packed.bytes.len() < text.len() / 2,
-            "{} of {}",
-            packed.bytes.len(),
-            text.len()
+            packed.heap_bytes() < text_len / 2,
+            "{} of {text_len}",
+            packed.heap_bytes()
         );
-        assert_eq!(read_back(&packed), texts);
+        assert_eq!(read_back(&packed, texts.len()), texts);
+        // Given in the same order, but not packed.
+        let text = Quotes::text(texts.len(), |i| &texts[i]);
+        assert_eq!(text.heap_bytes(), text_len);
+        assert_eq!(read_back(&text, texts.len()), texts);
+        // Through `new`, which packs what pays.
+        let new = Quotes::new(texts.len(), text_len, |i| &texts[i]);
+        assert_eq!(new.heap_bytes(), packed.heap_bytes());
+        assert_eq!(read_back(&new, texts.len()), texts);
     }
 
     #[test]
@@ -369,8 +413,10 @@ mod tests {
             String::new(),
             "ITU".to_string(),
         ];
-        let (text, starts) = joined(&texts);
-        assert!(pack_text(&text, &starts).is_none());
-        assert!(pack_text("", &[]).is_none());
+        assert!(packed(&texts).is_none());
+        assert!(packed(&[]).is_none());
+        let quotes = Quotes::new(texts.len(), 20, |i| &texts[i]);
+        assert_eq!(quotes.heap_bytes(), 20);
+        assert_eq!(read_back(&quotes, texts.len()), texts);
     }
 }
