@@ -1018,10 +1018,13 @@ mod tests {
         }
         assert_eq!(parts["relations"], 16 * expected.len());
         // A place in 2 bytes, a length in 1 (the quotes are short), a
-        // start for every 16 sources.
+        // start for every 16 sources and for every piece of them.
         assert_eq!(
             parts["sources"],
-            3 * sources + 4 * sources.div_ceil(16) + 4 * (graph.entities().len() + 1)
+            3 * sources
+                + 4 * sources.div_ceil(16)
+                + 4 * sources.div_ceil(super::super::quotes::PIECE)
+                + 4 * (graph.entities().len() + 1)
         );
     }
 

@@ -37,25 +37,23 @@ impl fmt::Debug for QuoteCodec {
     }
 }
 
-/// A graph's quotes, in pieces of [`PIECE`] quotes (the last may hold
-/// fewer): their text one after another, or packed; and where each lies.
-///
-/// The pieces are kept as they were made, each on the thread that packed
-/// it: joined into one block, they were copied again (150 MB at 1M
-/// entities) on one core at the end of the load.
+/// A graph's quotes, in one block: their text one after another, or
+/// packed; and where each lies, by piece of [`PIECE`] quotes (the last may
+/// hold fewer).
 #[derive(Debug)]
 pub(super) struct Quotes {
-    /// By piece.
+    /// By piece: where its quotes lie, from its start.
     starts: Vec<QuoteStarts>,
-    bytes: PieceBytes,
+    /// By piece: where it starts in the block (which holds less than 4 GiB).
+    piece_starts: Vec<u32>,
+    block: Block,
 }
 
-/// The quotes' bytes, by piece.
 #[derive(Debug)]
-enum PieceBytes {
-    Text(Vec<Box<str>>),
+enum Block {
+    Text(Box<str>),
     Packed {
-        pieces: Vec<Box<[u8]>>,
+        bytes: Box<[u8]>,
         codec: Box<QuoteCodec>,
     },
 }
@@ -64,7 +62,8 @@ impl Default for Quotes {
     fn default() -> Quotes {
         Quotes {
             starts: Vec::new(),
-            bytes: PieceBytes::Text(Vec::new()),
+            piece_starts: Vec::new(),
+            block: Block::Text(Box::default()),
         }
     }
 }
@@ -74,56 +73,60 @@ impl Quotes {
     /// packed with a table trained on a sample of them, unless that would
     /// not make them smaller (a few short quotes, or none).
     pub(super) fn new<'q>(n: usize, len: usize, quote: impl Fn(usize) -> &'q str + Sync) -> Quotes {
-        pack(n, len, |i| quote(i).as_bytes()).unwrap_or_else(|| Quotes::text(n, quote))
+        pack(n, len, |i| quote(i).as_bytes()).unwrap_or_else(|| Quotes::text(n, len, quote))
     }
 
-    /// The quotes as they are written, in pieces.
-    fn text<'q>(n: usize, quote: impl Fn(usize) -> &'q str) -> Quotes {
+    /// The quotes as they are written.
+    fn text<'q>(n: usize, len: usize, quote: impl Fn(usize) -> &'q str) -> Quotes {
+        let mut text = String::with_capacity(len);
         let mut starts = Vec::with_capacity(n.div_ceil(PIECE));
-        let mut pieces = Vec::with_capacity(n.div_ceil(PIECE));
+        let mut piece_starts = Vec::with_capacity(n.div_ceil(PIECE));
         for first in (0..n).step_by(PIECE) {
             let range = first..n.min(first + PIECE);
-            let mut text = String::with_capacity(range.clone().map(|i| quote(i).len()).sum());
-            let mut piece_starts = QuoteStarts::with_capacity(range.len());
+            let mut piece = QuoteStarts::with_capacity(range.len());
+            let piece_start = text.len();
+            piece_starts.push(piece_start as u32);
             for i in range {
                 let quote = quote(i);
-                piece_starts.push(text.len(), quote.len());
+                piece.push(text.len() - piece_start, quote.len());
                 text.push_str(quote);
             }
-            starts.push(piece_starts);
-            pieces.push(text.into_boxed_str());
+            starts.push(piece);
         }
         Quotes {
             starts,
-            bytes: PieceBytes::Text(pieces),
+            piece_starts,
+            block: Block::Text(text.into_boxed_str()),
         }
     }
 
     /// How many bytes their text or packed bytes take (the symbol table
     /// included).
     pub(super) fn heap_bytes(&self) -> usize {
-        match &self.bytes {
-            PieceBytes::Text(pieces) => pieces.iter().map(|p| p.len()).sum(),
-            PieceBytes::Packed { pieces, .. } => {
-                pieces.iter().map(|p| p.len()).sum::<usize>() + std::mem::size_of::<QuoteCodec>()
-            }
+        match &self.block {
+            Block::Text(text) => text.len(),
+            Block::Packed { bytes, .. } => bytes.len() + std::mem::size_of::<QuoteCodec>(),
         }
     }
 
     /// How many bytes the places of the quotes take.
     pub(super) fn starts_heap_bytes(&self) -> usize {
-        self.starts.iter().map(QuoteStarts::heap_bytes).sum()
+        self.starts
+            .iter()
+            .map(QuoteStarts::heap_bytes)
+            .sum::<usize>()
+            + std::mem::size_of_val(&self.piece_starts[..])
     }
 
     /// Quote `i`.
     pub(super) fn get(&self, i: usize) -> crate::model::Quote<'_> {
         let piece = i / PIECE;
         let span = self.starts[piece].span(i % PIECE);
-        match &self.bytes {
-            PieceBytes::Text(pieces) => crate::model::Quote::from(&pieces[piece][span]),
-            PieceBytes::Packed { pieces, codec } => {
-                crate::model::Quote::packed(&pieces[piece][span], codec)
-            }
+        let start = self.piece_starts[piece] as usize;
+        let span = start + span.start..start + span.end;
+        match &self.block {
+            Block::Text(text) => crate::model::Quote::from(&text[span]),
+            Block::Packed { bytes, codec } => crate::model::Quote::packed(&bytes[span], codec),
         }
     }
 }
@@ -221,8 +224,8 @@ const LANES: usize = 6;
 /// How many quotes a piece holds: a thread packs a piece at a time, and
 /// the threads take pieces in turn, so that neither is left packing alone
 /// at the end (halves, one a thread, finished up to 0.15 s apart at 1M
-/// entities). The pieces are then kept as they are.
-const PIECE: usize = CHUNK * 8;
+/// entities). Where a quote lies is kept by piece, from its start.
+pub(super) const PIECE: usize = CHUNK * 8;
 
 /// Every quote holds a whole start this far apart: a piece's quotes
 /// then start their own starts.
@@ -263,18 +266,52 @@ fn pack<'q>(n: usize, len: usize, quote: impl Fn(usize) -> &'q [u8] + Sync) -> O
     if total + size_of_table >= len {
         return None;
     }
-    let (pieces, starts) = packed.into_iter().map(|(_, piece)| piece).unzip();
+    let (pieces, starts): (Vec<_>, Vec<_>) = packed.into_iter().map(|(_, piece)| piece).unzip();
+    let mut piece_starts = Vec::with_capacity(pieces.len());
+    let mut at = 0;
+    for piece in &pieces {
+        piece_starts.push(at as u32);
+        at += piece.len();
+    }
     let parts = compressor.into_parts();
     Some(Quotes {
         starts,
-        bytes: PieceBytes::Packed {
-            pieces,
+        piece_starts,
+        block: Block::Packed {
+            bytes: join(pieces, total),
             codec: Box::new(QuoteCodec {
                 symbols: parts.symbols,
                 lengths: parts.lengths,
             }),
         },
     })
+}
+
+/// `pieces`, `total` bytes in all, one after another in one block: copied
+/// on two threads, half the bytes each (one thread copying them all was
+/// the last step of a graph's build, the other core idle), each piece
+/// freed once copied.
+fn join(pieces: Vec<Box<[u8]>>, total: usize) -> Box<[u8]> {
+    let mut block = vec![0u8; total].into_boxed_slice();
+    // The first pieces that hold half the bytes, and the rest.
+    let mut half = 0;
+    let mut first_bytes = 0;
+    while half < pieces.len() && 2 * (first_bytes + pieces[half].len()) <= total {
+        first_bytes += pieces[half].len();
+        half += 1;
+    }
+    let mut pieces = pieces;
+    let second = pieces.split_off(half);
+    let (left, right) = block.split_at_mut(first_bytes);
+    let copy = |into: &mut [u8], pieces: Vec<Box<[u8]>>| {
+        let mut at = 0;
+        for piece in pieces {
+            into[at..at + piece.len()].copy_from_slice(&piece);
+            at += piece.len();
+        }
+    };
+    super::on_two_threads(|| copy(left, pieces), || copy(right, second));
+    block
 }
 
 /// What a thread packs a piece with, kept from one piece to the next.
@@ -397,7 +434,7 @@ mod tests {
         );
         assert_eq!(read_back(&packed, texts.len()), texts);
         // Given in the same order, but not packed.
-        let text = Quotes::text(texts.len(), |i| &texts[i]);
+        let text = Quotes::text(texts.len(), text_len, |i| &texts[i]);
         assert_eq!(text.heap_bytes(), text_len);
         assert_eq!(read_back(&text, texts.len()), texts);
         // Through `new`, which packs what pays.
