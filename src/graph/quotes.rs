@@ -227,13 +227,10 @@ const LANES: usize = 6;
 /// entities). Where a quote lies is kept by piece, from its start.
 pub(super) const PIECE: usize = CHUNK * 8;
 
-/// Every quote holds a whole start this far apart: a piece's quotes
-/// then start their own starts.
-const _: () = assert!(PIECE % STRIDE == 0);
-
 /// The `n` quotes `quote(0)`, ..., `quote(n - 1)`, `len` bytes in all,
-/// packed in pieces with a table trained on a sample of them; `None` if
-/// packing them would not make them smaller (a few short quotes, or none).
+/// packed piece by piece with a table trained on a sample of them, then
+/// joined into one block; `None` if packing them would not make them
+/// smaller (a few short quotes, or none).
 ///
 /// They are packed on two threads: the packing is the last step of a
 /// graph's build, which the other core would otherwise wait for.
