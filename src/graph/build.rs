@@ -11,7 +11,7 @@ use petgraph::csr::Csr;
 
 use super::{
     on_two_threads, search, Adj, Cited, EntitySources, Graph, GraphError, IdIndex, NewRelation,
-    NewSource, Place, QuoteBlock, QuoteSpan, RelationPart, StoredRelation, Tables,
+    NewSource, Place, QuoteBlock, QuoteSpan, RelationPart, SourceStarts, StoredRelation, Tables,
 };
 use crate::model::{
     ArcStr, Document, Entity, EntityId, EntityKind, Relation, RelationId, RelationType, Sources,
@@ -125,17 +125,38 @@ impl Graph {
                 step("name ranks");
                 (search, name_rank)
             });
-            let moved = parts.iter_mut().try_for_each(|part| {
-                move_ends(&mut part.relations, &new_position, &kinds, &entities)
+            // The sources are stored as their files hold them, each file's
+            // relations' when their ends are moved (they are read in turn,
+            // and their quotes are then packed reading each file's block
+            // in turn, where the relations' order read them from anywhere),
+            // then the entities'. The tables are sized once.
+            let sources = parts
+                .iter()
+                .flat_map(|p| &p.relations)
+                .map(|r| r.sources.len())
+                .chain(entity_sources.iter().map(|e| e.sources.len()))
+                .sum();
+            // The room for the relations' keys (see `sort_by_id`) is taken
+            // before the tables': taken after, where the allocator placed
+            // them left a server about 5 MB larger at 1M entities (medians
+            // of six and eight runs).
+            let total: usize = parts.iter().map(|p| p.relations.len()).sum();
+            let keys: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
+            let mut tables = TablesBuilder::with_capacity(sources, entities.len(), &cited);
+            let moved = parts.iter_mut().enumerate().try_for_each(|(p, part)| {
+                move_ends(&mut part.relations, &new_position, &kinds, &entities)?;
+                tables.relation_sources(&mut part.relations, p as u32);
+                Ok(())
             });
+            tables.entity_sources(&entity_sources);
             drop(new_position);
-            step("ends moved");
+            step("ends moved, sources stored");
             let (ranks, index) = indexed
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let ordered = moved.and(index).and_then(|by_id| {
                 let (relations, tables, quotes) =
-                    sort_by_id(&parts, &ranks, &entities, &entity_sources, &cited)?;
+                    sort_by_id(&parts, &ranks, &entities, tables, keys)?;
                 Ok((by_id, relations, tables, quotes))
             });
             // What the relations held of their own is freed here, before
@@ -346,9 +367,10 @@ impl IdRanks {
 }
 
 /// The relations of `parts` (whose ends are positions in `entities`) in
-/// one list sorted by id, with the tables of what they hold and of the
-/// entities' sources (`entity_sources`, by position); or two relations that
-/// have one id.
+/// one list sorted by id, with the tables of what they hold (`tables`,
+/// which hold their sources and the entities' already); or two relations
+/// that have one id. `keys` is empty, with room for a key (key, part,
+/// position in the part) a relation.
 ///
 /// The ids are never compared as text: a relation's id orders as the
 /// integer (its type's rank, its `from`'s rank, its `to`'s rank). Each
@@ -359,8 +381,8 @@ fn sort_by_id(
     parts: &[RelationPart],
     ranks: &IdRanks,
     entities: &[Entity],
-    entity_sources: &[EntitySources],
-    cited: &[Arc<Document>],
+    mut tables: TablesBuilder<'_>,
+    mut keys: Vec<(u64, u32, u32)>,
 ) -> Result<(Vec<StoredRelation>, Tables, QuoteRefs), GraphError> {
     let mut types = RelationType::ALL.to_vec();
     types.sort_by(|a, b| a.cmp_in_ids(*b));
@@ -368,9 +390,6 @@ fn sort_by_id(
     for (r, t) in types.iter().enumerate() {
         type_rank[*t as usize] = r as u64;
     }
-    let total = parts.iter().map(|p| p.relations.len()).sum();
-    // (key, part, position in the part)
-    let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
     for (p, part) in parts.iter().enumerate() {
         keys.extend(part.relations.iter().enumerate().map(|(i, r)| {
             let key = type_rank[r.rel_type as usize] << 60
@@ -389,15 +408,6 @@ fn sort_by_id(
         };
         return Err(GraphError::DuplicateRelation(id.to_string()));
     }
-    // The tables are sized once (the relations' and the entities' sources
-    // are counted).
-    let sources = parts
-        .iter()
-        .flat_map(|p| &p.relations)
-        .map(|r| r.sources.len())
-        .chain(entity_sources.iter().map(|e| e.sources.len()))
-        .sum();
-    let mut tables = TablesBuilder::with_capacity(sources, entities.len(), cited);
     // The relations are read in id order, from anywhere in their parts:
     // each is waited for in memory. So they are taken in batches, a first
     // pass reading each relation, whose reads do not wait for each other
@@ -408,15 +418,12 @@ fn sort_by_id(
         let mut touched = 0u32;
         for key in batch {
             let r = relation(key);
-            touched ^= r.from ^ r.sources.first().map_or(0, |s| s.quote.start);
+            touched ^= r.from;
         }
         std::hint::black_box(touched);
         for key in batch {
-            relations.push(tables.store(relations.len() as u32, relation(key), key.1)?);
+            relations.push(tables.store(relations.len() as u32, relation(key))?);
         }
-    }
-    for e in entity_sources {
-        tables.store_entity(&e.sources, e.part);
     }
     let (tables, quotes) = tables.finish();
     Ok((relations, tables, quotes))
@@ -462,25 +469,44 @@ impl<'c> TablesBuilder<'c> {
         };
         builder.quotes.refs.reserve_exact(sources);
         builder.tables.source_places.reserve_exact(sources);
+        builder.tables.source_starts = SourceStarts::with_capacity(sources);
         builder.tables.entity_sources.reserve_exact(entities + 1);
         builder
     }
 
-    /// The next entity's `sources` (their quotes in the block of the part
-    /// at `part`) into the tables: the relations' are all stored.
-    fn store_entity(&mut self, sources: &[NewSource], part: u32) {
-        let first = self.quotes.refs.len() as u32;
-        self.tables.entity_sources.push(first);
-        for s in sources {
-            self.source(s.document, s.section.as_ref(), part, s.quote);
+    /// The sources of `relations` (the part's at `part`), in their order,
+    /// into the tables; each relation is given its first.
+    fn relation_sources(&mut self, relations: &mut [NewRelation], part: u32) {
+        for r in relations {
+            if r.sources.is_empty() {
+                continue;
+            }
+            let first = self.quotes.refs.len();
+            r.first_source = first as u32;
+            self.tables.source_starts.mark(first);
+            for s in &r.sources {
+                self.source(s.document, s.section.as_ref(), part, s.quote);
+            }
         }
     }
 
-    /// The tables, the last entity's sources ended, with no quotes yet:
-    /// where they are is the second part.
-    fn finish(mut self) -> (Tables, QuoteRefs) {
+    /// The sources of each entity (by position) into the tables, after the
+    /// relations' (which end here).
+    fn entity_sources(&mut self, entity_sources: &[EntitySources]) {
+        self.tables.source_starts.mark(self.quotes.refs.len());
+        for e in entity_sources {
+            let first = self.quotes.refs.len() as u32;
+            self.tables.entity_sources.push(first);
+            for s in &e.sources {
+                self.source(s.document, s.section.as_ref(), e.part, s.quote);
+            }
+        }
         let end = self.quotes.refs.len() as u32;
         self.tables.entity_sources.push(end);
+    }
+
+    /// The tables, with no quotes yet: where they are is the second part.
+    fn finish(self) -> (Tables, QuoteRefs) {
         (self.tables, self.quotes)
     }
 
@@ -514,20 +540,21 @@ impl<'c> TablesBuilder<'c> {
             quotes.bytes < u32::MAX as usize,
             "a graph holds less than 4 GiB of quotes"
         );
+        // A source's position, and the end of the last, fit in 32 bits
+        // below `StoredRelation::NO_SOURCES`.
+        assert!(
+            quotes.refs.len() + 1 < StoredRelation::NO_SOURCES as usize,
+            "a graph holds fewer than 2^32 - 2 sources"
+        );
         quotes.refs.push((part, quote));
         t.source_places.push(place);
     }
 
-    /// The relation at `position` in id order, its texts copied into the
-    /// tables (its quotes from `quotes`, its part's block).
+    /// The relation at `position` in id order, its role and note into the
+    /// tables (its sources are stored already).
     ///
     /// Fails past [`StoredRelation::MAX_ROLES`] distinct roles.
-    fn store(
-        &mut self,
-        position: u32,
-        r: &NewRelation,
-        part: u32,
-    ) -> Result<StoredRelation, GraphError> {
+    fn store(&mut self, position: u32, r: &NewRelation) -> Result<StoredRelation, GraphError> {
         let t = &mut self.tables;
         let role = match &r.role {
             None => 0,
@@ -549,22 +576,13 @@ impl<'c> TablesBuilder<'c> {
         if let Some(note) = &r.note {
             t.notes.push((position, note.clone()));
         }
-        let sources = self.quotes.refs.len() as u32;
-        for source in &r.sources {
-            let NewSource {
-                document,
-                section,
-                quote,
-            } = source;
-            self.source(*document, section.as_ref(), part, *quote);
-        }
         let [a, b, c, _] = role.to_le_bytes();
         Ok(StoredRelation {
             rel_type: r.rel_type,
             role: [a, b, c],
             from: r.from,
             to: r.to,
-            sources,
+            sources: r.first_source,
         })
     }
 }
@@ -1007,8 +1025,8 @@ mod tests {
             .flat_map(|r| &r.sources)
             .map(|s| s.quote.len());
         let entity_quotes = given_entities.values().flatten().map(|s| s.quote.len());
-        let sources = expected.values().map(|r| r.sources.len()).sum::<usize>()
-            + given_entities.values().map(|s| s.len()).sum::<usize>();
+        let relation_sources = expected.values().map(|r| r.sources.len()).sum::<usize>();
+        let sources = relation_sources + given_entities.values().map(|s| s.len()).sum::<usize>();
         let parts: foldhash::HashMap<_, _> = graph.memory_use().into_iter().collect();
         let text = quotes.chain(entity_quotes).sum::<usize>();
         if packed {
@@ -1018,13 +1036,15 @@ mod tests {
         }
         assert_eq!(parts["relations"], 16 * expected.len());
         // A place in 2 bytes, a length in 1 (the quotes are short), a
-        // start for every 16 sources and for every piece of them.
+        // start for every 16 sources and for every piece of them, a start
+        // per entity, and a bit per relation's source (and the end).
         assert_eq!(
             parts["sources"],
             3 * sources
                 + 4 * sources.div_ceil(16)
                 + 4 * sources.div_ceil(super::super::quotes::PIECE)
                 + 4 * (graph.entities().len() + 1)
+                + 8 * (relation_sources / 64 + 1)
         );
     }
 

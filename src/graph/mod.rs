@@ -64,7 +64,12 @@ pub struct NewRelation {
     role: Option<ArcStr>,
     note: Option<ArcStr>,
     sources: SmallVec<[NewSource; 1]>,
+    /// Where its sources begin among the graph's, once they are stored
+    /// ([`StoredRelation::sources`]), in what would be padding.
+    first_source: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<NewRelation>() == 64);
 
 impl NewRelation {
     /// A relation from the entity at position `from` to the one at `to`.
@@ -82,6 +87,7 @@ impl NewRelation {
             role,
             note,
             sources,
+            first_source: StoredRelation::NO_SOURCES,
         }
     }
 }
@@ -221,8 +227,9 @@ pub struct StoredRelation {
     role: [u8; 3],
     from: u32,
     to: u32,
-    /// Its first source among the sources ([`Tables::source_places`]); the
-    /// next relation's first is one past its last.
+    /// Its first source among the sources ([`Tables::source_places`]), or
+    /// [`StoredRelation::NO_SOURCES`]; they run to the next start marked
+    /// in [`Tables::source_starts`].
     sources: u32,
 }
 
@@ -232,6 +239,9 @@ impl StoredRelation {
     /// The most distinct roles a graph holds (the role's number, one more
     /// than its place, fits in 24 bits).
     const MAX_ROLES: usize = (1 << 24) - 1;
+
+    /// The first source of a relation with none.
+    const NO_SOURCES: u32 = u32::MAX;
 
     /// 0 for none, else one more than its place in [`Tables::roles`].
     fn role(&self) -> u32 {
@@ -320,10 +330,15 @@ struct Tables {
     roles: Vec<ArcStr>,
     /// (relation position, note), by position.
     notes: Vec<(u32, ArcStr)>,
-    /// The sources, relations' in relation order, then the entities' in
-    /// entity order, about 3.25 bytes each (5.25 past 65,536 places): each
-    /// source's place here, and its quote (and where it lies) in `quotes`.
+    /// The sources, relations' in the order of their files (where their
+    /// quotes were read, so that they are packed reading each file's in
+    /// turn), then the entities' in entity order, about 3.25 bytes each
+    /// (5.25 past 65,536 places): each source's place here, and its quote
+    /// (and where it lies) in `quotes`.
     source_places: SourcePlaces,
+    /// Where each relation's sources begin among the sources, and where
+    /// the last relation's end (see [`SourceStarts`]).
+    source_starts: SourceStarts,
     /// By entity position, and one more: where the entity's sources begin
     /// among the sources (the next entity's begin where its end). The first
     /// is where the relations' sources end.
@@ -350,6 +365,48 @@ impl Tables {
                 quote: self.quotes.get(i),
             }
         })
+    }
+}
+
+/// Marks among the relations' sources, a bit each: where each relation's
+/// begin, and where the last relation's end. A relation's sources run from
+/// its first to the next mark. Its sources are then kept in any order of
+/// the relations (their files'), where a relation that kept only its first
+/// ended where the next relation began, in the relations' order.
+#[derive(Debug, Default)]
+struct SourceStarts(Vec<u64>);
+
+impl SourceStarts {
+    /// Room for marks below `n`.
+    fn with_capacity(n: usize) -> SourceStarts {
+        SourceStarts(Vec::with_capacity(n / 64 + 1))
+    }
+
+    /// Marks `i`.
+    fn mark(&mut self, i: usize) {
+        let word = i / 64;
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (i % 64);
+    }
+
+    /// The first mark after `i`.
+    ///
+    /// Panics when there is none.
+    fn next_after(&self, i: usize) -> usize {
+        let from = i + 1;
+        let mut word = from / 64;
+        let mut bits = self.0[word] & (u64::MAX << (from % 64));
+        while bits == 0 {
+            word += 1;
+            bits = self.0[word];
+        }
+        word * 64 + bits.trailing_zeros() as usize
+    }
+
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&self.0[..])
     }
 }
 
@@ -412,14 +469,12 @@ impl<'g> RelationRef<'g> {
 
     /// Where the relation's facts come from (usually one source).
     pub fn sources(self) -> impl ExactSizeIterator<Item = SourceRef<'g>> + Clone + 'g {
-        let relations = &self.graph.relations;
-        let next = match self.position() + 1 {
-            n if n < relations.len() => relations[n].sources as usize,
-            _ => self.graph.tables.entity_sources[0] as usize,
+        let tables = &self.graph.tables;
+        let range = match self.relation.sources {
+            StoredRelation::NO_SOURCES => 0..0,
+            first => first as usize..tables.source_starts.next_after(first as usize),
         };
-        self.graph
-            .tables
-            .sources(self.relation.sources as usize..next)
+        tables.sources(range)
     }
 }
 
@@ -916,6 +971,7 @@ impl Graph {
                 "sources",
                 t.quotes.starts_heap_bytes()
                     + t.source_places.heap_bytes()
+                    + t.source_starts.heap_bytes()
                     + size_of_val(&t.entity_sources[..]),
             ),
             ("quotes", t.quotes.heap_bytes()),
@@ -996,7 +1052,32 @@ fn direction_matches(direction: Direction, outgoing: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::SourcePlaces;
+    use super::{SourcePlaces, SourceStarts};
+
+    proptest::proptest! {
+        /// A relation's sources end at the next mark, however far (in the
+        /// same word of marks or words later), and the last at the end.
+        #[test]
+        fn source_starts_end_each_list_at_the_next(
+            lengths in proptest::collection::vec(
+                proptest::prop_oneof![1usize..4, 60usize..70, 120usize..300],
+                1..40,
+            ),
+        ) {
+            let mut marks = SourceStarts::with_capacity(lengths.iter().sum());
+            let mut first = 0;
+            let mut lists = Vec::new();
+            for &len in &lengths {
+                marks.mark(first);
+                lists.push(first..first + len);
+                first += len;
+            }
+            marks.mark(first);
+            for list in lists {
+                proptest::prop_assert_eq!(marks.next_after(list.start), list.end);
+            }
+        }
+    }
 
     /// Places read back as pushed, in 2 bytes each up to 65,535 and in 4
     /// once one is larger (every place before it widened).
