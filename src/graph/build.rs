@@ -724,9 +724,35 @@ fn gather<T>(items: &mut Vec<T>, source: &[u32]) {
 /// The graph's connectivity for petgraph's algorithms, of `n` entities
 /// linked by `relations`: each linked pair once (a CSR wants its edges
 /// sorted and distinct), 4 bytes a pair and 8 an entity.
+///
+/// The pairs are put in order by their first end with a counting sort,
+/// then each entity's (five on average) by their second: a sort of all
+/// the pairs at once was 2.4% of a load's instructions.
 fn linked_pairs(relations: &[StoredRelation], n: usize) -> super::LinkedPairs {
-    let mut pairs: Vec<(u32, u32)> = relations.iter().map(|r| (r.from, r.to)).collect();
-    pairs.sort_unstable();
+    // ends[i + 1] counts entity i's pairs, then (summed) is where they
+    // begin; each is moved on as its pairs are placed, and so ends where
+    // the next entity's begin.
+    let mut ends = vec![0u32; n + 1];
+    for r in relations {
+        ends[r.from as usize + 1] += 1;
+    }
+    let mut total = 0;
+    for end in &mut ends {
+        total += *end;
+        *end = total;
+    }
+    let mut pairs = vec![(0u32, 0u32); relations.len()];
+    for r in relations {
+        let at = &mut ends[r.from as usize];
+        pairs[*at as usize] = (r.from, r.to);
+        *at += 1;
+    }
+    let mut begin = 0;
+    for &end in &ends[..n] {
+        pairs[begin..end as usize].sort_unstable();
+        begin = end as usize;
+    }
+    drop(ends);
     pairs.dedup();
     let mut graph: super::LinkedPairs =
         Csr::from_sorted_edges(&pairs).expect("sorted and distinct");
@@ -905,6 +931,35 @@ mod tests {
                 want[order[k]] = want[order[k - 1]] + step;
             }
             proptest::prop_assert_eq!(name_ranks(&entities, &search), want);
+        }
+
+        /// Repeated pairs, pairs both ways, loops, and entities with no
+        /// pair (the last among them): each linked pair once, in order,
+        /// and every entity a node.
+        #[test]
+        fn linked_pairs_are_the_distinct_pairs_in_order(
+            n in 1usize..12,
+            ends in proptest::collection::vec((0u32..12, 0u32..12), 0..60),
+        ) {
+            let relations: Vec<StoredRelation> = ends
+                .iter()
+                .map(|&(from, to)| StoredRelation {
+                    rel_type: RelationType::MemberOf,
+                    role: [0; 3],
+                    from: from % n as u32,
+                    to: to % n as u32,
+                    sources: StoredRelation::NO_SOURCES,
+                })
+                .collect();
+            let mut want: Vec<(u32, u32)> = relations.iter().map(|r| (r.from, r.to)).collect();
+            want.sort_unstable();
+            want.dedup();
+            let graph = linked_pairs(&relations, n);
+            proptest::prop_assert_eq!(graph.node_count(), n);
+            let got: Vec<(u32, u32)> = (0..n as u32)
+                .flat_map(|a| graph.neighbors_slice(a).iter().map(move |&b| (a, b)))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
