@@ -727,11 +727,11 @@ fn gather<T>(items: &mut Vec<T>, source: &[u32]) {
 ///
 /// The pairs are put in order by their first end with a counting sort,
 /// then each entity's (five on average) by their second: a sort of all
-/// the pairs at once was 2.4% of a load's instructions.
+/// the pairs at once was 2.4% of a 100k load's instructions.
 fn linked_pairs(relations: &[StoredRelation], n: usize) -> super::LinkedPairs {
-    // ends[i + 1] counts entity i's pairs, then (summed) is where they
-    // begin; each is moved on as its pairs are placed, and so ends where
-    // the next entity's begin.
+    // ends[i + 1] counts entity i's pairs; summed, ends[i] is where entity
+    // i's begin, and it is moved on as each is placed, to end where entity
+    // i + 1's begin.
     let mut ends = vec![0u32; n + 1];
     for r in relations {
         ends[r.from as usize + 1] += 1;
