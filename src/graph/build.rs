@@ -484,9 +484,7 @@ impl<'c> TablesBuilder<'c> {
             let first = self.quotes.refs.len();
             r.first_source = first as u32;
             self.tables.source_starts.mark(first);
-            for s in &r.sources {
-                self.source(s.document, s.section.as_ref(), part, s.quote);
-            }
+            self.sources(&r.sources, part);
         }
     }
 
@@ -497,9 +495,7 @@ impl<'c> TablesBuilder<'c> {
         for e in entity_sources {
             let first = self.quotes.refs.len() as u32;
             self.tables.entity_sources.push(first);
-            for s in &e.sources {
-                self.source(s.document, s.section.as_ref(), e.part, s.quote);
-            }
+            self.sources(&e.sources, e.part);
         }
         let end = self.quotes.refs.len() as u32;
         self.tables.entity_sources.push(end);
@@ -508,6 +504,14 @@ impl<'c> TablesBuilder<'c> {
     /// The tables, with no quotes yet: where they are is the second part.
     fn finish(self) -> (Tables, QuoteRefs) {
         (self.tables, self.quotes)
+    }
+
+    /// `sources` (their quotes in the block of the part at `part`), in
+    /// order, into the tables.
+    fn sources(&mut self, sources: &[NewSource], part: u32) {
+        for s in sources {
+            self.source(s.document, s.section.as_ref(), part, s.quote);
+        }
     }
 
     /// A source citing `section` of `document` (its position in the cited
