@@ -231,7 +231,7 @@ const CHECK: usize = 1 << 13;
 /// quotes `quote(0)`, ..., `quote(n - 1)` (taken evenly, from a different
 /// first), the one that packs [`CHECK`] others smallest (the first of
 /// those that tie). They are trained and checked on two threads, half
-/// each.
+/// each (one table, on the calling thread).
 fn best_table<'q>(n: usize, quote: &(impl Fn(usize) -> &'q [u8] + Sync)) -> Compressor {
     let step = (n / SAMPLE).max(1);
     // The check sample in one block: the quotes lie anywhere in memory,
@@ -263,8 +263,14 @@ fn best_table<'q>(n: usize, quote: &(impl Fn(usize) -> &'q [u8] + Sync)) -> Comp
             })
             .min_by_key(|(packed, _)| *packed)
     };
-    let half = tables / 2;
-    let (first, second) = super::on_two_threads(|| best(0..half), || best(half..tables));
+    // A graph of few quotes trains one table, on this thread.
+    let (first, second) = match tables {
+        1 => (best(0..1), None),
+        _ => {
+            let half = tables / 2;
+            super::on_two_threads(|| best(0..half), || best(half..tables))
+        }
+    };
     [first, second]
         .into_iter()
         .flatten()
