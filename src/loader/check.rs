@@ -636,7 +636,7 @@ impl parse::Prepare for Preparer<'_> {
                     &mut self.ids,
                     (file, lines),
                     kind,
-                    entry,
+                    *entry,
                     &mut self.quotes,
                 );
                 self.keep_lines |= matches!(pending, PendingEntity::Raw { .. });

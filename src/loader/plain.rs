@@ -277,7 +277,7 @@ impl<'a> Reader<'a, '_> {
                 let record = match table {
                     Table::Document => RawRecord::Document(Spanned::new(span, Default::default())),
                     Table::Entity(kind) => {
-                        RawRecord::Entity(kind, Spanned::new(span, Default::default()))
+                        RawRecord::Entity(kind, Box::new(Spanned::new(span, Default::default())))
                     }
                     Table::Relation => RawRecord::Relation(Spanned::new(span, Default::default())),
                 };
