@@ -475,6 +475,12 @@ mod tests {
             for &offset in &offsets {
                 prop_assert_eq!(file.line_of(offset), expected(offset), "offset {}", offset);
             }
+            // As the plain reader gives an entry's lines.
+            let entry = Lines::Entry { first: 1, starts: &starts[1..] };
+            for &offset in &offsets {
+                let line = entry.line_of(offset) as usize;
+                prop_assert_eq!(line, expected(offset), "offset {}", offset);
+            }
             let mut indexed = FileCtx::new(Path::new("test.toml"), text.clone());
             indexed.index_lines();
             prop_assert_eq!(indexed.take_text(), text);
