@@ -56,11 +56,12 @@ fn trimmed(s: Text<'_>) -> String {
 /// character at each end and looks it up, 50 instructions a call, and the
 /// load trims about five values a relation.
 fn trim(s: &str) -> &str {
-    let plain = |b: u8| b.is_ascii() && !char::from(b).is_whitespace();
-    match s.as_bytes() {
-        [first, .., last] if plain(*first) && plain(*last) => s,
-        [only] if plain(*only) => s,
-        _ => s.trim(),
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    let bytes = s.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        s
+    } else {
+        s.trim()
     }
 }
 
