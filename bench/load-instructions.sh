@@ -69,8 +69,8 @@ count() { # $1: a callgrind file; prints "total" then a count per step
   awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' <<<"$annotated"
   for step in "${STEPS[@]}"; do
     # The largest count a function of that name has (its own line, not a
-    # caller's or a callee's).
-    # A step inlined into its caller is not found, and counts 0.
+    # caller's or a callee's); one inlined into its caller is not found,
+    # and counts 0.
     { grep -F "civgraph::$step[" <<<"$annotated" || true; } |
       awk '{ gsub(",", "", $1); v = $1 + 0; if (v > max) max = v } END { printf "%.0f\n", max }'
   done
