@@ -251,7 +251,7 @@ async fn what_a_plan_cannot_answer_is_left_to_async_graphql() {
     assert_eq!(pair.compare(query, &variables).await, 1);
     // Fields plans do not know: every request goes to async-graphql.
     for query in [
-        "{ entity(id: \"group:u4ssc\") { id neighbourhood { entities { id } } } }",
+        "{ documents { key title } }",
         "{ entity(id: \"group:u4ssc\") { ... on Group { groupKind leaders { role } } } }",
         "{ stats { entityCount } }",
         "query ($s: Boolean!) { entity(id: \"group:u4ssc\") { id @skip(if: $s) } }",
@@ -260,6 +260,110 @@ async fn what_a_plan_cannot_answer_is_left_to_async_graphql() {
     ] {
         assert_eq!(pair.compare(query, &[json!({ "s": false })]).await, 0, "{query}");
     }
+}
+
+/// Pairs of the bundled graph's entities: each entity with one far along
+/// the list, with itself, and with an unknown entity.
+fn pairs() -> Vec<Value> {
+    let graph = graph();
+    let ids: Vec<&str> = graph.entities().iter().map(|e| e.id.as_str()).collect();
+    let mut pairs: Vec<Value> = (0..ids.len())
+        .map(|i| json!({ "from": ids[i], "to": ids[(i * 37 + 11) % ids.len()] }))
+        .collect();
+    pairs.push(json!({ "from": ids[3], "to": ids[3] }));
+    pairs.push(json!({ "from": "person:nobody", "to": ids[0] }));
+    pairs
+}
+
+#[tokio::test]
+async fn shortest_paths_are_planned() {
+    let mut pair = Pair::new();
+    let query = "query ($from: ID!, $to: ID!, $types: [RelationType!], $maxDepth: Int) { shortestPath(from: $from, to: $to, types: $types, maxDepth: $maxDepth) { __typename length nodes { id name ... on Person { honorific } } relations { id type role from { id } to { kind } } } }";
+    let mut variables = pairs();
+    for (i, v) in variables.iter_mut().enumerate() {
+        let v = v.as_object_mut().unwrap();
+        if i % 3 == 0 {
+            v.insert("maxDepth".into(), json!(1 + i % 4));
+        }
+        if i % 5 == 0 {
+            v.insert("types".into(), json!(["LEADS", "MEMBER_OF", "PART_OF"]));
+        }
+    }
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+    // Found and not found, by an id written in the document.
+    let query =
+        "query ($to: ID!) { shortestPath(from: \"person:okan-geray\", to: $to) { length } }";
+    let variables = [
+        json!({ "to": "group:u4ssc" }),
+        json!({ "to": "event:nowhere" }),
+    ];
+    assert_eq!(pair.compare(query, &variables).await, 2);
+    // Errors, which async-graphql words.
+    let query = "query ($from: ID!, $maxDepth: Int) { shortestPath(from: $from, to: \"group:u4ssc\", maxDepth: $maxDepth) { length } }";
+    let variables = [
+        json!({ "from": "person:okan-geray" }),
+        json!({ "from": "no-kind" }),
+        json!({ "from": "person:okan-geray", "maxDepth": 0 }),
+        json!({ "from": "person:okan-geray", "maxDepth": 11 }),
+    ];
+    assert_eq!(pair.compare(query, &variables).await, 1);
+}
+
+#[tokio::test]
+async fn k_shortest_paths_are_planned() {
+    let mut pair = Pair::new();
+    let mut variables = pairs();
+    for (i, v) in variables.iter_mut().enumerate() {
+        let v = v.as_object_mut().unwrap();
+        v.insert("first".into(), json!(i % 12));
+        if i % 4 == 0 {
+            v.insert("maxDepth".into(), json!(1 + i % 5));
+        }
+        if i % 7 == 0 {
+            v.insert(
+                "types".into(),
+                json!(["LEADS", "AFFILIATED_WITH", "MEMBER_OF"]),
+            );
+        }
+    }
+    let n = variables.len() as u64;
+    let query = "query ($from: ID!, $to: ID!, $types: [RelationType!], $maxDepth: Int, $first: Int) { paths(from: $from, to: $to, types: $types, maxDepth: $maxDepth, first: $first) { length nodes { __typename id } relations { type } } }";
+    assert_eq!(pair.compare(query, &variables).await, n);
+    let query = "query ($from: ID!, $to: ID!, $types: [RelationType!], $maxDepth: Int, $first: Int) { pathSearch(from: $from, to: $to, types: $types, maxDepth: $maxDepth, first: $first) { __typename truncated paths { __typename length nodes { id name } relations { id role } } } }";
+    assert_eq!(pair.compare(query, &variables).await, n);
+    // Errors, which async-graphql words.
+    let query = "query ($first: Int, $maxDepth: Int) { paths(from: \"person:okan-geray\", to: \"group:u4ssc\", first: $first, maxDepth: $maxDepth) { length } }";
+    let variables = [
+        json!({}),
+        json!({ "first": 101 }),
+        json!({ "first": -1 }),
+        json!({ "maxDepth": 0 }),
+    ];
+    assert_eq!(pair.compare(query, &variables).await, 1);
+}
+
+#[tokio::test]
+async fn neighbourhoods_are_planned() {
+    let mut pair = Pair::new();
+    let query = "query ($id: ID!, $depth: Int, $types: [RelationType!], $direction: Direction) { entity(id: $id) { id neighbourhood(depth: $depth, types: $types, direction: $direction) { __typename truncated nodes { id name ... on Group { groupKind } } relations { id type role from { id } to { name } } } } }";
+    let mut variables = entity_ids();
+    for (i, v) in variables.iter_mut().enumerate() {
+        let v = v.as_object_mut().unwrap();
+        v.insert("depth".into(), json!(i % 4));
+        if i % 3 == 0 {
+            v.insert("direction".into(), json!(["OUT", "IN", "BOTH"][i % 9 / 3]));
+        }
+        if i % 5 == 0 {
+            v.insert("types".into(), json!(["LEADS", "PART_OF"]));
+        }
+    }
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n);
+    // The defaults (depth 1, both ways), and an error async-graphql words.
+    let query = "query ($depth: Int) { entity(id: \"group:u4ssc\") { neighbourhood(depth: $depth) { nodes { id } } n: neighbourhood { truncated } } }";
+    let variables = [json!({ "depth": 2 }), json!({}), json!({ "depth": 6 })];
+    assert_eq!(pair.compare(query, &variables).await, 2);
 }
 
 #[tokio::test]
@@ -334,6 +438,14 @@ fn entity_selection(rng: &mut Rng, depth: usize, fresh: &mut usize) -> String {
     }
     if rng.chance(2) {
         parts.push("... on Node { id }".into());
+    }
+    if depth > 0 && rng.chance(1) {
+        *fresh += 1;
+        let inner = entity_selection(rng, depth - 1, fresh);
+        parts.push(format!(
+            "n{fresh}: neighbourhood(depth: {}) {{ truncated nodes {{ {inner} }} relations {{ type from {{ id }} }} }}",
+            rng.below(3)
+        ));
     }
     if depth > 0 && rng.chance(6) {
         *fresh += 1;

@@ -313,7 +313,24 @@ fn k_paths<'c>(
     first: Option<i32>,
 ) -> ApiResult<PathSearch<'c>> {
     let g = graph(ctx);
-    let (from, to) = (parse_id(&from)?, parse_id(&to)?);
+    let (paths, truncated) = k_shortest_paths(g, &from, &to, types, max_depth, first)?;
+    Ok(PathSearch {
+        paths: paths.into_iter().map(|p| Path::of(p, g)).collect(),
+        truncated,
+    })
+}
+
+/// The paths `paths` and `pathSearch` answer, and whether the budget
+/// stopped the search: the arguments checked, then Yen's algorithm.
+pub(crate) fn k_shortest_paths<'g>(
+    g: &'g Graph,
+    from: &ID,
+    to: &ID,
+    types: Option<Vec<RelationType>>,
+    max_depth: Option<i32>,
+    first: Option<i32>,
+) -> ApiResult<(Vec<graph::Path<'g>>, bool)> {
+    let (from, to) = (parse_id(from)?, parse_id(to)?);
     let max_depth = max_depth.unwrap_or(4);
     if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
         return Err(bad(format!(
@@ -322,18 +339,14 @@ fn k_paths<'c>(
     }
     let k = check_first(first.unwrap_or(10))?;
     let types: Option<Vec<model::RelationType>> = to_model(&types);
-    let (paths, truncated) = g.k_shortest_paths(
+    Ok(g.k_shortest_paths(
         &from,
         &to,
         types.as_deref(),
         max_depth as usize,
         k,
         PATHS_BUDGET,
-    );
-    Ok(PathSearch {
-        paths: paths.into_iter().map(|p| Path::of(p, g)).collect(),
-        truncated,
-    })
+    ))
 }
 
 /// The analyst's entry points, merged into the root query.

@@ -9,18 +9,19 @@
 //! the same variables or others, the plan writes the response's JSON
 //! straight from the graph, through the functions the resolvers call
 //! ([`parse_id`], [`Node::relation_page`], [`entities_page`],
-//! [`search_hits`], the kinds' fields on [`Node`]): only the writing of
+//! [`search_hits`], [`shortest_path`], [`k_shortest_paths`],
+//! [`neighbourhood`], the kinds' fields on [`Node`]): only the writing of
 //! fields is a plan's own.
 //!
 //! A plan is made only for an operation async-graphql has already run
 //! without an error (so the document is valid), and only of what a plan
 //! knows: `entity` and `relation` by id, the page of every entity
-//! (`entities`), `search`, the fields every entity has (but
-//! `neighbourhood`), the kinds' own fields that are values (`acronym`,
-//! `groupKind`, `date`...), a relation's fields, a page of relations,
-//! sources and their documents, `pageInfo`, `__typename`; `@skip` and
-//! `@include` with a literal condition. Anything else leaves the document
-//! to async-graphql.
+//! (`entities`), `search`, `shortestPath`, `paths` and `pathSearch`, the
+//! fields every entity has (`neighbourhood` included), the kinds' own
+//! fields that are values (`acronym`, `groupKind`, `date`...), a
+//! relation's fields, a page of relations, sources and their documents,
+//! `pageInfo`, `__typename`; `@skip` and `@include` with a literal
+//! condition. Anything else leaves the document to async-graphql.
 //! So does any request a plan could not answer exactly as async-graphql
 //! would: a variable that does not parse as its argument, a malformed id,
 //! a page size out of bounds, a stale cursor (each an error, which
@@ -34,12 +35,13 @@ use async_graphql::parser::types::{
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
 
+use super::analytics::{k_shortest_paths, neighbourhood};
 use super::connection::{cursor, Page, PageInfo};
 use super::enums::{Direction, EntityKind, RelationType};
 use super::kinds::Linked;
-use super::query::{entities_page, parse_id, search_hits};
+use super::query::{entities_page, parse_id, search_hits, shortest_path};
 use super::views::Node;
-use crate::graph::{EdgeRef, Graph, RelationRef};
+use crate::graph::{self, EdgeRef, Graph, RelationRef};
 use crate::model::{self, SourceRef};
 
 /// A compiled query operation (see the module's notes).
@@ -70,6 +72,35 @@ enum RootField {
     Relation(Arg<ID>, Box<Fields<RelationField>>),
     Entities(Box<EntitiesArgs>, Fields<EntityConnectionField>),
     Search(Box<SearchArgs>, Fields<SearchHitField>),
+    ShortestPath(Box<PathArgs>, Fields<PathField>),
+    Paths(Box<PathArgs>, Fields<PathField>),
+    PathSearch(Box<PathArgs>, Fields<PathSearchField>),
+}
+
+/// The arguments of `shortestPath`, `paths` and `pathSearch` (`first`,
+/// which `shortestPath` does not have, is then `None`).
+#[derive(Debug)]
+struct PathArgs {
+    from: Arg<ID>,
+    to: Arg<ID>,
+    types: Arg<Option<Vec<RelationType>>>,
+    max_depth: Arg<Option<i32>>,
+    first: Arg<Option<i32>>,
+}
+
+#[derive(Debug)]
+enum PathField {
+    Typename,
+    Length,
+    Nodes(Box<EntityPlan>),
+    Relations(Fields<RelationField>),
+}
+
+#[derive(Debug)]
+enum PathSearchField {
+    Typename,
+    Paths(Fields<PathField>),
+    Truncated,
 }
 
 #[derive(Debug)]
@@ -128,6 +159,7 @@ enum EntityField {
     Sources(Fields<SourceField>),
     Relations(Box<RelationsArgs>, Fields<ConnectionField>),
     RelationCount(Arg<Option<Vec<RelationType>>>, Arg<Option<Direction>>),
+    Neighbourhood(Box<NeighbourhoodArgs>, Fields<NeighbourhoodField>),
     /// A field of one kind's type.
     Own(OwnField),
 }
@@ -178,6 +210,21 @@ struct RelationsArgs {
     direction: Arg<Option<Direction>>,
     first: Arg<Option<i32>>,
     after: Arg<Option<String>>,
+}
+
+#[derive(Debug)]
+struct NeighbourhoodArgs {
+    depth: Arg<Option<i32>>,
+    types: Arg<Option<Vec<RelationType>>>,
+    direction: Arg<Option<Direction>>,
+}
+
+#[derive(Debug)]
+enum NeighbourhoodField {
+    Typename,
+    Nodes(Box<EntityPlan>),
+    Relations(Fields<RelationField>),
+    Truncated,
 }
 
 #[derive(Debug)]
@@ -337,6 +384,31 @@ impl Plan {
                         }),
                         compiler.entity_connection(&field.selection_set.node)?,
                     ),
+                    "shortestPath" => RootField::ShortestPath(
+                        Box::new(path_args(field)?),
+                        compiler.path(&field.selection_set.node)?,
+                    ),
+                    "paths" => RootField::Paths(
+                        Box::new(path_args(field)?),
+                        compiler.path(&field.selection_set.node)?,
+                    ),
+                    "pathSearch" => RootField::PathSearch(
+                        Box::new(path_args(field)?),
+                        compiler.fields(
+                            &field.selection_set.node,
+                            On::object("PathSearch"),
+                            |f| {
+                                Some(match f.name.node.as_str() {
+                                    "__typename" => PathSearchField::Typename,
+                                    "paths" => PathSearchField::Paths(
+                                        compiler.path(&f.selection_set.node)?,
+                                    ),
+                                    "truncated" => PathSearchField::Truncated,
+                                    _ => return None,
+                                })
+                            },
+                        )?,
+                    ),
                     _ => return None,
                 };
                 Some((key, plan))
@@ -404,6 +476,37 @@ impl Plan {
                     .ok()?;
                     run.entity_connection(&page, fields)?;
                 }
+                RootField::ShortestPath(args, fields) => {
+                    let path = shortest_path(
+                        g,
+                        &run.arg(&args.from)?,
+                        &run.arg(&args.to)?,
+                        run.arg(&args.types)?,
+                        run.arg(&args.max_depth)?,
+                    )
+                    .ok()?;
+                    match path {
+                        Some(path) => run.path(&path, fields)?,
+                        None => run.null(),
+                    }
+                }
+                RootField::Paths(args, fields) => {
+                    let (paths, _) = run.k_shortest_paths(args)?;
+                    run.list(&paths, |run, path| run.path(path, fields))?;
+                }
+                RootField::PathSearch(args, fields) => {
+                    let (paths, truncated) = run.k_shortest_paths(args)?;
+                    run.object(fields, |run, field| {
+                        match field {
+                            PathSearchField::Typename => run.string("PathSearch"),
+                            PathSearchField::Paths(fields) => {
+                                run.list(&paths, |run, path| run.path(path, fields))?
+                            }
+                            PathSearchField::Truncated => run.bool(truncated),
+                        }
+                        Some(())
+                    })?;
+                }
             }
         }
         run.out.extend_from_slice(b"}}");
@@ -431,6 +534,17 @@ fn arg<T: InputType>(field: &Field, name: &str) -> Option<Arg<T>> {
         )),
         None => Some(Arg::Fixed(T::parse(None).ok()?)),
     }
+}
+
+/// The arguments of a field that finds paths.
+fn path_args(field: &Field) -> Option<PathArgs> {
+    Some(PathArgs {
+        from: arg(field, "from")?,
+        to: arg(field, "to")?,
+        types: arg(field, "types")?,
+        max_depth: arg(field, "maxDepth")?,
+        first: arg(field, "first")?,
+    })
 }
 
 /// Whether `@skip` and `@include` keep a selection; `None` for any other
@@ -561,7 +675,41 @@ impl<'d> Compiler<'d> {
                 self.relation_connection(set)?,
             ),
             "relationCount" => EntityField::RelationCount(arg(f, "types")?, arg(f, "direction")?),
+            "neighbourhood" => EntityField::Neighbourhood(
+                Box::new(NeighbourhoodArgs {
+                    depth: arg(f, "depth")?,
+                    types: arg(f, "types")?,
+                    direction: arg(f, "direction")?,
+                }),
+                self.fields(set, On::object("Neighbourhood"), |f| {
+                    Some(match f.name.node.as_str() {
+                        "__typename" => NeighbourhoodField::Typename,
+                        "nodes" => {
+                            NeighbourhoodField::Nodes(Box::new(self.entity(&f.selection_set.node)?))
+                        }
+                        "relations" => {
+                            NeighbourhoodField::Relations(self.relation(&f.selection_set.node)?)
+                        }
+                        "truncated" => NeighbourhoodField::Truncated,
+                        _ => return None,
+                    })
+                })?,
+            ),
             name => EntityField::Own(OwnField::of(on.name, name)?),
+        })
+    }
+
+    /// A `Path`'s fields.
+    fn path(&self, set: &'d SelectionSet) -> Option<Fields<PathField>> {
+        self.fields(set, On::object("Path"), |f| {
+            let set = &f.selection_set.node;
+            Some(match f.name.node.as_str() {
+                "__typename" => PathField::Typename,
+                "length" => PathField::Length,
+                "nodes" => PathField::Nodes(Box::new(self.entity(set)?)),
+                "relations" => PathField::Relations(self.relation(set)?),
+                _ => return None,
+            })
         })
     }
 
@@ -850,6 +998,62 @@ impl<'a> Run<'a> {
                 EntityField::RelationCount(types, direction) => {
                     let count = n.relation_count(run.arg(types)?, run.arg(direction)?);
                     run.number(count);
+                }
+                EntityField::Neighbourhood(args, fields) => {
+                    let around = neighbourhood(
+                        n.g,
+                        &n.e.id,
+                        run.arg(&args.depth)?,
+                        run.arg(&args.types)?,
+                        run.arg(&args.direction)?,
+                    )
+                    .ok()?;
+                    let sub = &around.sub;
+                    run.object(fields, |run, field| {
+                        match field {
+                            NeighbourhoodField::Typename => run.string("Neighbourhood"),
+                            NeighbourhoodField::Nodes(plan) => run
+                                .list(&sub.entities, |run, &e| {
+                                    run.entity(Node { e, g: n.g }, plan)
+                                })?,
+                            NeighbourhoodField::Relations(fields) => {
+                                run.list(&sub.relations, |run, &r| run.relation(r, fields))?
+                            }
+                            NeighbourhoodField::Truncated => run.bool(sub.truncated),
+                        }
+                        Some(())
+                    })?;
+                }
+            }
+            Some(())
+        })
+    }
+
+    /// The paths `paths` and `pathSearch` answer for `args`, and whether
+    /// the budget stopped the search.
+    fn k_shortest_paths(&self, args: &PathArgs) -> Option<(Vec<graph::Path<'a>>, bool)> {
+        k_shortest_paths(
+            self.g,
+            &self.arg(&args.from)?,
+            &self.arg(&args.to)?,
+            self.arg(&args.types)?,
+            self.arg(&args.max_depth)?,
+            self.arg(&args.first)?,
+        )
+        .ok()
+    }
+
+    fn path(&mut self, path: &graph::Path<'a>, fields: &Fields<PathField>) -> Option<()> {
+        let g = self.g;
+        self.object(fields, |run, field| {
+            match field {
+                PathField::Typename => run.string("Path"),
+                PathField::Length => run.number(path.len()),
+                PathField::Nodes(plan) => {
+                    run.list(&path.entities, |run, &e| run.entity(Node { e, g }, plan))?
+                }
+                PathField::Relations(fields) => {
+                    run.list(&path.relations, |run, &r| run.relation(r, fields))?
                 }
             }
             Some(())

@@ -361,6 +361,26 @@ fn list_of<'g>(
     Ok(list.into_iter().map(|e| (e, None)).collect())
 }
 
+/// The path `shortestPath` answers: its arguments checked, then a
+/// bidirectional breadth-first search.
+pub(crate) fn shortest_path<'g>(
+    g: &'g Graph,
+    from: &ID,
+    to: &ID,
+    types: Option<Vec<RelationType>>,
+    max_depth: Option<i32>,
+) -> Result<Option<crate::graph::Path<'g>>, ApiError> {
+    let (from, to) = (parse_id(from)?, parse_id(to)?);
+    let max_depth = max_depth.unwrap_or(6);
+    if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
+        return Err(ApiError::bad_input(format!(
+            "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
+        )));
+    }
+    let types: Option<Vec<model::RelationType>> = to_model(&types);
+    Ok(g.shortest_path(&from, &to, types.as_deref(), max_depth as usize))
+}
+
 /// A search result.
 #[derive(SimpleObject)]
 pub struct SearchHit<'a> {
@@ -660,22 +680,10 @@ impl QueryRoot {
         max_depth: Option<i32>,
     ) -> Option<Path<'c>> {
         let g = graph(ctx);
-        let (from, to) = match (parse_id(&from), parse_id(&to)) {
-            (Ok(from), Ok(to)) => (from, to),
-            (Err(err), _) | (_, Err(err)) => return null_with(ctx, err),
-        };
-        let max_depth = max_depth.unwrap_or(6);
-        if !(1..=MAX_PATH_DEPTH).contains(&max_depth) {
-            return null_with(
-                ctx,
-                ApiError::bad_input(format!(
-                    "`maxDepth` must be between 1 and {MAX_PATH_DEPTH}, got {max_depth}"
-                )),
-            );
+        match shortest_path(g, &from, &to, types, max_depth) {
+            Ok(path) => path.map(|p| Path::of(p, g)),
+            Err(err) => null_with(ctx, err),
         }
-        let types: Option<Vec<model::RelationType>> = to_model(&types);
-        g.shortest_path(&from, &to, types.as_deref(), max_depth as usize)
-            .map(|p| Path::of(p, g))
     }
 
     /// The size of the graph, by kind and relation type.
