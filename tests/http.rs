@@ -921,6 +921,37 @@ async fn a_missing_variable_is_a_request_error() {
     }
 }
 
+/// The same checks on a document the server has run before (its parse then
+/// comes from the document cache, and its plan would answer): a required
+/// variable left out is still a request error, and a mutation over GET
+/// still a 405.
+#[tokio::test]
+async fn a_document_run_before_is_checked_as_a_new_one() {
+    let state = state_with(HttpConfig::default());
+    let query = "query ($id: ID!) { entity(id: $id) { id } }";
+    for _ in 0..2 {
+        let body = json!({ "query": query, "variables": { "id": "person:zoe-muller" } });
+        let reply = send_to(app(state.clone()), post(body.to_string(), None)).await;
+        assert_eq!(reply.json()["data"]["entity"]["id"], "person:zoe-muller");
+    }
+    for variables in [json!({}), json!({ "id": null })] {
+        let body = json!({ "query": query, "variables": variables });
+        let reply = send_to(
+            app(state.clone()),
+            post(body.to_string(), Some(GRAPHQL_RESPONSE_JSON)),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+        assert!(reply.json().get("data").is_none());
+        assert_eq!(reply.error_codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+    }
+    let mutation = "mutation { __typename }";
+    let body = json!({ "query": mutation }).to_string();
+    send_to(app(state.clone()), post(body, None)).await;
+    let reply = send_to(app(state.clone()), get_query(mutation, None)).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
 /// A forged cursor with a huge offset: BAD_USER_INPUT, never a crash.
 #[tokio::test]
 async fn a_huge_cursor_is_bad_user_input_not_a_crash() {

@@ -558,6 +558,11 @@ impl Guard {
         Ok(checked)
     }
 
+    /// The checked document `query` when the document cache holds it.
+    pub fn cached(&self, query: &str) -> Option<Arc<Checked>> {
+        self.documents.get(query)
+    }
+
     /// The checked document of `request` when it has a plan for the
     /// operation asked and its cost with these variables is within the
     /// limit. `None` otherwise: [`Guard::prepare`] then checks it again,

@@ -66,6 +66,23 @@ impl CivSchema {
         plan.run(graph, &request.variables)
     }
 
+    /// `read` applied to `request`'s parsed document: the document cache's
+    /// parse when it holds the document (a request sent before), else a
+    /// parse of its own. `None` when the document does not parse (which
+    /// [`CivSchema::execute`] then reports).
+    pub fn with_document<R>(
+        &self,
+        request: &async_graphql::Request,
+        read: impl FnOnce(&async_graphql::parser::types::ExecutableDocument) -> R,
+    ) -> Option<R> {
+        match self.guard.cached(&request.query) {
+            Some(checked) => Some(read(&checked.doc)),
+            None => async_graphql::parser::parse_query(&request.query)
+                .ok()
+                .map(|doc| read(&doc)),
+        }
+    }
+
     /// The schema in SDL.
     pub fn sdl(&self) -> String {
         self.inner.sdl()

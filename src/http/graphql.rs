@@ -121,7 +121,7 @@ pub(super) async fn graphql_get(
             "missing `query` parameter: GET /graphql?query={stats{entityCount}}",
         );
     }
-    if is_mutation(&request) {
+    if is_mutation(&state, &request) {
         let mut response = request_error(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -170,39 +170,45 @@ fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
 }
 
 /// Whether the operation to run is a mutation (refused over GET).
-fn is_mutation(request: &async_graphql::Request) -> bool {
+fn is_mutation(state: &AppState, request: &async_graphql::Request) -> bool {
     use async_graphql::parser::types::OperationType;
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    selected_operation(&doc, request.operation_name.as_deref())
-        .is_some_and(|op| op.ty == OperationType::Mutation)
+    state
+        .schema
+        .with_document(request, |doc| {
+            selected_operation(doc, request.operation_name.as_deref())
+                .is_some_and(|op| op.ty == OperationType::Mutation)
+        })
+        .unwrap_or(false)
 }
 
 /// The required variables (non-null, no default) of the selected operation
-/// that the request does not give: a request error before execution.
-fn missing_variables(request: &async_graphql::Request) -> Vec<String> {
+/// that the request does not give: a request error before execution. Read
+/// off the document cache's parse for a document sent before (a parse on
+/// every request with variables cost more than running most plans).
+fn missing_variables(state: &AppState, request: &async_graphql::Request) -> Vec<String> {
     if !request.query.contains('$') {
         return Vec::new();
     }
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return Vec::new();
-    };
-    let Some(op) = selected_operation(&doc, request.operation_name.as_deref()) else {
-        return Vec::new();
-    };
-    op.variable_definitions
-        .iter()
-        .map(|v| &v.node)
-        .filter(|v| !v.var_type.node.nullable && v.default_value.is_none())
-        .filter(|v| {
-            matches!(
-                request.variables.get(v.name.node.as_str()),
-                None | Some(async_graphql::Value::Null)
-            )
+    state
+        .schema
+        .with_document(request, |doc| {
+            let Some(op) = selected_operation(doc, request.operation_name.as_deref()) else {
+                return Vec::new();
+            };
+            op.variable_definitions
+                .iter()
+                .map(|v| &v.node)
+                .filter(|v| !v.var_type.node.nullable && v.default_value.is_none())
+                .filter(|v| {
+                    matches!(
+                        request.variables.get(v.name.node.as_str()),
+                        None | Some(async_graphql::Value::Null)
+                    )
+                })
+                .map(|v| v.name.node.to_string())
+                .collect()
         })
-        .map(|v| v.name.node.to_string())
-        .collect()
+        .unwrap_or_default()
 }
 
 pub(super) async fn graphql_post(
@@ -329,7 +335,7 @@ async fn execute(state: &AppState, media: Media, request: async_graphql::Request
             })
             .observe(started.elapsed().as_secs_f64());
     };
-    let missing = missing_variables(&request);
+    let missing = missing_variables(state, &request);
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|v| format!("${v}")).collect();
         let message = format!("required variable {} is not given", list.join(", "));
