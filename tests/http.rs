@@ -952,6 +952,36 @@ async fn a_document_run_before_is_checked_as_a_new_one() {
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
+/// Every response carries an `x-request-id`: the client's own, else a fresh
+/// version-4 UUID, a different one for every request.
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let request_id = || header::HeaderName::from_static("x-request-id");
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..50 {
+        let reply = send(get("/health", None)).await;
+        let id = reply
+            .header(request_id())
+            .expect("an x-request-id")
+            .to_string();
+        let parsed = uuid::Uuid::parse_str(&id).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 4, "{id}");
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{id}");
+        assert_eq!(
+            id,
+            parsed.hyphenated().to_string(),
+            "lower case, hyphenated"
+        );
+        assert!(seen.insert(id), "a request id repeated");
+    }
+    let request = Request::get("/health")
+        .header("x-request-id", "client-chosen-42")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(request).await;
+    assert_eq!(reply.header(request_id()), Some("client-chosen-42"));
+}
+
 /// A forged cursor with a huge offset: BAD_USER_INPUT, never a crash.
 #[tokio::test]
 async fn a_huge_cursor_is_bad_user_input_not_a_crash() {
