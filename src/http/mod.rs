@@ -182,8 +182,9 @@ pub fn app(state: AppState) -> Router {
 /// A fresh version-4 UUID for each request that brings no `x-request-id` of
 /// its own, from the thread's `fastrand` generator: a request id must be
 /// unique, not unguessable, and tower-http's `MakeRequestUuid` asked the
-/// kernel for its random bytes on every request (a system call, about 1.5%
-/// of a busy server's time answering from the response cache).
+/// kernel for its random bytes on every request (a system call: 2.3% of a
+/// busy server's `perf` samples answering from the response cache, against
+/// 0.25% for this).
 #[derive(Clone, Copy)]
 struct FreshRequestId;
 
