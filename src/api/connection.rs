@@ -90,6 +90,25 @@ impl<T> Page<T> {
         after: Option<&str>,
         data_id: u64,
     ) -> Result<Page<T>, ApiError> {
+        Page::cut_after(
+            total,
+            |offset| all.into_iter().skip(offset),
+            first,
+            after,
+            data_id,
+        )
+    }
+
+    /// [`Page::cut_from`], where `all(offset)` gives the items from the
+    /// page's start on: for lists whose items are made as they are read,
+    /// so that those before the page are passed over, not made.
+    pub fn cut_after<I: IntoIterator<Item = T>>(
+        total: usize,
+        all: impl FnOnce(usize) -> I,
+        first: Option<i32>,
+        after: Option<&str>,
+        data_id: u64,
+    ) -> Result<Page<T>, ApiError> {
         let first = check_first(first.unwrap_or(DEFAULT_PAGE))?;
         let offset = match after.map(|c| (c, decode(c))) {
             None => 0,
@@ -106,7 +125,7 @@ impl<T> Page<T> {
                 )))
             }
         };
-        let items: Vec<T> = all.into_iter().skip(offset).take(first).collect();
+        let items: Vec<T> = all(offset).into_iter().take(first).collect();
         Ok(Page {
             items,
             offset,

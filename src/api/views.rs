@@ -58,8 +58,10 @@ impl<'a> Node<'a> {
     ) -> Result<Page<EdgeRef<'a>>, super::error::ApiError> {
         let direction = direction.unwrap_or(Direction::Both);
         let types: Option<Vec<model::RelationType>> = super::query::to_model(&types);
-        let edges = self.g.edges(&self.e.id, types.as_deref(), direction.into());
-        Page::cut(edges, first, after, self.g.data_id())
+        let (types, direction) = (types.as_deref(), direction.into());
+        let total = self.g.edge_count_of(self.e, types, direction);
+        let edges = |skip| self.g.edges_of_after(self.e, types, direction, skip);
+        Page::cut_after(total, edges, first, after, self.g.data_id())
     }
 
     pub(crate) fn relation_count(
@@ -70,8 +72,7 @@ impl<'a> Node<'a> {
         let direction = direction.unwrap_or(Direction::Both);
         let types: Option<Vec<model::RelationType>> = super::query::to_model(&types);
         self.g
-            .edges(&self.e.id, types.as_deref(), direction.into())
-            .len()
+            .edge_count_of(self.e, types.as_deref(), direction.into())
     }
 
     pub(crate) fn sources(self) -> Vec<SourceView<'a>> {

@@ -1208,6 +1208,16 @@ mod tests {
                                 .map(|x| x.relation.position())
                                 .collect();
                             assert_eq!(got, want, "{} {types:?} {d:?}", e.id);
+                            // Counted and skipped without being made: the
+                            // same count, and the same edges after a skip.
+                            assert_eq!(graph.edge_count_of(e, types, d), want.len());
+                            for skip in [0, 1, want.len() / 2, want.len(), want.len() + 1] {
+                                let after: Vec<usize> = graph
+                                    .edges_of_after(e, types, d, skip)
+                                    .map(|x| x.relation.position())
+                                    .collect();
+                                assert_eq!(after, want[skip.min(want.len())..], "skip {skip}");
+                            }
                         }
                     }
                 }

@@ -865,6 +865,40 @@ impl Graph {
         self.edges_at(self.position_of(e), types, direction)
     }
 
+    /// How many [`Graph::edges_of`] `e` has, counted without making them:
+    /// with every type and both directions, the length of its adjacency.
+    ///
+    /// Panics when `e` is an entity of another graph.
+    pub fn edge_count_of(
+        &self,
+        e: &Entity,
+        types: Option<&[RelationType]>,
+        direction: Direction,
+    ) -> usize {
+        let (at, mask) = (self.position_of(e), analytics::type_mask(types));
+        if mask == analytics::type_mask(None) && direction == Direction::Both {
+            return self.adjacency(at).len();
+        }
+        self.adj(at, mask, direction).count()
+    }
+
+    /// [`Graph::edges_of`] `e` after the first `skip`: those are passed over
+    /// without being made, so a page deep into a hub's relations costs no
+    /// more than its first.
+    ///
+    /// Panics when `e` is an entity of another graph.
+    pub fn edges_of_after<'g>(
+        &'g self,
+        e: &Entity,
+        types: Option<&[RelationType]>,
+        direction: Direction,
+        skip: usize,
+    ) -> impl Iterator<Item = EdgeRef<'g>> + 'g {
+        self.adj(self.position_of(e), analytics::type_mask(types), direction)
+            .skip(skip)
+            .map(|a| self.edge_ref(a))
+    }
+
     /// The edges of the entity at `position`, of `types`, in `direction`.
     fn edges_at<'g>(
         &'g self,
