@@ -1023,6 +1023,72 @@ async fn walking_entity_pages_yields_every_entity_once_in_order() {
     }
 }
 
+/// An entity's typed lists (a group's supporters, an organisation's people)
+/// walked page by page give the list asked for whole, each item once, in
+/// the order of its relations; `totalCount` is the same on every page.
+#[tokio::test]
+async fn walking_an_entitys_typed_list_yields_every_item_once_in_order() {
+    let schema = bundled_schema();
+    const LISTS: [(&str, &str, &str, &str, &str); 5] = [
+        ("group:u4ssc", "Group", "subgroups", "PART_OF", "IN"),
+        ("group:u4ssc", "Group", "supporters", "SUPPORTS", "IN"),
+        ("group:u4ssc", "Group", "coordinators", "COORDINATES", "IN"),
+        (
+            "organisation:itu",
+            "Organisation",
+            "people",
+            "AFFILIATED_WITH",
+            "IN",
+        ),
+        (
+            "event:u4ssc-9th-meeting-session-2",
+            "Event",
+            "speakers",
+            "SPOKE_AT",
+            "IN",
+        ),
+    ];
+    for (id, kind, field, rel, direction) in LISTS {
+        let list = format!(
+            "{field}(first: $first, after: $after) {{ totalCount \
+             pageInfo {{ hasNextPage endCursor }} edges {{ node {{ id }} relation {{ id }} }} }}"
+        );
+        let q = format!(
+            "query ($id: ID!, $first: Int, $after: String) {{ \
+             entity(id: $id) {{ ... on {kind} {{ {list} }} }} }}"
+        );
+        let page = |first: i32, after: Option<String>| {
+            let q = q.clone();
+            async move {
+                let vars = json!({ "id": id, "first": first, "after": after });
+                data_on(schema, &q, vars).await["entity"][field].clone()
+            }
+        };
+        let whole = page(100, None).await;
+        let ids = relation_ids(&whole);
+        assert!(ids.len() >= 2, "{id} {field}: too few to page");
+        assert_eq!(whole["totalCount"], json!(ids.len()));
+        // The same relations, in the same order, as `relations` lists them.
+        let vars = json!({ "id": id, "first": 100, "direction": direction, "types": [rel] });
+        let relations = data_on(schema, RELATIONS_PAGE, vars).await["entity"]["relations"].clone();
+        assert_eq!(ids, relation_ids(&relations), "{id} {field}");
+        for size in 1..=3 {
+            let (mut seen, mut after) = (Vec::new(), None);
+            loop {
+                let p = page(size, after).await;
+                assert_eq!(p["totalCount"], whole["totalCount"], "{id} {field}");
+                seen.extend(relation_ids(&p));
+                if p["pageInfo"]["hasNextPage"] != json!(true) {
+                    break;
+                }
+                after = Some(p["pageInfo"]["endCursor"].as_str().unwrap().to_string());
+                assert!(seen.len() <= ids.len(), "{id} {field}: pagination repeats");
+            }
+            assert_eq!(seen, ids, "{id} {field}, pages of {size}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn typed_lists_paginate_too() {
     let q = "query ($after: String) {

@@ -206,6 +206,19 @@ macro_rules! typed_connection {
                 Ok(Self::from_page(page, g))
             }
 
+            /// Cuts a page out of `total` items, where `items(skip)` gives
+            /// them from the `skip`th on: those before the page are not made.
+            pub fn build_after<I: IntoIterator<Item = Linked<'a>>>(
+                total: usize,
+                items: impl FnOnce(usize) -> I,
+                g: &'a Graph,
+                first: Option<i32>,
+                after: Option<String>,
+            ) -> ApiResult<Self> {
+                let page = Page::cut_after(total, items, first, after.as_deref(), g.data_id())?;
+                Ok(Self::from_page(page, g))
+            }
+
             /// The connection of a page cut already.
             pub fn from_page(page: Page<Linked<'a>>, g: &'a Graph) -> Self {
                 let page_info = page.page_info();

@@ -80,6 +80,32 @@ impl<'a> Node<'a> {
     }
 }
 
+/// A page of a typed connection: the entities along one relation type and
+/// direction. In edge order, they are counted and skipped without being
+/// made (a hub's first page reads only that page); in another order
+/// (`$order`), every one is made and sorted first.
+macro_rules! linked_page {
+    ($node:expr, $conn:ident, $rel:ident, $dir:ident, $first:ident, $after:ident) => {{
+        let (node, types) = ($node, &[$crate::model::RelationType::$rel][..]);
+        let dir = $crate::model::Direction::$dir;
+        let total = node.g.edge_count_of(node.e, Some(types), dir);
+        let items = |skip| {
+            node.g
+                .edges_of_after(node.e, Some(types), dir, skip)
+                .map(|edge| (edge.other, Some(edge.relation)))
+        };
+        $conn::build_after(total, items, node.g, $first, $after)
+    }};
+    ($node:expr, $conn:ident, $rel:ident, $dir:ident, $first:ident, $after:ident, $order:path) => {{
+        let (rel, dir) = (
+            $crate::model::RelationType::$rel,
+            $crate::model::Direction::$dir,
+        );
+        let items = $order($node.linked(rel, dir));
+        $conn::build(items, $node.g, $first, $after)
+    }};
+}
+
 /// Stamps out a GraphQL object type for one entity kind: the fields every
 /// entity has, then the kind's own fields.
 macro_rules! entity_object {
@@ -184,9 +210,7 @@ macro_rules! entity_object {
                     #[graphql(desc = "The cursor after which the page starts.")]
                     after: Option<String>,
                 ) -> ApiResult<$conn<'a>> {
-                    let items = self.0.linked(model::RelationType::$rel, model::Direction::$dir);
-                    $(let items = $order(items);)?
-                    $conn::build(items, self.0.g, first, after)
+                    $crate::api::views::linked_page!(self.0, $conn, $rel, $dir, first, after $(, $order)?)
                 }
             )*
 
@@ -196,6 +220,7 @@ macro_rules! entity_object {
 }
 
 pub(crate) use entity_object;
+pub(crate) use linked_page;
 
 /// Any entity.
 // The interface attributes repeat `name`/`ty` per field by design.

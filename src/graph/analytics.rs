@@ -117,11 +117,25 @@ impl Graph {
         mask: u16,
         direction: Direction,
     ) -> impl Iterator<Item = &Adj> + '_ {
-        let every_type = mask == type_mask(None);
-        self.adjacency(at).iter().filter(move |a| {
+        let (list, every_type) = self.adj_list(at, mask);
+        list.iter().filter(move |a| {
             direction_matches(direction, a.outgoing())
                 && (every_type || mask & (1 << (self.type_of(a) as u16)) != 0)
         })
+    }
+
+    /// The part of the adjacency of the entity at `at` that holds its
+    /// relations of `mask`, and whether every relation in it is of `mask`.
+    /// With one type asked for, that type's run, found by binary search: a
+    /// hub's relations of other types are not read.
+    pub(super) fn adj_list(&self, at: u32, mask: u16) -> (&[Adj], bool) {
+        if mask == type_mask(None) {
+            return (self.adjacency(at), true);
+        }
+        match RelationType::ALL.iter().find(|&&t| mask == 1 << (t as u16)) {
+            Some(&t) => (self.adjacency_of_type(at, t), true),
+            None => (self.adjacency(at), false),
+        }
     }
 
     /// [`Graph::adj`] into `out`, each with the entity at its other end.

@@ -1208,6 +1208,16 @@ mod tests {
                                 .map(|x| x.relation.position())
                                 .collect();
                             assert_eq!(got, want, "{} {types:?} {d:?}", e.id);
+                            // Of the types asked for: every edge's, filtered.
+                            let filtered: Vec<usize> = graph
+                                .edges(&e.id, None, d)
+                                .iter()
+                                .filter(|x| {
+                                    types.is_none_or(|ts| ts.contains(&x.relation.rel_type))
+                                })
+                                .map(|x| x.relation.position())
+                                .collect();
+                            assert_eq!(want, filtered, "{} {types:?} {d:?}", e.id);
                             // Counted and skipped without being made: the
                             // same count, and the same edges after a skip.
                             assert_eq!(graph.edge_count_of(e, types, d), want.len());

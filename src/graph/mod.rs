@@ -866,7 +866,8 @@ impl Graph {
     }
 
     /// How many [`Graph::edges_of`] `e` has, counted without making them:
-    /// with every type and both directions, the length of its adjacency.
+    /// with every type (or one) and both directions, the length of its
+    /// adjacency (or of that type's run in it).
     ///
     /// Panics when `e` is an entity of another graph.
     pub fn edge_count_of(
@@ -876,10 +877,10 @@ impl Graph {
         direction: Direction,
     ) -> usize {
         let (at, mask) = (self.position_of(e), analytics::type_mask(types));
-        if mask == analytics::type_mask(None) && direction == Direction::Both {
-            return self.adjacency(at).len();
+        match self.adj_list(at, mask) {
+            (list, true) if direction == Direction::Both => list.len(),
+            _ => self.adj(at, mask, direction).count(),
         }
-        self.adj(at, mask, direction).count()
     }
 
     /// [`Graph::edges_of`] `e` after the first `skip`: those are passed over
