@@ -457,6 +457,21 @@ fn entity_selection(rng: &mut Rng, depth: usize, fresh: &mut usize) -> String {
             rng.below(6)
         ));
     }
+    if depth > 0 && rng.chance(6) {
+        *fresh += 1;
+        // Lists of any kind of entity: the random selection's fragments
+        // are valid on their nodes.
+        let (on, list) = [
+            ("Group", "members"),
+            ("Deliverable", "features"),
+            ("Person", "presented"),
+        ][rng.below(3)];
+        let inner = entity_selection(rng, depth - 1, fresh);
+        parts.push(format!(
+            "... on {on} {{ l{fresh}: {list}(first: {}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ role relation {{ type }} node {{ {inner} }} }} }} }}",
+            rng.below(6)
+        ));
+    }
     parts.join(" ")
 }
 
@@ -622,4 +637,101 @@ async fn search_as_typed_into_a_box_is_planned() {
         json!({ "q": "itu", "first": 101 }),
     ];
     assert_eq!(pair.compare(query, &refused).await, 0);
+}
+
+/// Every typed list of every kind (a group's `supporters`, a person's
+/// `spokeAt`...) but an event's `sessions`, with pages and cursors, is
+/// planned and answers as async-graphql does.
+#[tokio::test]
+async fn typed_lists_are_planned() {
+    let mut pair = Pair::new();
+    let page = "(first: $first, after: $after) { __typename totalCount \
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } \
+        edges { __typename cursor role relation { id type } node { __typename id name";
+    let lists = [
+        (
+            "Organisation",
+            "units people coordinates supports memberOf developed featuredIn",
+        ),
+        ("Person", "memberOf authored presented moderated spokeAt"),
+        (
+            "Group",
+            "subgroups members coordinators supporters deliverables presenters",
+        ),
+        (
+            "Deliverable",
+            "producedBy developedBy authors features presenters",
+        ),
+        ("Event", "moderators speakers presenters"),
+    ];
+    let mut query =
+        String::from("query ($id: ID!, $first: Int, $after: String) { entity(id: $id) { id ");
+    for (kind, fields) in lists {
+        query.push_str(&format!("... on {kind} {{ "));
+        for field in fields.split(' ') {
+            // Nodes of one kind ask that kind's own fields without a
+            // fragment; nodes of any kind, through one.
+            let own = match field {
+                "units" => " acronym",
+                "coordinates" | "supports" | "subgroups" => " groupKind",
+                "moderated" | "spokeAt" => " date",
+                "members" | "features" | "presented" => " ... on Group { number }",
+                _ => "",
+            };
+            query.push_str(&format!("{field}{page}{own} }} }} }} "));
+        }
+        query.push_str("} ");
+    }
+    query.push_str("} }");
+    let mut variables = entity_ids();
+    for (i, v) in variables.iter_mut().enumerate() {
+        v.as_object_mut()
+            .unwrap()
+            .insert("first".into(), json!(i % 4));
+    }
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(&query, &variables).await, n, "{query}");
+
+    // `first` left out, or null: the page of 50 that async-graphql gives.
+    let query = "query ($id: ID!, $first: Int) { entity(id: $id) { ... on Group { \
+        supporters(first: $first) { totalCount edges { node { id } } } } } }";
+    let mut variables = entity_ids();
+    for (i, v) in variables.iter_mut().enumerate() {
+        if i % 2 == 0 {
+            v.as_object_mut()
+                .unwrap()
+                .insert("first".into(), Value::Null);
+        }
+    }
+    let n = variables.len() as u64;
+    assert_eq!(pair.compare(query, &variables).await, n, "{query}");
+
+    // Pages after each cursor of a hub's list, and after its end. A cursor
+    // names a position: those of the hub's relations serve any of its lists.
+    let (_, body) = send(
+        &pair.cold,
+        "{ entity(id: \"group:u4ssc\") { ... on Group { supporters { totalCount } } relations(first: 100) { edges { cursor } } } }",
+        &json!({}),
+    )
+    .await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let supporters = body["data"]["entity"]["supporters"]["totalCount"]
+        .as_u64()
+        .unwrap();
+    let variables: Vec<Value> = body["data"]["entity"]["relations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| json!({ "after": edge["cursor"] }))
+        .collect();
+    assert!(variables.len() as u64 > supporters + 1);
+    let query = "query ($after: String) { entity(id: \"group:u4ssc\") { ... on Group { \
+        supporters(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } \
+        edges { cursor node { id acronym } } } } } }";
+    // Past the list's end, the cursor is an error that async-graphql words.
+    assert_eq!(pair.compare(query, &variables).await, supporters);
+
+    // An event's sessions are sorted by number: async-graphql answers.
+    let query = "query ($id: ID!) { entity(id: $id) { ... on Event { sessions { edges { node { id } } } } } }";
+    assert_eq!(pair.compare(query, &entity_ids()).await, 0);
 }

@@ -183,6 +183,9 @@ macro_rules! typed_connection {
         }
 
         impl<'a> $conn<'a> {
+            /// The GraphQL names of the connection and its edges.
+            pub(crate) const NAMES: (&'static str, &'static str) = ($conn_name, $edge_name);
+
             /// Cuts a page out of `items`.
             pub fn build(
                 items: Vec<Linked<'a>>,
@@ -203,19 +206,6 @@ macro_rules! typed_connection {
                 after: Option<String>,
             ) -> ApiResult<Self> {
                 let page = Page::cut_from(total, items, first, after.as_deref(), g.data_id())?;
-                Ok(Self::from_page(page, g))
-            }
-
-            /// Cuts a page out of `total` items, where `items(skip)` gives
-            /// them from the `skip`th on: those before the page are not made.
-            pub fn build_after<I: IntoIterator<Item = Linked<'a>>>(
-                total: usize,
-                items: impl FnOnce(usize) -> I,
-                g: &'a Graph,
-                first: Option<i32>,
-                after: Option<String>,
-            ) -> ApiResult<Self> {
-                let page = Page::cut_after(total, items, first, after.as_deref(), g.data_id())?;
                 Ok(Self::from_page(page, g))
             }
 

@@ -10,15 +10,17 @@
 //! straight from the graph, through the functions the resolvers call
 //! ([`parse_id`], [`Node::relation_page`], [`entities_page`],
 //! [`search_hits`], [`shortest_path`], [`k_shortest_paths`],
-//! [`neighbourhood`], the kinds' fields on [`Node`]): only the writing of
-//! fields is a plan's own.
+//! [`neighbourhood`], [`Node::linked_page`], the kinds' fields on
+//! [`Node`]): only the writing of fields is a plan's own.
 //!
 //! A plan is made only for an operation async-graphql has already run
 //! without an error (so the document is valid), and only of what a plan
 //! knows: `entity` and `relation` by id, the page of every entity
 //! (`entities`), `search`, `shortestPath`, `paths` and `pathSearch`, the
 //! fields every entity has (`neighbourhood` included), the kinds' own
-//! fields that are values (`acronym`, `groupKind`, `date`...), a
+//! fields that are values (`acronym`, `groupKind`, `date`...), their
+//! typed lists in edge order (a group's `supporters`, a person's
+//! `spokeAt`; not an event's `sessions`, sorted by number), a
 //! relation's fields, a page of relations, sources and their documents,
 //! `pageInfo`, `__typename`; `@skip` and `@include` with a literal
 //! condition. Anything else leaves the document to async-graphql.
@@ -40,7 +42,7 @@ use super::connection::{cursor, Page, PageInfo};
 use super::enums::{Direction, EntityKind, RelationType};
 use super::kinds::Linked;
 use super::query::{entities_page, parse_id, search_hits, shortest_path};
-use super::views::Node;
+use super::views::{Node, TypedList};
 use crate::graph::{self, EdgeRef, Graph, RelationRef};
 use crate::model::{self, SourceRef};
 
@@ -124,10 +126,11 @@ struct EntitiesArgs {
     after: Arg<Option<String>>,
 }
 
-/// A page of entities (`EntityConnection`).
+/// A page of entities (`EntityConnection`, or a typed list's connection:
+/// `GroupConnection`...); `__typename` gives the connection's name.
 #[derive(Debug)]
 enum EntityConnectionField {
-    Typename,
+    Typename(&'static str),
     TotalCount,
     PageInfo(Fields<PageInfoField>),
     Edges(Fields<EntityEdgeField>),
@@ -135,7 +138,7 @@ enum EntityConnectionField {
 
 #[derive(Debug)]
 enum EntityEdgeField {
-    Typename,
+    Typename(&'static str),
     Cursor,
     Node(Box<EntityPlan>),
     Relation(Fields<RelationField>),
@@ -162,6 +165,15 @@ enum EntityField {
     Neighbourhood(Box<NeighbourhoodArgs>, Fields<NeighbourhoodField>),
     /// A field of one kind's type.
     Own(OwnField),
+    /// A typed list of one kind's type (a group's `supporters`).
+    List(TypedList, Box<PageArgs>, Fields<EntityConnectionField>),
+}
+
+/// `first` and `after`.
+#[derive(Debug)]
+struct PageArgs {
+    first: Arg<Option<i32>>,
+    after: Arg<Option<String>>,
 }
 
 /// The kinds' own fields that are values (not lists of other entities).
@@ -284,6 +296,32 @@ enum DocumentField {
     Url,
 }
 
+/// The typed list `name` of the entity type `on` (GraphQL names: `Group`,
+/// `memberOf`), if it is one.
+fn typed_list(on: &str, name: &str) -> Option<TypedList> {
+    use super::kinds::{DeliverableView, EventView, GroupView, OrganisationView, PersonView};
+    let lists = match on {
+        "Organisation" => OrganisationView::LISTS,
+        "Person" => PersonView::LISTS,
+        "Group" => GroupView::LISTS,
+        "Deliverable" => DeliverableView::LISTS,
+        "Event" => EventView::LISTS,
+        _ => return None,
+    };
+    // The resolvers' names are snake case; GraphQL's are camel case.
+    let camel = |snake: &str| {
+        let mut words = snake.split('_');
+        let mut out = words.next().unwrap_or_default().to_owned();
+        for word in words {
+            let mut chars = word.chars();
+            out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+            out.push_str(chars.as_str());
+        }
+        out
+    };
+    lists.iter().find(|list| camel(list.field) == name).copied()
+}
+
 /// The GraphQL name of each entity kind's type, in [`model::EntityKind`] order.
 const ENTITY_TYPES: [&str; 5] = ["Organisation", "Person", "Group", "Deliverable", "Event"];
 
@@ -382,7 +420,10 @@ impl Plan {
                             first: arg(field, "first")?,
                             after: arg(field, "after")?,
                         }),
-                        compiler.entity_connection(&field.selection_set.node)?,
+                        compiler.entity_connection(
+                            &field.selection_set.node,
+                            ("EntityConnection", "EntityEdge"),
+                        )?,
                     ),
                     "shortestPath" => RootField::ShortestPath(
                         Box::new(path_args(field)?),
@@ -643,7 +684,16 @@ impl<'d> Compiler<'d> {
     }
 
     fn entity(&self, set: &'d SelectionSet) -> Option<EntityPlan> {
+        self.entity_of(set, None)
+    }
+
+    /// An entity's fields, for the kind whose type is `only` (the nodes of
+    /// a `GroupConnection` are groups) or, when `None`, for every kind.
+    fn entity_of(&self, set: &'d SelectionSet, only: Option<&str>) -> Option<EntityPlan> {
         let mut kinds = ENTITY_TYPES.iter().map(|&name| {
+            if only.is_some_and(|only| only != name) {
+                return Some(Vec::new());
+            }
             let on = On {
                 name,
                 interfaces: ENTITY_INTERFACES,
@@ -695,7 +745,18 @@ impl<'d> Compiler<'d> {
                     })
                 })?,
             ),
-            name => EntityField::Own(OwnField::of(on.name, name)?),
+            name => match typed_list(on.name, name) {
+                Some(list) if !list.ordered => EntityField::List(
+                    list,
+                    Box::new(PageArgs {
+                        first: arg(f, "first")?,
+                        after: arg(f, "after")?,
+                    }),
+                    self.entity_connection(set, (list.connection, list.edge))?,
+                ),
+                Some(_) => return None,
+                None => EntityField::Own(OwnField::of(on.name, name)?),
+            },
         })
     }
 
@@ -742,28 +803,37 @@ impl<'d> Compiler<'d> {
         })
     }
 
-    fn entity_connection(&self, set: &'d SelectionSet) -> Option<Fields<EntityConnectionField>> {
-        self.fields(set, On::object("EntityConnection"), |f| {
+    /// A page of entities, of the connection and edge types `names`.
+    fn entity_connection(
+        &self,
+        set: &'d SelectionSet,
+        names: (&'static str, &'static str),
+    ) -> Option<Fields<EntityConnectionField>> {
+        let (connection, edge) = names;
+        // The nodes' type: `Group` in a `GroupConnection`; `Entity` (any
+        // kind) in an `EntityConnection`.
+        let only = connection
+            .strip_suffix("Connection")
+            .filter(|kind| ENTITY_TYPES.contains(kind));
+        self.fields(set, On::object(connection), |f| {
             let set = &f.selection_set.node;
             Some(match f.name.node.as_str() {
-                "__typename" => EntityConnectionField::Typename,
+                "__typename" => EntityConnectionField::Typename(connection),
                 "totalCount" => EntityConnectionField::TotalCount,
                 "pageInfo" => EntityConnectionField::PageInfo(self.page_info(set)?),
-                "edges" => EntityConnectionField::Edges(self.fields(
-                    set,
-                    On::object("EntityEdge"),
-                    |f| {
+                "edges" => {
+                    EntityConnectionField::Edges(self.fields(set, On::object(edge), |f| {
                         let set = &f.selection_set.node;
                         Some(match f.name.node.as_str() {
-                            "__typename" => EntityEdgeField::Typename,
+                            "__typename" => EntityEdgeField::Typename(edge),
                             "cursor" => EntityEdgeField::Cursor,
-                            "node" => EntityEdgeField::Node(Box::new(self.entity(set)?)),
+                            "node" => EntityEdgeField::Node(Box::new(self.entity_of(set, only)?)),
                             "relation" => EntityEdgeField::Relation(self.relation(set)?),
                             "role" => EntityEdgeField::Role,
                             _ => return None,
                         })
-                    },
-                )?),
+                    })?)
+                }
                 _ => return None,
             })
         })
@@ -875,8 +945,11 @@ impl<'a> Run<'a> {
                         .iter()
                         .find(|(n, _)| n == name)
                         .map(|(_, v)| v)
-                })?;
-                T::parse(Some(value.clone())).ok()
+                });
+                // A variable not given, without a default, leaves the
+                // argument out (the spec's CoerceArgumentValues): the
+                // argument's own default applies, as when it is not written.
+                T::parse(value.cloned()).ok()
             }
         }
     }
@@ -995,6 +1068,14 @@ impl<'a> Run<'a> {
                     run.relation_connection(&page, fields)?;
                 }
                 EntityField::Own(field) => run.own(n, *field),
+                EntityField::List(list, args, fields) => {
+                    let after = run.arg(&args.after)?;
+                    let first = run.arg(&args.first)?;
+                    let page = n
+                        .linked_page(list.rel, list.direction, first, after.as_deref())
+                        .ok()?;
+                    run.entity_connection(&page, fields)?;
+                }
                 EntityField::RelationCount(types, direction) => {
                     let count = n.relation_count(run.arg(types)?, run.arg(direction)?);
                     run.number(count);
@@ -1108,7 +1189,7 @@ impl<'a> Run<'a> {
         let g = self.g;
         self.object(fields, |run, field| {
             match field {
-                EntityConnectionField::Typename => run.string("EntityConnection"),
+                EntityConnectionField::Typename(name) => run.string(name),
                 EntityConnectionField::TotalCount => run.number(page.total),
                 EntityConnectionField::PageInfo(fields) => {
                     run.page_info(&page.page_info(), fields)?
@@ -1117,7 +1198,7 @@ impl<'a> Run<'a> {
                     run.list(page.items.iter().enumerate(), |run, (i, &(e, r))| {
                         run.object(fields, |run, field| {
                             match field {
-                                EntityEdgeField::Typename => run.string("EntityEdge"),
+                                EntityEdgeField::Typename(name) => run.string(name),
                                 EntityEdgeField::Cursor => {
                                     run.string(&cursor(page.data_id, page.offset + i))
                                 }

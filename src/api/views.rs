@@ -48,6 +48,27 @@ impl<'a> Node<'a> {
         Ok(RelationConnection::from_page(page, self.g))
     }
 
+    /// A page of the entities along one relation type and direction, with
+    /// their relations, in edge order (a typed list such as a group's
+    /// `supporters`): counted and skipped without being made, so a hub's
+    /// first page reads only that page.
+    pub(crate) fn linked_page(
+        self,
+        rel_type: model::RelationType,
+        direction: model::Direction,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> Result<Page<super::kinds::Linked<'a>>, super::error::ApiError> {
+        let types = &[rel_type][..];
+        let total = self.g.edge_count_of(self.e, Some(types), direction);
+        let items = |skip| {
+            self.g
+                .edges_of_after(self.e, Some(types), direction, skip)
+                .map(|edge| (edge.other, Some(edge.relation)))
+        };
+        Page::cut_after(total, items, first, after, self.g.data_id())
+    }
+
     /// The page of the entity's relations that `relations` answers.
     pub(crate) fn relation_page(
         self,
@@ -81,20 +102,16 @@ impl<'a> Node<'a> {
 }
 
 /// A page of a typed connection: the entities along one relation type and
-/// direction. In edge order, they are counted and skipped without being
-/// made (a hub's first page reads only that page); in another order
-/// (`$order`), every one is made and sorted first.
+/// direction, in edge order ([`Node::linked_page`]), or in another order
+/// (`$order`), every one made and sorted first.
 macro_rules! linked_page {
     ($node:expr, $conn:ident, $rel:ident, $dir:ident, $first:ident, $after:ident) => {{
-        let (node, types) = ($node, &[$crate::model::RelationType::$rel][..]);
-        let dir = $crate::model::Direction::$dir;
-        let total = node.g.edge_count_of(node.e, Some(types), dir);
-        let items = |skip| {
-            node.g
-                .edges_of_after(node.e, Some(types), dir, skip)
-                .map(|edge| (edge.other, Some(edge.relation)))
-        };
-        $conn::build_after(total, items, node.g, $first, $after)
+        let (rel, dir) = (
+            $crate::model::RelationType::$rel,
+            $crate::model::Direction::$dir,
+        );
+        let page = $node.linked_page(rel, dir, $first, $after.as_deref())?;
+        Ok($conn::from_page(page, $node.g))
     }};
     ($node:expr, $conn:ident, $rel:ident, $dir:ident, $first:ident, $after:ident, $order:path) => {{
         let (rel, dir) = (
@@ -104,6 +121,32 @@ macro_rules! linked_page {
         let items = $order($node.linked(rel, dir));
         $conn::build(items, $node.g, $first, $after)
     }};
+}
+
+/// `true` when a typed list names an order of its own.
+macro_rules! is_ordered {
+    () => {
+        false
+    };
+    ($order:path) => {
+        true
+    };
+}
+
+/// A typed list of an entity type (a group's `supporters`), as plans
+/// read it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TypedList {
+    /// The field's name as the resolver spells it (`member_of`).
+    pub field: &'static str,
+    /// The relations it follows, and which way.
+    pub rel: model::RelationType,
+    pub direction: model::Direction,
+    /// The GraphQL names of its connection and edge types.
+    pub connection: &'static str,
+    pub edge: &'static str,
+    /// Whether it has an order of its own rather than edge order.
+    pub ordered: bool,
 }
 
 /// Stamps out a GraphQL object type for one entity kind: the fields every
@@ -118,6 +161,20 @@ macro_rules! entity_object {
     ) => {
         #[derive(Clone, Copy)]
         pub struct $view<'a>(pub Node<'a>);
+
+        impl $view<'_> {
+            /// This type's typed lists, as plans read them.
+            pub(crate) const LISTS: &'static [$crate::api::views::TypedList] = &[$(
+                $crate::api::views::TypedList {
+                    field: stringify!($field),
+                    rel: $crate::model::RelationType::$rel,
+                    direction: $crate::model::Direction::$dir,
+                    connection: <$conn<'static>>::NAMES.0,
+                    edge: <$conn<'static>>::NAMES.1,
+                    ordered: $crate::api::views::is_ordered!($($order)?),
+                },
+            )*];
+        }
 
         $(#[$doc])*
         #[Object(name = $name)]
@@ -220,6 +277,7 @@ macro_rules! entity_object {
 }
 
 pub(crate) use entity_object;
+pub(crate) use is_ordered;
 pub(crate) use linked_page;
 
 /// Any entity.
