@@ -118,10 +118,21 @@ impl Graph {
         direction: Direction,
     ) -> impl Iterator<Item = &Adj> + '_ {
         let (list, every_type) = self.adj_list(at, mask);
-        list.iter().filter(move |a| {
-            direction_matches(direction, a.outgoing())
-                && (every_type || mask & (1 << (self.type_of(a) as u16)) != 0)
-        })
+        list.iter()
+            .filter(move |a| self.adj_keeps(a, every_type, mask, direction))
+    }
+
+    /// Whether [`Graph::adj`] keeps `a`, an entry of the part of an
+    /// adjacency that [`Graph::adj_list`] gave with `every_type`.
+    pub(super) fn adj_keeps(
+        &self,
+        a: &Adj,
+        every_type: bool,
+        mask: u16,
+        direction: Direction,
+    ) -> bool {
+        direction_matches(direction, a.outgoing())
+            && (every_type || mask & (1 << (self.type_of(a) as u16)) != 0)
     }
 
     /// The part of the adjacency of the entity at `at` that holds its

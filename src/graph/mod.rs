@@ -876,11 +876,14 @@ impl Graph {
         types: Option<&[RelationType]>,
         direction: Direction,
     ) -> usize {
-        let (at, mask) = (self.position_of(e), analytics::type_mask(types));
-        match self.adj_list(at, mask) {
-            (list, true) if direction == Direction::Both => list.len(),
-            _ => self.adj(at, mask, direction).count(),
+        let mask = analytics::type_mask(types);
+        let (list, every_type) = self.adj_list(self.position_of(e), mask);
+        if every_type && direction == Direction::Both {
+            return list.len();
         }
+        list.iter()
+            .filter(|a| self.adj_keeps(a, every_type, mask, direction))
+            .count()
     }
 
     /// [`Graph::edges_of`] `e` after the first `skip`: those are passed over
