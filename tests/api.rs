@@ -199,6 +199,29 @@ fn relation_ids(connection: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Walks a connection page by page, `page(after)` giving each page (the
+/// first for `None`) until `hasNextPage` is false. Every page's `totalCount`
+/// must be `total`, and no more than `total` items may come (a list that
+/// repeats itself would not end). The items' ids, read by `ids`, in order.
+async fn walk_pages<F: std::future::Future<Output = Value>>(
+    mut page: impl FnMut(Option<String>) -> F,
+    ids: fn(&Value) -> Vec<String>,
+    total: usize,
+    what: &str,
+) -> Vec<String> {
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let p = page(after).await;
+        assert_eq!(p["totalCount"].as_u64(), Some(total as u64), "{what}");
+        seen.extend(ids(&p));
+        if p["pageInfo"]["hasNextPage"] != json!(true) {
+            return seen;
+        }
+        after = Some(p["pageInfo"]["endCursor"].as_str().unwrap().to_string());
+        assert!(seen.len() <= total, "{what}: pagination repeats");
+    }
+}
+
 /// Walks `id`'s relations page by page, the page sizes taken in turn from
 /// `sizes`, checking each page's `pageInfo`; the relation ids in order.
 async fn walk_relations(id: &str, direction: &str, sizes: &[i32]) -> Vec<String> {
@@ -1005,20 +1028,14 @@ async fn walking_entity_pages_yields_every_entity_once_in_order() {
     for kinds in [Value::Null, json!(["PERSON", "EVENT"])] {
         let whole = node_ids(&data(q, json!({ "first": 100, "kinds": kinds })).await["entities"]);
         for size in 1..=6 {
-            let mut seen: Vec<String> = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
+            let kinds = &kinds;
+            let page = move |after| async move {
                 let vars = json!({ "first": size, "after": after, "kinds": kinds });
-                let page = data(q, vars).await["entities"].clone();
-                assert_eq!(page["totalCount"].as_u64().unwrap() as usize, whole.len());
-                seen.extend(node_ids(&page));
-                if page["pageInfo"]["hasNextPage"] != json!(true) {
-                    break;
-                }
-                after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_string());
-                assert!(seen.len() <= whole.len(), "pagination repeats");
-            }
-            assert_eq!(seen, whole, "entities {kinds}, pages of {size}");
+                data(q, vars).await["entities"].clone()
+            };
+            let what = format!("entities {kinds}, pages of {size}");
+            let seen = walk_pages(page, node_ids, whole.len(), &what).await;
+            assert_eq!(seen, whole, "{what}");
         }
     }
 }
@@ -1073,18 +1090,9 @@ async fn walking_an_entitys_typed_list_yields_every_item_once_in_order() {
         let relations = data_on(schema, RELATIONS_PAGE, vars).await["entity"]["relations"].clone();
         assert_eq!(ids, relation_ids(&relations), "{id} {field}");
         for size in 1..=3 {
-            let (mut seen, mut after) = (Vec::new(), None);
-            loop {
-                let p = page(size, after).await;
-                assert_eq!(p["totalCount"], whole["totalCount"], "{id} {field}");
-                seen.extend(relation_ids(&p));
-                if p["pageInfo"]["hasNextPage"] != json!(true) {
-                    break;
-                }
-                after = Some(p["pageInfo"]["endCursor"].as_str().unwrap().to_string());
-                assert!(seen.len() <= ids.len(), "{id} {field}: pagination repeats");
-            }
-            assert_eq!(seen, ids, "{id} {field}, pages of {size}");
+            let what = format!("{id} {field}, pages of {size}");
+            let seen = walk_pages(|after| page(size, after), relation_ids, ids.len(), &what).await;
+            assert_eq!(seen, ids, "{what}");
         }
     }
 }
