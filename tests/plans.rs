@@ -732,3 +732,102 @@ async fn typed_lists_are_planned() {
     let query = "query ($id: ID!) { entity(id: $id) { ... on Event { sessions { edges { node { id } } } } } }";
     assert_eq!(pair.compare(query, &entity_ids()).await, 0);
 }
+
+/// The kinds' lists (`organisations`, `people`...), with filters, orders,
+/// pages and cursors, are planned on the bundled graph and answer as
+/// async-graphql does; what async-graphql refuses is left to it.
+#[tokio::test]
+async fn kind_lists_are_planned() {
+    let mut pair = Pair::new();
+    let lists = [
+        (
+            "organisations",
+            "OrganisationFilter",
+            r#"{ "category": ["UN_ENTITY"] }"#,
+            " acronym",
+        ),
+        ("people", "PersonFilter", r#"{ "nameContains": "an" }"#, ""),
+        (
+            "groups",
+            "GroupFilter",
+            r#"{ "groupKind": ["WORKING_GROUP"] }"#,
+            " groupKind",
+        ),
+        (
+            "deliverables",
+            "DeliverableFilter",
+            r#"{ "status": ["PUBLISHED"] }"#,
+            "",
+        ),
+        (
+            "events",
+            "EventFilter",
+            r#"{ "eventKind": ["SESSION"] }"#,
+            " date",
+        ),
+    ];
+    let orders = [
+        Value::Null,
+        json!({ "field": "NAME" }),
+        json!({ "field": "NAME", "direction": "DESC" }),
+        json!({ "field": "RELATION_COUNT", "direction": "DESC" }),
+        json!({ "field": "ID", "direction": "DESC" }),
+    ];
+    // Cursors of 12 positions, from a server of its own.
+    let helper = state();
+    let cursors: Vec<Value> = hub_cursors(&helper).await.into_iter().take(12).collect();
+    for (field, filter_type, own_filter, own) in lists {
+        let query = format!(
+            "query ($where: {filter_type}, $orderBy: EntityOrder, $first: Int, $after: String) {{
+              {field}(where: $where, orderBy: $orderBy, first: $first, after: $after) {{
+                __typename totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+                edges {{ __typename cursor role relation {{ id }} node {{ __typename id name{own} }} }} }} }}"
+        );
+        let filters = [
+            json!({}),
+            serde_json::from_str(own_filter).unwrap(),
+            json!({ "relatedTo": { "id": "group:u4ssc" } }),
+            json!({ "relatedTo": { "id": "group:u4ssc", "types": ["SUPPORTS"], "direction": "IN" } }),
+            json!({ "some": [{ "types": ["LEADS"] }], "nameContains": "e" }),
+            json!({ "none": [{ "types": ["MEMBER_OF"] }] }),
+        ];
+        let mut variables = Vec::new();
+        for filter in &filters {
+            for (i, order) in orders.iter().enumerate() {
+                variables.push(json!({ "where": filter, "orderBy": order, "first": i % 4 }));
+            }
+        }
+        // Every page after each of a few cursors, and past the end.
+        variables.extend(
+            cursors
+                .iter()
+                .map(|v| json!({ "after": v["after"], "first": 3 })),
+        );
+        // `first` and `where` left out, or null.
+        variables.push(json!({}));
+        variables.push(json!({ "where": null, "first": null, "orderBy": { "field": "NAME" } }));
+        let n = variables.len() as u64;
+        let planned = pair.compare(&query, &variables).await;
+        // Cursors past the list's end are errors that async-graphql words.
+        let total = {
+            let (_, body) = send(
+                &helper,
+                &format!("{{ {field} {{ totalCount }} }}"),
+                &json!({}),
+            )
+            .await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            body["data"][field]["totalCount"].as_u64().unwrap()
+        };
+        let past_end = 12u64.saturating_sub(total);
+        assert_eq!(planned, n - past_end, "{query}");
+
+        // Errors are left to async-graphql.
+        let refused = [
+            json!({ "where": { "relatedTo": { "id": "Not An Id" } } }),
+            json!({ "first": 101 }),
+            json!({ "after": "not a cursor" }),
+        ];
+        assert_eq!(pair.compare(&query, &refused).await, 0, "{query}");
+    }
+}

@@ -196,8 +196,15 @@ impl<'a> Component<'a> {
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<EntityConnection<'a>> {
-        let items = self.members.iter().map(|&e| (e, None)).collect();
-        EntityConnection::build(items, self.g, first, after)
+        let members = self.members.iter().map(|&e| (e, None));
+        let page = Page::cut_from(
+            self.members.len(),
+            members,
+            first,
+            after.as_deref(),
+            self.g.data_id(),
+        )?;
+        Ok(EntityConnection::from_page(page, self.g))
     }
 }
 
@@ -469,12 +476,14 @@ impl AnalyticsQuery {
     async fn leadership<'c>(
         &self,
         ctx: &Context<'c>,
-        #[graphql(name = "where", desc = "Which rows.", default)] filter: LeadershipWhere,
+        #[graphql(name = "where", desc = "Which rows (all when omitted or null).")] filter: Option<
+            LeadershipWhere,
+        >,
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<LeadershipConnection<'c>> {
         let g = graph(ctx);
-        let filter = filter.to_filter()?;
+        let filter = filter.unwrap_or_default().to_filter()?;
         let rows = whole_graph(ctx, || g.leaderships(&filter)).await;
         let page = Page::cut(rows, first, after.as_deref(), g.data_id())?;
         let page_info = page.page_info();
@@ -608,11 +617,14 @@ impl AnalyticsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only these kinds (all when omitted).")] kinds: Option<Vec<EntityKind>>,
-        #[graphql(name = "where", desc = "Which entities (the lists' filters).", default)]
-        filter: super::query::EntityFilter,
+        #[graphql(
+            name = "where",
+            desc = "Which entities (the lists' filters; all when omitted or null)."
+        )]
+        filter: Option<super::query::EntityFilter>,
     ) -> ApiResult<Aggregation> {
         let g = graph(ctx);
-        let common = super::query::Common::new(g, &filter)?;
+        let common = super::query::Common::new(g, &filter.unwrap_or_default())?;
         let kinds: Option<Vec<model::EntityKind>> = to_model(&kinds);
         Ok(whole_graph(ctx, || aggregation(g, kinds.as_deref(), &common)).await)
     }

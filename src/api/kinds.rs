@@ -186,29 +186,6 @@ macro_rules! typed_connection {
             /// The GraphQL names of the connection and its edges.
             pub(crate) const NAMES: (&'static str, &'static str) = ($conn_name, $edge_name);
 
-            /// Cuts a page out of `items`.
-            pub fn build(
-                items: Vec<Linked<'a>>,
-                g: &'a Graph,
-                first: Option<i32>,
-                after: Option<String>,
-            ) -> ApiResult<Self> {
-                Self::build_from(items.len(), items, g, first, after)
-            }
-
-            /// Cuts a page out of `items`, which hold `total` items; only
-            /// those up to the page's end are read.
-            pub fn build_from(
-                total: usize,
-                items: impl IntoIterator<Item = Linked<'a>>,
-                g: &'a Graph,
-                first: Option<i32>,
-                after: Option<String>,
-            ) -> ApiResult<Self> {
-                let page = Page::cut_from(total, items, first, after.as_deref(), g.data_id())?;
-                Ok(Self::from_page(page, g))
-            }
-
             /// The connection of a page cut already.
             pub fn from_page(page: Page<Linked<'a>>, g: &'a Graph) -> Self {
                 let page_info = page.page_info();

@@ -40,8 +40,14 @@ use async_graphql::{InputType, Name, Positioned, Value, Variables, ID};
 use super::analytics::{k_shortest_paths, neighbourhood};
 use super::connection::{cursor, Page, PageInfo};
 use super::enums::{Direction, EntityKind, RelationType};
-use super::kinds::Linked;
-use super::query::{entities_page, parse_id, search_hits, shortest_path};
+use super::kinds::{
+    DeliverableConnection, EventConnection, GroupConnection, Linked, OrganisationConnection,
+    PersonConnection,
+};
+use super::query::{
+    entities_page, parse_id, search_hits, shortest_path, DeliverableFilter, EntityOrder,
+    EventFilter, GroupFilter, KindFilter, KindList, OrganisationFilter, PersonFilter,
+};
 use super::views::{Node, TypedList};
 use crate::graph::{self, EdgeRef, Graph, RelationRef};
 use crate::model::{self, SourceRef};
@@ -73,6 +79,8 @@ enum RootField {
     Entity(Arg<ID>, Box<EntityPlan>),
     Relation(Arg<ID>, Box<Fields<RelationField>>),
     Entities(Box<EntitiesArgs>, Fields<EntityConnectionField>),
+    /// `organisations`, `people`...: a kind's list.
+    KindList(Box<KindListArgs>, Fields<EntityConnectionField>),
     Search(Box<SearchArgs>, Fields<SearchHitField>),
     ShortestPath(Box<PathArgs>, Fields<PathField>),
     Paths(Box<PathArgs>, Fields<PathField>),
@@ -124,6 +132,25 @@ struct EntitiesArgs {
     kinds: Arg<Option<Vec<EntityKind>>>,
     first: Arg<Option<i32>>,
     after: Arg<Option<String>>,
+}
+
+/// The arguments of a kind's list.
+#[derive(Debug)]
+struct KindListArgs {
+    filter: KindWhere,
+    order_by: Arg<Option<EntityOrder>>,
+    page: PageArgs,
+}
+
+/// A kind's list's `where`, of its kind's filter type (left out: `None`,
+/// the empty filter).
+#[derive(Debug)]
+enum KindWhere {
+    Organisation(Arg<Option<OrganisationFilter>>),
+    Person(Arg<Option<PersonFilter>>),
+    Group(Arg<Option<GroupFilter>>),
+    Deliverable(Arg<Option<DeliverableFilter>>),
+    Event(Arg<Option<EventFilter>>),
 }
 
 /// A page of entities (`EntityConnection`, or a typed list's connection:
@@ -425,6 +452,41 @@ impl Plan {
                             ("EntityConnection", "EntityEdge"),
                         )?,
                     ),
+                    name @ ("organisations" | "people" | "groups" | "deliverables" | "events") => {
+                        let (filter, names) = match name {
+                            "organisations" => (
+                                KindWhere::Organisation(arg(field, "where")?),
+                                OrganisationConnection::NAMES,
+                            ),
+                            "people" => (
+                                KindWhere::Person(arg(field, "where")?),
+                                PersonConnection::NAMES,
+                            ),
+                            "groups" => (
+                                KindWhere::Group(arg(field, "where")?),
+                                GroupConnection::NAMES,
+                            ),
+                            "deliverables" => (
+                                KindWhere::Deliverable(arg(field, "where")?),
+                                DeliverableConnection::NAMES,
+                            ),
+                            _ => (
+                                KindWhere::Event(arg(field, "where")?),
+                                EventConnection::NAMES,
+                            ),
+                        };
+                        RootField::KindList(
+                            Box::new(KindListArgs {
+                                filter,
+                                order_by: arg(field, "orderBy")?,
+                                page: PageArgs {
+                                    first: arg(field, "first")?,
+                                    after: arg(field, "after")?,
+                                },
+                            }),
+                            compiler.entity_connection(&field.selection_set.node, names)?,
+                        )
+                    }
                     "shortestPath" => RootField::ShortestPath(
                         Box::new(path_args(field)?),
                         compiler.path(&field.selection_set.node)?,
@@ -515,6 +577,16 @@ impl Plan {
                         after.as_deref(),
                     )
                     .ok()?;
+                    run.entity_connection(&page, fields)?;
+                }
+                RootField::KindList(args, fields) => {
+                    let page = match &args.filter {
+                        KindWhere::Organisation(filter) => run.kind_page(filter, args)?,
+                        KindWhere::Person(filter) => run.kind_page(filter, args)?,
+                        KindWhere::Group(filter) => run.kind_page(filter, args)?,
+                        KindWhere::Deliverable(filter) => run.kind_page(filter, args)?,
+                        KindWhere::Event(filter) => run.kind_page(filter, args)?,
+                    };
                     run.entity_connection(&page, fields)?;
                 }
                 RootField::ShortestPath(args, fields) => {
@@ -1108,6 +1180,26 @@ impl<'a> Run<'a> {
             }
             Some(())
         })
+    }
+
+    /// The page a kind's list answers for `filter` and `args`; `None` when
+    /// async-graphql must answer: an error, or a list that needs a pass
+    /// over a large graph (graph-wide
+    /// work waits for its turn off the runtime's threads; see
+    /// [`super::work::whole_graph`]).
+    fn kind_page<F: KindFilter + InputType + Clone + Default>(
+        &self,
+        filter: &Arg<Option<F>>,
+        args: &KindListArgs,
+    ) -> Option<Page<Linked<'a>>> {
+        let filter = self.arg(filter)?.unwrap_or_default();
+        let (first, after) = (self.arg(&args.page.first)?, self.arg(&args.page.after)?);
+        let list = KindList::new(self.g, &filter, self.arg(&args.order_by)?).ok()?;
+        match list.quick_page(first, after.as_deref()) {
+            Some(page) => page.ok(),
+            None if super::work::is_small(self.g) => list.page(first, after.as_deref()).ok(),
+            None => None,
+        }
     }
 
     /// The paths `paths` and `pathSearch` answer for `args`, and whether

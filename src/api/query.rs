@@ -16,7 +16,7 @@ use super::kinds::{
     OrganisationConnection, PersonConnection,
 };
 use super::views::{DocumentView, EntityView, NodeView, RelationView};
-use crate::graph::{fold, Graph};
+use crate::graph::{fold, Graph, ListOrder};
 use crate::model::{self, Details, Entity, EntityId};
 
 /// The root query: every entry point of the API.
@@ -109,7 +109,7 @@ pub(crate) fn to_model<T: Copy + Into<M>, M>(list: &Option<Vec<T>>) -> Option<Ve
 }
 
 /// Entities linked to a given entity.
-#[derive(InputObject, Clone)]
+#[derive(InputObject, Clone, Debug)]
 pub struct RelatedTo {
     /// The entity they must be linked to.
     pub id: ID,
@@ -121,7 +121,7 @@ pub struct RelatedTo {
 }
 
 /// How to order a list of entities.
-#[derive(InputObject, Clone, Copy)]
+#[derive(InputObject, Clone, Copy, Debug)]
 pub struct EntityOrder {
     /// What to sort by.
     pub field: EntityOrderField,
@@ -131,7 +131,7 @@ pub struct EntityOrder {
 }
 
 /// A condition on an entity's relations, for `some` and `none` filters.
-#[derive(InputObject, Clone)]
+#[derive(InputObject, Clone, Debug)]
 pub struct RelationCondition {
     /// Of one of these types (any when omitted).
     pub types: Option<Vec<RelationType>>,
@@ -192,6 +192,8 @@ pub(crate) struct Common<'g> {
     g: &'g Graph,
     name: Option<String>,
     related: Option<HashSet<&'g EntityId>>,
+    /// The entities `related` holds, as found (some more than once).
+    related_entities: Vec<&'g Entity>,
     some: Vec<Condition>,
     none: Vec<Condition>,
 }
@@ -207,6 +209,7 @@ impl<'g> Common<'g> {
             .as_deref()
             .map(fold)
             .filter(|n| !n.is_empty());
+        let mut related_entities = Vec::new();
         let related = match &filter.related_to {
             None => None,
             Some(r) => {
@@ -218,21 +221,43 @@ impl<'g> Common<'g> {
                     model::Direction::In => model::Direction::Out,
                     model::Direction::Both => model::Direction::Both,
                 };
-                Some(
-                    g.edges(&id, types.as_deref(), dir)
-                        .into_iter()
-                        .map(|edge| &edge.other.id)
-                        .collect(),
-                )
+                related_entities = g
+                    .edges(&id, types.as_deref(), dir)
+                    .into_iter()
+                    .map(|edge| edge.other)
+                    .collect();
+                Some(related_entities.iter().map(|e| &e.id).collect())
             }
         };
         Ok(Common {
             g,
             name,
             related,
+            related_entities,
             some,
             none,
         })
+    }
+
+    /// Whether it keeps every entity.
+    fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.related.is_none()
+            && self.some.is_empty()
+            && self.none.is_empty()
+    }
+
+    /// With `relatedTo`, the positions in [`Graph::entities_of`]`(kind)`
+    /// of the entities of `kind` it names (some perhaps more than once).
+    fn related_of(&self, kind: model::EntityKind) -> Option<Vec<u32>> {
+        self.related.as_ref()?;
+        Some(
+            self.related_entities
+                .iter()
+                .filter(|e| e.kind() == kind)
+                .filter_map(|e| self.g.position_in_kind(e))
+                .collect(),
+        )
     }
 
     pub(crate) fn keeps(&self, e: &Entity) -> bool {
@@ -248,7 +273,7 @@ impl<'g> Common<'g> {
 }
 
 /// What every list can filter on: name, links, relations.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone, Debug)]
 pub struct EntityFilter {
     /// Name or alias contains this (case-, accent- and punctuation-insensitive).
     pub name_contains: Option<String>,
@@ -261,7 +286,7 @@ pub struct EntityFilter {
 }
 
 /// Filters for `organisations`.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone, Debug)]
 pub struct OrganisationFilter {
     /// What every list can filter on.
     #[graphql(flatten)]
@@ -271,7 +296,7 @@ pub struct OrganisationFilter {
 }
 
 /// Filters for `people`.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone, Debug)]
 pub struct PersonFilter {
     /// What every list can filter on.
     #[graphql(flatten)]
@@ -279,7 +304,7 @@ pub struct PersonFilter {
 }
 
 /// Filters for `groups`.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone, Debug)]
 pub struct GroupFilter {
     /// What every list can filter on.
     #[graphql(flatten)]
@@ -291,7 +316,7 @@ pub struct GroupFilter {
 }
 
 /// Filters for `deliverables`.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone, Debug)]
 pub struct DeliverableFilter {
     /// What every list can filter on.
     #[graphql(flatten)]
@@ -303,7 +328,7 @@ pub struct DeliverableFilter {
 }
 
 /// Filters for `events`.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone, Debug)]
 pub struct EventFilter {
     /// What every list can filter on.
     #[graphql(flatten)]
@@ -316,49 +341,227 @@ fn one_of<T: PartialEq + Copy, M: Into<T> + Copy>(allowed: &Option<Vec<T>>, valu
     allowed.as_ref().is_none_or(|a| a.contains(&value.into()))
 }
 
-/// The entities of `kind` that `filter` and `keep` (on the kind's own
-/// fields) accept, in `order`.
-async fn listed<'g>(
-    ctx: &Context<'g>,
-    kind: model::EntityKind,
-    filter: &EntityFilter,
-    keep: impl Fn(&Details) -> bool,
-    order: Option<EntityOrder>,
-) -> ApiResult<Vec<Linked<'g>>> {
-    let g = graph(ctx);
-    let common = Common::new(g, filter)?;
-    super::work::whole_graph(ctx, || list_of(g, kind, &common, keep, order)).await
+/// The filter of a kind's list (`organisations(where:)`...): what every
+/// list filters on, and the kind's own fields.
+pub(crate) trait KindFilter {
+    /// The kind listed.
+    const KIND: model::EntityKind;
+    /// What every list can filter on.
+    fn entity(&self) -> &EntityFilter;
+    /// Whether it asks anything of the kind's own fields.
+    fn asks_own(&self) -> bool;
+    /// Whether an entity's own fields are as it asks.
+    fn keeps(&self, d: &Details) -> bool;
 }
 
-fn list_of<'g>(
-    g: &'g Graph,
-    kind: model::EntityKind,
-    common: &Common<'_>,
-    keep: impl Fn(&Details) -> bool,
-    order: Option<EntityOrder>,
-) -> ApiResult<Vec<Linked<'g>>> {
-    let mut list: Vec<&Entity> = g
-        .entities_of(kind)
-        .iter()
-        .filter(|e| keep(&e.details) && common.keeps(e))
-        .collect();
-    if let Some(order) = order {
-        match order.field {
-            EntityOrderField::Id => {}
-            EntityOrderField::Name => list.sort_by_cached_key(|e| (fold(&e.name), e.id.clone())),
-            EntityOrderField::RelationCount => list.sort_by_cached_key(|e| {
-                (
-                    g.edges_of(e, None, model::Direction::Both).count(),
-                    fold(&e.name),
-                    e.id.clone(),
-                )
-            }),
-        }
-        if order.direction == SortDirection::Desc {
-            list.reverse();
+impl KindFilter for OrganisationFilter {
+    const KIND: model::EntityKind = model::EntityKind::Organisation;
+    fn entity(&self) -> &EntityFilter {
+        &self.entity
+    }
+    fn asks_own(&self) -> bool {
+        self.category.is_some()
+    }
+    fn keeps(&self, d: &Details) -> bool {
+        match d {
+            Details::Organisation { category, .. } => one_of(&self.category, *category),
+            _ => false,
         }
     }
-    Ok(list.into_iter().map(|e| (e, None)).collect())
+}
+
+impl KindFilter for PersonFilter {
+    const KIND: model::EntityKind = model::EntityKind::Person;
+    fn entity(&self) -> &EntityFilter {
+        &self.entity
+    }
+    fn asks_own(&self) -> bool {
+        false
+    }
+    fn keeps(&self, _: &Details) -> bool {
+        true
+    }
+}
+
+impl KindFilter for GroupFilter {
+    const KIND: model::EntityKind = model::EntityKind::Group;
+    fn entity(&self) -> &EntityFilter {
+        &self.entity
+    }
+    fn asks_own(&self) -> bool {
+        self.group_kind.is_some() || self.status.is_some()
+    }
+    fn keeps(&self, d: &Details) -> bool {
+        match d {
+            Details::Group {
+                group_kind, status, ..
+            } => one_of(&self.group_kind, *group_kind) && one_of(&self.status, *status),
+            _ => false,
+        }
+    }
+}
+
+impl KindFilter for DeliverableFilter {
+    const KIND: model::EntityKind = model::EntityKind::Deliverable;
+    fn entity(&self) -> &EntityFilter {
+        &self.entity
+    }
+    fn asks_own(&self) -> bool {
+        self.deliverable_kind.is_some() || self.status.is_some()
+    }
+    fn keeps(&self, d: &Details) -> bool {
+        match d {
+            Details::Deliverable {
+                deliverable_kind,
+                status,
+                ..
+            } => one_of(&self.deliverable_kind, *deliverable_kind) && one_of(&self.status, *status),
+            _ => false,
+        }
+    }
+}
+
+impl KindFilter for EventFilter {
+    const KIND: model::EntityKind = model::EntityKind::Event;
+    fn entity(&self) -> &EntityFilter {
+        &self.entity
+    }
+    fn asks_own(&self) -> bool {
+        self.event_kind.is_some()
+    }
+    fn keeps(&self, d: &Details) -> bool {
+        match d {
+            Details::Event { event_kind, .. } => one_of(&self.event_kind, *event_kind),
+            _ => false,
+        }
+    }
+}
+
+/// A kind's list as `organisations`, `people`... answer it: the entities
+/// of the kind that a filter keeps, in an order.
+pub(crate) struct KindList<'g, 'f, F> {
+    g: &'g Graph,
+    filter: &'f F,
+    common: Common<'g>,
+    /// The kind's entities, in id order.
+    of_kind: &'g [Entity],
+    /// The order other than by id, if any.
+    order: Option<ListOrder>,
+    descending: bool,
+}
+
+impl<'g, 'f, F: KindFilter> KindList<'g, 'f, F> {
+    /// The list `filter` and `order` ask for (its filter checked).
+    pub(crate) fn new(g: &'g Graph, filter: &'f F, order: Option<EntityOrder>) -> ApiResult<Self> {
+        Ok(KindList {
+            g,
+            filter,
+            common: Common::new(g, filter.entity())?,
+            of_kind: g.entities_of(F::KIND),
+            order: order.and_then(|o| match o.field {
+                EntityOrderField::Id => None,
+                EntityOrderField::Name => Some(ListOrder::Name),
+                EntityOrderField::RelationCount => Some(ListOrder::RelationCount),
+            }),
+            descending: order.is_some_and(|o| o.direction == SortDirection::Desc),
+        })
+    }
+
+    /// The page, when it is read without a pass over the kind: nothing
+    /// filters the list, and its order is by id or made already. `None`
+    /// when [`KindList::page`] must make it.
+    pub(crate) fn quick_page(
+        &self,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> Option<Result<Page<Linked<'g>>, ApiError>> {
+        if !self.common.is_empty() || self.filter.asks_own() {
+            return None;
+        }
+        let order = match self.order {
+            None => None,
+            Some(order) => Some(self.g.kind_order_made(F::KIND, order)?),
+        };
+        let len = self.of_kind.len();
+        let at = move |i: usize| {
+            let i = if self.descending { len - 1 - i } else { i };
+            let p = order.map_or(i, |order| order[i] as usize);
+            (&self.of_kind[p], None)
+        };
+        Some(Page::cut_after(
+            len,
+            |offset| (offset..len).map(at),
+            first,
+            after,
+            self.g.data_id(),
+        ))
+    }
+
+    /// The page: the entities the filter keeps, found by a pass over the
+    /// kind, or over the entities `relatedTo` names when they are fewer;
+    /// the first list in an order other than by id makes that order.
+    pub(crate) fn page(
+        &self,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> Result<Page<Linked<'g>>, ApiError> {
+        let keeps = |e: &Entity| self.filter.keeps(&e.details) && self.common.keeps(e);
+        let kept: Vec<&'g Entity> = match self.common.related_of(F::KIND) {
+            Some(mut positions) if positions.len() < self.of_kind.len() / 8 => {
+                // Few: sorted as the whole kind would be (the same keys).
+                match self.order {
+                    None => positions.sort_unstable(),
+                    Some(order) => self.g.sort_in_order(F::KIND, order, &mut positions),
+                }
+                positions.dedup();
+                if self.descending {
+                    positions.reverse();
+                }
+                positions
+                    .into_iter()
+                    .map(|p| &self.of_kind[p as usize])
+                    .filter(|e| keeps(e))
+                    .collect()
+            }
+            _ => {
+                let order = self.order.map(|o| self.g.kind_order(F::KIND, o));
+                let len = self.of_kind.len();
+                (0..len)
+                    .map(|i| {
+                        let i = if self.descending { len - 1 - i } else { i };
+                        &self.of_kind[order.map_or(i, |order| order[i] as usize)]
+                    })
+                    .filter(|e| keeps(e))
+                    .collect()
+            }
+        };
+        let total = kept.len();
+        Page::cut_from(
+            total,
+            kept.into_iter().map(|e| (e, None)),
+            first,
+            after,
+            self.g.data_id(),
+        )
+    }
+}
+
+/// The page of a kind's list that `filter`, `order`, `first` and `after`
+/// ask for: read at once when nothing filters it, otherwise made as
+/// graph-wide work ([`super::work::whole_graph`]).
+async fn kind_page<'g, F: KindFilter + Default>(
+    ctx: &Context<'g>,
+    filter: Option<F>,
+    order: Option<EntityOrder>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> ApiResult<Page<Linked<'g>>> {
+    let filter = filter.unwrap_or_default();
+    let list = KindList::new(graph(ctx), &filter, order)?;
+    Ok(match list.quick_page(first, after) {
+        Some(page) => page?,
+        None => super::work::whole_graph(ctx, || list.page(first, after)).await?,
+    })
 }
 
 /// The path `shortestPath` answers: its arguments checked, then a
@@ -505,26 +708,17 @@ impl QueryRoot {
     async fn organisations<'c>(
         &self,
         ctx: &Context<'c>,
-        #[graphql(desc = "Which organisations.", name = "where", default)]
-        filter: OrganisationFilter,
+        #[graphql(
+            desc = "Which organisations (all when omitted or null).",
+            name = "where"
+        )]
+        filter: Option<OrganisationFilter>,
         #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<OrganisationConnection<'c>> {
-        let g = graph(ctx);
-        let keep = |d: &Details| match d {
-            Details::Organisation { category, .. } => one_of(&filter.category, *category),
-            _ => false,
-        };
-        let items = listed(
-            ctx,
-            model::EntityKind::Organisation,
-            &filter.entity,
-            keep,
-            order_by,
-        )
-        .await?;
-        OrganisationConnection::build(items, g, first, after)
+        let page = kind_page(ctx, filter, order_by, first, after.as_deref()).await?;
+        Ok(OrganisationConnection::from_page(page, graph(ctx)))
     }
 
     /// People, filtered and ordered (by id unless `orderBy` says otherwise).
@@ -532,21 +726,14 @@ impl QueryRoot {
     async fn people<'c>(
         &self,
         ctx: &Context<'c>,
-        #[graphql(desc = "Which people.", name = "where", default)] filter: PersonFilter,
+        #[graphql(desc = "Which people (all when omitted or null).", name = "where")]
+        filter: Option<PersonFilter>,
         #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<PersonConnection<'c>> {
-        let g = graph(ctx);
-        let items = listed(
-            ctx,
-            model::EntityKind::Person,
-            &filter.entity,
-            |_| true,
-            order_by,
-        )
-        .await?;
-        PersonConnection::build(items, g, first, after)
+        let page = kind_page(ctx, filter, order_by, first, after.as_deref()).await?;
+        Ok(PersonConnection::from_page(page, graph(ctx)))
     }
 
     /// Groups, filtered and ordered (by id unless `orderBy` says otherwise).
@@ -554,27 +741,14 @@ impl QueryRoot {
     async fn groups<'c>(
         &self,
         ctx: &Context<'c>,
-        #[graphql(desc = "Which groups.", name = "where", default)] filter: GroupFilter,
+        #[graphql(desc = "Which groups (all when omitted or null).", name = "where")]
+        filter: Option<GroupFilter>,
         #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<GroupConnection<'c>> {
-        let g = graph(ctx);
-        let keep = |d: &Details| match d {
-            Details::Group {
-                group_kind, status, ..
-            } => one_of(&filter.group_kind, *group_kind) && one_of(&filter.status, *status),
-            _ => false,
-        };
-        let items = listed(
-            ctx,
-            model::EntityKind::Group,
-            &filter.entity,
-            keep,
-            order_by,
-        )
-        .await?;
-        GroupConnection::build(items, g, first, after)
+        let page = kind_page(ctx, filter, order_by, first, after.as_deref()).await?;
+        Ok(GroupConnection::from_page(page, graph(ctx)))
     }
 
     /// Deliverables, filtered and ordered (by id unless `orderBy` says otherwise).
@@ -582,32 +756,17 @@ impl QueryRoot {
     async fn deliverables<'c>(
         &self,
         ctx: &Context<'c>,
-        #[graphql(desc = "Which deliverables.", name = "where", default)] filter: DeliverableFilter,
+        #[graphql(
+            desc = "Which deliverables (all when omitted or null).",
+            name = "where"
+        )]
+        filter: Option<DeliverableFilter>,
         #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<DeliverableConnection<'c>> {
-        let g = graph(ctx);
-        let keep = |d: &Details| match d {
-            Details::Deliverable {
-                deliverable_kind,
-                status,
-                ..
-            } => {
-                one_of(&filter.deliverable_kind, *deliverable_kind)
-                    && one_of(&filter.status, *status)
-            }
-            _ => false,
-        };
-        let items = listed(
-            ctx,
-            model::EntityKind::Deliverable,
-            &filter.entity,
-            keep,
-            order_by,
-        )
-        .await?;
-        DeliverableConnection::build(items, g, first, after)
+        let page = kind_page(ctx, filter, order_by, first, after.as_deref()).await?;
+        Ok(DeliverableConnection::from_page(page, graph(ctx)))
     }
 
     /// Events, filtered and ordered (by id unless `orderBy` says otherwise).
@@ -615,25 +774,14 @@ impl QueryRoot {
     async fn events<'c>(
         &self,
         ctx: &Context<'c>,
-        #[graphql(desc = "Which events.", name = "where", default)] filter: EventFilter,
+        #[graphql(desc = "Which events (all when omitted or null).", name = "where")]
+        filter: Option<EventFilter>,
         #[graphql(desc = "How to order them.")] order_by: Option<EntityOrder>,
         #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> ApiResult<EventConnection<'c>> {
-        let g = graph(ctx);
-        let keep = |d: &Details| match d {
-            Details::Event { event_kind, .. } => one_of(&filter.event_kind, *event_kind),
-            _ => false,
-        };
-        let items = listed(
-            ctx,
-            model::EntityKind::Event,
-            &filter.entity,
-            keep,
-            order_by,
-        )
-        .await?;
-        EventConnection::build(items, g, first, after)
+        let page = kind_page(ctx, filter, order_by, first, after.as_deref()).await?;
+        Ok(EventConnection::from_page(page, graph(ctx)))
     }
 
     /// Ranked search over names, aliases and acronyms (and, ranked lower,

@@ -119,7 +119,13 @@ macro_rules! linked_page {
             $crate::model::Direction::$dir,
         );
         let items = $order($node.linked(rel, dir));
-        $conn::build(items, $node.g, $first, $after)
+        let page = $crate::api::connection::Page::cut(
+            items,
+            $first,
+            $after.as_deref(),
+            $node.g.data_id(),
+        )?;
+        Ok($conn::from_page(page, $node.g))
     }};
 }
 

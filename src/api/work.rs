@@ -11,6 +11,7 @@ use async_graphql::Context;
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 use super::query::graph;
+use crate::graph::Graph;
 
 /// Graphs smaller than this (entities and relations together) are read
 /// whole in about a millisecond or less: their computations run in place.
@@ -29,14 +30,18 @@ impl Turns {
     }
 }
 
+/// Whether `g` is read whole in about a millisecond or less.
+pub(crate) fn is_small(g: &Graph) -> bool {
+    g.entities().len() + g.relation_count() < SMALL_GRAPH
+}
+
 /// Runs `work`, which reads the whole graph of the request. On a large
 /// graph it first waits for a turn, then runs on a thread the runtime gives
 /// up (`block_in_place`: the runtime's other tasks move to another thread
 /// and go on at once). On a small graph, or outside a multi-threaded
 /// runtime, it runs in place.
 pub(crate) async fn whole_graph<T>(ctx: &Context<'_>, work: impl FnOnce() -> T) -> T {
-    let g = graph(ctx);
-    if g.entities().len() + g.relations().len() < SMALL_GRAPH {
+    if is_small(graph(ctx)) {
         return work();
     }
     let _turn = match ctx.data_opt::<Arc<Turns>>() {

@@ -245,6 +245,7 @@ impl Graph {
             adjacency,
             search,
             centrality: Default::default(),
+            orders: Default::default(),
             data_id: BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }

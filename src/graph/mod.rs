@@ -7,6 +7,7 @@
 mod analytics;
 mod build;
 mod leadership;
+mod lists;
 mod quotes;
 mod search;
 mod traverse;
@@ -23,6 +24,7 @@ use crate::model::{
 
 pub use analytics::{AnalyticsError, Metric, Reached, Step, Subgraph, Traversal, ALL_PAIRS_BUDGET};
 pub use leadership::{LeadershipFilter, LeadershipRow};
+pub use lists::ListOrder;
 pub use quotes::QuoteCodec;
 pub use search::fold;
 pub use traverse::Path;
@@ -674,6 +676,8 @@ pub struct Graph {
     adjacency: Vec<Adj>,
     search: search::SearchIndex,
     centrality: analytics::CentralityCache,
+    /// The kinds' lists in orders other than by id, made when first asked.
+    orders: lists::ListOrders,
     /// Identifies the data this snapshot holds (see [`Graph::data_id`]).
     data_id: u64,
 }
@@ -1003,7 +1007,7 @@ impl Graph {
     pub fn memory_use(&self) -> Vec<(&'static str, usize)> {
         use std::mem::size_of_val;
         let t = &self.tables;
-        vec![
+        let mut parts = vec![
             ("relations", size_of_val(&self.relations[..])),
             (
                 "sources",
@@ -1030,7 +1034,13 @@ impl Graph {
             ),
             ("id index", self.by_id.positions.allocation_size()),
             ("search index", self.search.heap_bytes()),
-        ]
+        ];
+        // Made only when a client asks for a list in such an order.
+        let orders = self.orders.heap_bytes();
+        if orders > 0 {
+            parts.push(("list orders", orders));
+        }
+        parts
     }
 
     /// How many connected components the graph has, relations taken either
