@@ -88,9 +88,21 @@ impl Default for HttpConfig {
     }
 }
 
-/// What every request handler shares.
+/// What every request handler shares: one `Arc`, so that a request's
+/// handler takes it with one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct SharedState {
     /// The current graph snapshot; a reload swaps it whole.
     pub graph: Arc<ArcSwap<Graph>>,
     /// The schema, with its limits.
@@ -110,14 +122,14 @@ impl AppState {
     pub fn new(graph: Arc<Graph>, schema: CivSchema, config: HttpConfig) -> AppState {
         let metrics = Arc::new(Metrics::new());
         metrics.graph_size(graph.entities().len(), graph.relations().len());
-        AppState {
+        AppState(Arc::new(SharedState {
             graph: Arc::new(ArcSwap::new(graph)),
             schema,
             responses: Arc::new(ResponseCache::new(config.response_cache_bytes)),
             config: Arc::new(config),
             status: Arc::new(ArcSwap::new(Arc::new(ReloadStatus::default()))),
             metrics,
-        }
+        }))
     }
 
     /// A reloader of `dir` into this state's snapshot.
