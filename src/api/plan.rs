@@ -63,7 +63,18 @@ pub struct Plan {
 }
 
 /// A selection set's fields for one concrete type, in response order.
-type Fields<F> = Vec<(Name, F)>;
+type Fields<F> = Vec<(Key, F)>;
+
+/// A response key as it is written: `"key":` (a response key is a GraphQL
+/// name: nothing in it needs escaping).
+#[derive(Debug)]
+struct Key(Box<[u8]>);
+
+impl Key {
+    fn new(name: &str) -> Key {
+        Key([b"\"", name.as_bytes(), b"\":"].concat().into())
+    }
+}
 
 /// An argument: parsed once when it is written in the document, or named
 /// by a variable and parsed from the request's value each time.
@@ -514,7 +525,7 @@ impl Plan {
                     ),
                     _ => return None,
                 };
-                Some((key, plan))
+                Some((Key::new(&key), plan))
             })
             .collect::<Option<_>>()?;
         Some(Plan {
@@ -541,7 +552,7 @@ impl Plan {
         for (i, (key, field)) in self.fields.iter().enumerate() {
             run.key(i, key);
             match field {
-                RootField::Typename => run.string("Query"),
+                RootField::Typename => run.name("Query"),
                 RootField::Entity(id, plan) => {
                     let id = parse_id(&run.arg(id)?).ok()?;
                     match g.entity(id.as_str()) {
@@ -560,7 +571,7 @@ impl Plan {
                     run.list(hits, |run, (e, score)| {
                         run.object(fields, |run, field| {
                             match field {
-                                SearchHitField::Typename => run.string("SearchHit"),
+                                SearchHitField::Typename => run.name("SearchHit"),
                                 SearchHitField::Score => run.float(score)?,
                                 SearchHitField::Entity(plan) => run.entity(Node { e, g }, plan)?,
                             }
@@ -611,7 +622,7 @@ impl Plan {
                     let (paths, truncated) = run.k_shortest_paths(args)?;
                     run.object(fields, |run, field| {
                         match field {
-                            PathSearchField::Typename => run.string("PathSearch"),
+                            PathSearchField::Typename => run.name("PathSearch"),
                             PathSearchField::Paths(fields) => {
                                 run.list(&paths, |run, path| run.path(path, fields))?
                             }
@@ -751,7 +762,7 @@ impl<'d> Compiler<'d> {
     ) -> Option<Fields<F>> {
         self.collect(set, on)?
             .into_iter()
-            .map(|(key, fields)| Some((key, field(single(&fields)?)?)))
+            .map(|(key, fields)| Some((Key::new(&key), field(single(&fields)?)?)))
             .collect()
     }
 
@@ -1027,18 +1038,24 @@ impl<'a> Run<'a> {
     }
 
     /// Starts the `i`th member of an object: `,"key":`.
-    fn key(&mut self, i: usize, key: &str) {
+    fn key(&mut self, i: usize, key: &Key) {
         if i > 0 {
             self.out.push(b',');
         }
-        // A response key is a GraphQL name: nothing in it needs escaping.
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(&key.0);
     }
 
     fn string(&mut self, s: &str) {
         write_string(&mut self.out, s);
+    }
+
+    /// Writes a GraphQL name (a type's, an enum value's) as a string:
+    /// nothing in one needs escaping.
+    fn name(&mut self, name: &str) {
+        self.out.reserve(name.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'"');
     }
 
     fn optional(&mut self, s: Option<&str>) {
@@ -1114,9 +1131,9 @@ impl<'a> Run<'a> {
         let fields = &plan.0[at];
         self.object(fields, |run, field| {
             match field {
-                EntityField::Typename => run.string(ENTITY_TYPES[at]),
+                EntityField::Typename => run.name(ENTITY_TYPES[at]),
                 EntityField::Id => run.string(n.e.id.as_str()),
-                EntityField::Kind => run.string(enum_name(EntityKind::from(kind))),
+                EntityField::Kind => run.name(enum_name(EntityKind::from(kind))),
                 EntityField::Name => run.string(&n.e.name),
                 EntityField::Aliases => {
                     run.list(n.e.aliases(), |run, a| {
@@ -1164,7 +1181,7 @@ impl<'a> Run<'a> {
                     let sub = &around.sub;
                     run.object(fields, |run, field| {
                         match field {
-                            NeighbourhoodField::Typename => run.string("Neighbourhood"),
+                            NeighbourhoodField::Typename => run.name("Neighbourhood"),
                             NeighbourhoodField::Nodes(plan) => run
                                 .list(&sub.entities, |run, &e| {
                                     run.entity(Node { e, g: n.g }, plan)
@@ -1220,7 +1237,7 @@ impl<'a> Run<'a> {
         let g = self.g;
         self.object(fields, |run, field| {
             match field {
-                PathField::Typename => run.string("Path"),
+                PathField::Typename => run.name("Path"),
                 PathField::Length => run.number(path.len()),
                 PathField::Nodes(plan) => {
                     run.list(&path.entities, |run, &e| run.entity(Node { e, g }, plan))?
@@ -1242,19 +1259,19 @@ impl<'a> Run<'a> {
         let g = self.g;
         self.object(fields, |run, field| {
             match field {
-                ConnectionField::Typename => run.string("RelationConnection"),
+                ConnectionField::Typename => run.name("RelationConnection"),
                 ConnectionField::TotalCount => run.number(page.total),
                 ConnectionField::PageInfo(fields) => run.page_info(&page.page_info(), fields)?,
                 ConnectionField::Edges(fields) => {
                     run.list(page.items.iter().enumerate(), |run, (i, edge)| {
                         run.object(fields, |run, field| {
                             match field {
-                                EdgeField::Typename => run.string("RelationEdge"),
+                                EdgeField::Typename => run.name("RelationEdge"),
                                 EdgeField::Cursor => {
                                     run.string(&cursor(page.data_id, page.offset + i))
                                 }
                                 EdgeField::Direction => {
-                                    run.string(enum_name(Direction::from(edge.direction)))
+                                    run.name(enum_name(Direction::from(edge.direction)))
                                 }
                                 EdgeField::Node(plan) => {
                                     run.entity(Node { e: edge.other, g }, plan)?
@@ -1281,7 +1298,7 @@ impl<'a> Run<'a> {
         let g = self.g;
         self.object(fields, |run, field| {
             match field {
-                EntityConnectionField::Typename(name) => run.string(name),
+                EntityConnectionField::Typename(name) => run.name(name),
                 EntityConnectionField::TotalCount => run.number(page.total),
                 EntityConnectionField::PageInfo(fields) => {
                     run.page_info(&page.page_info(), fields)?
@@ -1290,7 +1307,7 @@ impl<'a> Run<'a> {
                     run.list(page.items.iter().enumerate(), |run, (i, &(e, r))| {
                         run.object(fields, |run, field| {
                             match field {
-                                EntityEdgeField::Typename(name) => run.string(name),
+                                EntityEdgeField::Typename(name) => run.name(name),
                                 EntityEdgeField::Cursor => {
                                     run.string(&cursor(page.data_id, page.offset + i))
                                 }
@@ -1340,7 +1357,7 @@ impl<'a> Run<'a> {
     fn page_info(&mut self, info: &PageInfo, fields: &Fields<PageInfoField>) -> Option<()> {
         self.object(fields, |run, field| {
             match field {
-                PageInfoField::Typename => run.string("PageInfo"),
+                PageInfoField::Typename => run.name("PageInfo"),
                 PageInfoField::HasNextPage => run.bool(info.has_next_page),
                 PageInfoField::HasPreviousPage => run.bool(info.has_previous_page),
                 PageInfoField::StartCursor => run.optional(info.start_cursor.as_deref()),
@@ -1354,9 +1371,9 @@ impl<'a> Run<'a> {
         let g = self.g;
         self.object(fields, |run, field| {
             match field {
-                RelationField::Typename => run.string("Relation"),
+                RelationField::Typename => run.name("Relation"),
                 RelationField::Id => run.string(&r.id()),
-                RelationField::Type => run.string(enum_name(RelationType::from(r.rel_type))),
+                RelationField::Type => run.name(enum_name(RelationType::from(r.rel_type))),
                 RelationField::From(plan) => run.entity(Node { e: r.from(), g }, plan)?,
                 RelationField::To(plan) => run.entity(Node { e: r.to(), g }, plan)?,
                 RelationField::Role => run.optional(r.role()),
@@ -1375,7 +1392,7 @@ impl<'a> Run<'a> {
         self.list(sources, |run, source| {
             run.object(fields, |run, field| {
                 match field {
-                    SourceField::Typename => run.string("Source"),
+                    SourceField::Typename => run.name("Source"),
                     SourceField::Document => run.string(&source.document.title),
                     SourceField::Section => run.optional(source.section),
                     SourceField::Quote => run.string(&source.quote.text()),
@@ -1383,7 +1400,7 @@ impl<'a> Run<'a> {
                         let d = source.document;
                         run.object(fields, |run, field| {
                             match field {
-                                DocumentField::Typename => run.string("Document"),
+                                DocumentField::Typename => run.name("Document"),
                                 DocumentField::Key => run.string(&d.key),
                                 DocumentField::Title => run.string(&d.title),
                                 DocumentField::Publisher => run.string(&d.publisher),
