@@ -1,6 +1,6 @@
 //! The `civgraph` binary: parse the command line, start logging, dispatch.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,9 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| "info,tower_http=warn".into());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colour only on a terminal: logs sent to a file or a collector get
+        // no escape codes (and each request's span is formatted plainly).
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs.init(),

@@ -25,6 +25,7 @@ fn civgraph(args: &[&str]) -> Command {
         "CIVGRAPH_TIMEOUT_MS",
         "CIVGRAPH_HUGE_PAGES",
         "RUST_LOG",
+        "NO_COLOR",
     ] {
         cmd.env_remove(var);
     }
@@ -241,6 +242,30 @@ fn serving_thp_enabled(extra: &[&str]) -> String {
         .find_map(|l| l.strip_prefix("THP_enabled:"))
         .map(|v| v.trim().to_string())
         .expect("a THP_enabled line (Linux 5.0 or later)")
+}
+
+/// Logs written to a pipe (a file, journald, a collector) are plain text:
+/// colour codes are for terminals.
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let server = common::spawn_logging(civgraph(&[
+        "serve",
+        "--data",
+        "graph-data",
+        "--bind",
+        "127.0.0.1:0",
+    ]));
+    let line = loop {
+        let line = server
+            .lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("serve did not start listening");
+        if line.contains("listening") {
+            break line;
+        }
+    };
+    assert!(!line.contains('\x1b'), "{line:?}");
+    assert!(line.contains(" INFO "), "{line:?}");
 }
 
 #[cfg(target_os = "linux")]
