@@ -163,9 +163,9 @@ pub enum EventKind {
 pub enum EntityOrderField {
     /// By id (the default).
     Id,
-    /// By name, then id.
+    /// By name (case and accents folded, then as written), then id.
     Name,
-    /// By the number of relations touching the entity, then name.
+    /// By the number of relations touching the entity, then name, then id.
     RelationCount,
 }
 

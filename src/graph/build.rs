@@ -209,6 +209,7 @@ impl Graph {
                     by_id,
                     adjacency_start,
                     adjacency,
+                    name_rank: name_rank.into_boxed_slice(),
                 };
                 let packed = packing
                     .join()
@@ -227,6 +228,7 @@ impl Graph {
                 by_id,
                 adjacency_start,
                 adjacency,
+                name_rank,
             },
             type_runs,
             relations,
@@ -243,6 +245,7 @@ impl Graph {
             by_id,
             adjacency_start,
             adjacency,
+            name_rank,
             search,
             centrality: Default::default(),
             orders: Default::default(),
@@ -261,6 +264,7 @@ struct Links {
     by_id: IdIndex,
     adjacency_start: Vec<u32>,
     adjacency: Vec<Adj>,
+    name_rank: Box<[u32]>,
 }
 
 /// Entities are sorted by kind: the end of each kind's positions.

@@ -4,15 +4,16 @@
 
 use std::sync::OnceLock;
 
-use super::{fold, Graph};
-use crate::model::{Direction, Entity, EntityKind};
+use super::Graph;
+use crate::model::{Entity, EntityKind};
 
 /// An order of a kind's entities other than by id; ties go by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListOrder {
-    /// By name (folded as [`fold`] folds), then id.
+    /// By name (folded as [`super::fold`] folds, then as written), then id.
     Name,
-    /// By the number of relations touching the entity, then name, then id.
+    /// By the number of relations touching the entity, then name (as
+    /// [`ListOrder::Name`] orders it), then id.
     RelationCount,
 }
 
@@ -64,18 +65,19 @@ impl Graph {
     /// Sorts `positions` (in [`Graph::entities_of`]`(kind)`) in `order`,
     /// ascending: the order [`Graph::kind_order`] reads the whole kind in.
     pub fn sort_in_order(&self, kind: EntityKind, order: ListOrder, positions: &mut [u32]) {
-        let of_kind = self.entities_of(kind);
+        // The kind's entities are a run of the graph's: position p is entity
+        // start + p, whose name rank and relation count are read, not made.
+        let start = self.entities.partition_point(|e| e.kind() < kind);
+        let rank = |p: u32| self.name_rank[start + p as usize];
+        // Ties go by position: sorted by it first (a run already sorted, as
+        // a whole kind's is, is seen as such), then by the key, stably.
+        positions.sort_unstable();
         match order {
-            ListOrder::Name => {
-                positions.sort_by_cached_key(|&p| (fold(&of_kind[p as usize].name), p))
-            }
-            ListOrder::RelationCount => positions.sort_by_cached_key(|&p| {
-                let e = &of_kind[p as usize];
-                (
-                    self.edge_count_of(e, None, Direction::Both),
-                    fold(&e.name),
-                    p,
-                )
+            ListOrder::Name => positions.sort_by_key(|&p| rank(p)),
+            ListOrder::RelationCount => positions.sort_by_key(|&p| {
+                let i = start + p as usize;
+                let count = self.adjacency_start[i + 1] - self.adjacency_start[i];
+                u64::from(count) << 32 | u64::from(rank(p))
             }),
         }
     }
@@ -84,6 +86,8 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::fold;
+    use crate::model::Direction;
 
     #[test]
     fn each_order_is_the_kinds_entities_sorted_by_its_key() {
@@ -96,7 +100,7 @@ mod tests {
             let by_name = g.kind_order(kind, ListOrder::Name);
             assert_eq!(g.kind_order_made(kind, ListOrder::Name), Some(by_name));
             let mut expected: Vec<&crate::model::Entity> = of_kind.iter().collect();
-            expected.sort_by_cached_key(|e| (fold(&e.name), e.id.clone()));
+            expected.sort_by_cached_key(|e| (fold(&e.name), e.name.clone(), e.id.clone()));
             let got: Vec<_> = by_name.iter().map(|&p| &of_kind[p as usize]).collect();
             assert_eq!(got.len(), of_kind.len());
             assert!(got.iter().zip(&expected).all(|(a, b)| std::ptr::eq(*a, *b)));
@@ -107,6 +111,7 @@ mod tests {
                 (
                     g.edges_of(e, None, Direction::Both).count(),
                     fold(&e.name),
+                    e.name.clone(),
                     e.id.clone(),
                 )
             });

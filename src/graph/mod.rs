@@ -674,6 +674,9 @@ pub struct Graph {
     /// Per entity: every relation touching it, ordered by relation type,
     /// then the other end's name, then the relation id.
     adjacency: Vec<Adj>,
+    /// Entity i's dense rank by name (folded, then as written; equal names
+    /// share one): the key of the adjacency's order and of lists by name.
+    name_rank: Box<[u32]>,
     search: search::SearchIndex,
     centrality: analytics::CentralityCache,
     /// The kinds' lists in orders other than by id, made when first asked.
@@ -1033,6 +1036,7 @@ impl Graph {
                     + self.graph.edge_count() * std::mem::size_of::<u32>(),
             ),
             ("id index", self.by_id.positions.allocation_size()),
+            ("name ranks", size_of_val(&self.name_rank[..])),
             ("search index", self.search.heap_bytes()),
         ];
         // Made only when a client asks for a list in such an order.
