@@ -257,7 +257,8 @@ fn load(c: &mut Criterion, s: &Subject) {
 /// picked at random (seed 7), as written and with their words in reverse
 /// order (a surname typed first). Each prefix is searched 15 times (top 10);
 /// its median counts. Printed, not a criterion benchmark: the spread over
-/// keystrokes is the figure, not one query's time.
+/// keystrokes is the figure, not one query's time; the slowest eight are
+/// printed too.
 fn typing(s: &Subject) {
     if s.name == "bundled" {
         return;
@@ -304,6 +305,13 @@ fn typing(s: &Subject) {
             at(0.9),
             at(0.99),
         );
+        let slowest: Vec<String> = times
+            .iter()
+            .rev()
+            .take(8)
+            .map(|(t, q)| format!("{q:?} {t:?}"))
+            .collect();
+        eprintln!("  slowest: {}", slowest.join(", "));
     }
 }
 

@@ -30,7 +30,11 @@
 //! starts lie together, found by two look-ups however many words it starts
 //! (a one-letter prefix starts tens of thousands). Such a run of lists is
 //! read by position lazily, through the least position of each block of 64
-//! entries, so the first ten of a million entries cost a few blocks. Typos
+//! entries, so the first ten of a million entries cost a few blocks. A
+//! prefix of one or two letters, the longest runs, also has one sorted list
+//! of every entity with a word it starts (each once), which a query of
+//! several words ending in one (`heritage an`, as it is typed) can look in
+//! and leapfrog along as along a word's own list. Typos
 //! are found by walking the transducer with an automaton that keeps a band
 //! of the edit-distance table and leaves every branch that can no longer
 //! come close, instead of comparing the query word with every indexed word.
@@ -51,6 +55,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::OnceLock;
 
 use fst::{IntoStreamer, Streamer};
 
@@ -136,7 +141,18 @@ struct WordIndex {
     /// run of lists, and the one a query of several words cannot read lazily.
     initials: Vec<std::ops::Range<usize>>,
     initial_entries: Vec<u32>,
+    /// The same for each first two bytes that start a word (sorted by
+    /// them), made when a query first asks: a two-letter query word (`an`
+    /// of `heritage an`, the word being typed) is a run of many lists too,
+    /// often long (`and`, `ana`, `andrea`, ...). Made for every pair, they
+    /// would hold about as many entries as `initial_entries` (3.7 million
+    /// at 1M entities, 15 MB); a search box asks for few of them.
+    pairs: Box<[PairList]>,
 }
+
+/// The first two bytes of words, and the sorted list of the entities with
+/// a word that starts with them, once made.
+type PairList = ([u8; 2], OnceLock<Box<[u32]>>);
 
 /// What one query word matches in a [`WordIndex`].
 #[derive(Clone)]
@@ -151,8 +167,9 @@ struct Lists<'a> {
     /// Where the posting lists of the words within its typo budget lie in
     /// `entries`, only when it is no word and starts none.
     typos: Vec<std::ops::Range<usize>>,
-    /// For a word of one letter: every entity with a word that starts with
-    /// it (itself included), sorted ([`WordIndex::initials`]).
+    /// For a word of one or two letters: every entity with a word that
+    /// starts with it (itself included), sorted ([`WordIndex::initials`],
+    /// [`WordIndex::pairs`]).
     initial: Option<&'a [u32]>,
 }
 
@@ -176,6 +193,7 @@ impl WordIndex {
         let mut words = fst::MapBuilder::memory();
         let mut initials = vec![0..0; 256];
         let mut initial_entries: Vec<u32> = Vec::new();
+        let mut pairs = Vec::new();
         // The entries of the words of one first byte (they come together).
         let mut initial: Option<(u8, Vec<u32>)> = None;
         let mut close = |initial: Option<(u8, Vec<u32>)>| {
@@ -190,16 +208,21 @@ impl WordIndex {
         for (word, list) in map {
             let start = u32::try_from(entries.len()).expect("fewer than 2^32 word occurrences");
             let len = u32::try_from(list.len()).expect("fewer than 2^32 word occurrences");
-            let first = word.as_bytes()[0];
-            if initial.as_ref().is_none_or(|(b, _)| *b != first) {
-                close(initial.replace((first, Vec::new())));
+            let bytes = word.as_bytes();
+            if initial.as_ref().is_none_or(|(b, _)| *b != bytes[0]) {
+                close(initial.replace((bytes[0], Vec::new())));
             }
             if let Some((_, of_initial)) = &mut initial {
                 of_initial.extend(list.iter().map(|&e| e & !WHOLE_NAME));
             }
+            if let [a, b, ..] = *bytes {
+                if pairs.last().is_none_or(|(two, _)| *two != [a, b]) {
+                    pairs.push(([a, b], OnceLock::new()));
+                }
+            }
             entries.extend_from_slice(&list);
             words
-                .insert(word.as_bytes(), u64::from(start) << 32 | u64::from(len))
+                .insert(bytes, u64::from(start) << 32 | u64::from(len))
                 .expect("the words are sorted, each once (keys of a map)");
         }
         close(initial);
@@ -214,6 +237,7 @@ impl WordIndex {
             least,
             initials,
             initial_entries,
+            pairs: pairs.into_boxed_slice(),
         }
     }
 
@@ -224,6 +248,13 @@ impl WordIndex {
             + std::mem::size_of_val(&self.entries[..])
             + std::mem::size_of_val(&self.least[..])
             + std::mem::size_of_val(&self.initials[..])
+            + std::mem::size_of_val(&self.pairs[..])
+            + self
+                .pairs
+                .iter()
+                .filter_map(|(_, made)| made.get())
+                .map(|list| std::mem::size_of_val(&list[..]))
+                .sum::<usize>()
             + std::mem::size_of_val(&self.initial_entries[..])
     }
 
@@ -267,8 +298,22 @@ impl WordIndex {
             exact,
             longer: start + exact.len()..end.max(start + exact.len()),
             typos: Vec::new(),
-            initial: match word.as_bytes() {
-                &[b] => Some(&self.initial_entries[self.initials[usize::from(b)].clone()]),
+            initial: match *word.as_bytes() {
+                [b] => Some(&self.initial_entries[self.initials[usize::from(b)].clone()]),
+                [a, b] => self
+                    .pairs
+                    .binary_search_by_key(&[a, b], |p| p.0)
+                    .ok()
+                    .map(|i| {
+                        // The lists of the words it starts: its run.
+                        let run = &self.entries[start..end.max(start)];
+                        &self.pairs[i].1.get_or_init(|| {
+                            let mut list: Vec<u32> = run.iter().map(|&e| e & !WHOLE_NAME).collect();
+                            list.sort_unstable();
+                            list.dedup();
+                            list.into_boxed_slice()
+                        })[..]
+                    }),
                 _ => None,
             },
         }
@@ -1357,8 +1402,9 @@ impl Candidates<'_, '_> {
                     let lists = &in_names[j];
                     let quality = if let Some(initial) = lists.initial {
                         // Not held exactly (see above): held by its start,
-                        // if in the sorted list of its letter; if not, the
-                        // set's next entity is at that list's next or later.
+                        // if in the sorted list of its one or two letters;
+                        // if not, the set's next entity is at that list's
+                        // next or later.
                         budget = budget.checked_sub(1)?;
                         let next = seek(initial, &mut set.at_initial[j], pos);
                         if next != Some(pos) {
@@ -1825,7 +1871,7 @@ mod tests {
                     .flat_map(|(_, list)| list.iter().copied())
                     .collect();
                 assert_eq!(&index.entries[lists.longer.clone()], longer, "{word}");
-                // A one-letter word: its letter's list, sorted, each once.
+                // A word of one or two letters: their list, sorted, each once.
                 let mut initial: Vec<u32> = exact
                     .iter()
                     .chain(&longer)
@@ -1835,6 +1881,7 @@ mod tests {
                 initial.dedup();
                 match word.len() {
                     1 => assert_eq!(lists.initial, Some(&initial[..]), "{word}"),
+                    2 => assert_eq!(lists.initial.unwrap_or(&[]), initial, "{word}"),
                     _ => assert_eq!(lists.initial, None, "{word}"),
                 }
                 for whole_only in [false, true] {
