@@ -670,6 +670,19 @@ impl<'a> RelationId<'a> {
         (self.rel_type, self.from, self.to)
     }
 
+    /// The id's text in pieces, to be written one after the other. None
+    /// needs escaping in JSON: entity ids are checked on parsing.
+    pub fn parts(self) -> [&'a str; 6] {
+        [
+            "relation:",
+            self.rel_type.id_segment(),
+            "/",
+            self.from.as_str(),
+            "/",
+            self.to.as_str(),
+        ]
+    }
+
     /// How this id compares with the id written `text`, as text, without
     /// writing it (a string that is no relation id compares consistently,
     /// and equals no relation's).
@@ -685,12 +698,9 @@ impl<'a> RelationId<'a> {
 
 impl fmt::Display for RelationId<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("relation:")?;
-        f.write_str(self.rel_type.id_segment())?;
-        f.write_str("/")?;
-        f.write_str(self.from.as_str())?;
-        f.write_str("/")?;
-        f.write_str(self.to.as_str())
+        self.parts()
+            .into_iter()
+            .try_for_each(|part| f.write_str(part))
     }
 }
 

@@ -1058,6 +1058,19 @@ impl<'a> Run<'a> {
         self.out.push(b'"');
     }
 
+    /// Writes a relation's id as a string, without making it first:
+    /// nothing in one needs escaping ([`crate::model::RelationId::parts`]).
+    fn relation_id(&mut self, id: crate::model::RelationId) {
+        let parts = id.parts();
+        self.out
+            .reserve(parts.iter().map(|p| p.len()).sum::<usize>() + 2);
+        self.out.push(b'"');
+        for part in parts {
+            self.out.extend_from_slice(part.as_bytes());
+        }
+        self.out.push(b'"');
+    }
+
     fn optional(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.string(s),
@@ -1372,7 +1385,7 @@ impl<'a> Run<'a> {
         self.object(fields, |run, field| {
             match field {
                 RelationField::Typename => run.name("Relation"),
-                RelationField::Id => run.string(&r.id()),
+                RelationField::Id => run.relation_id(r.display_id()),
                 RelationField::Type => run.name(enum_name(RelationType::from(r.rel_type))),
                 RelationField::From(plan) => run.entity(Node { e: r.from(), g }, plan)?,
                 RelationField::To(plan) => run.entity(Node { e: r.to(), g }, plan)?,
