@@ -67,7 +67,7 @@ impl Graph {
     pub fn sort_in_order(&self, kind: EntityKind, order: ListOrder, positions: &mut [u32]) {
         // The kind's entities are a run of the graph's: position p is entity
         // start + p, whose name rank and relation count are read, not made.
-        let start = self.entities.partition_point(|e| e.kind() < kind);
+        let start = self.kind_range(kind).start;
         let rank = |p: u32| self.name_rank[start + p as usize];
         // Ties go by position: sorted by it first (a run already sorted, as
         // a whole kind's is, is seen as such), then by the key, stably.

@@ -766,9 +766,14 @@ impl Graph {
 
     /// The entities of one kind, ordered by id.
     pub fn entities_of(&self, kind: EntityKind) -> &[Entity] {
+        &self.entities[self.kind_range(kind)]
+    }
+
+    /// Where the entities of `kind` lie among the graph's (sorted by kind).
+    fn kind_range(&self, kind: EntityKind) -> std::ops::Range<usize> {
         let start = self.entities.partition_point(|e| e.kind() < kind);
         let end = self.entities.partition_point(|e| e.kind() <= kind);
-        &self.entities[start..end]
+        start..end
     }
 
     /// How many relations of each type touch at least one of `entities`

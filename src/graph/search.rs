@@ -194,14 +194,13 @@ impl WordIndex {
         let mut initials = vec![0..0; 256];
         let mut initial_entries: Vec<u32> = Vec::new();
         let mut pairs = Vec::new();
-        // The entries of the words of one first byte (they come together).
-        let mut initial: Option<(u8, Vec<u32>)> = None;
-        let mut close = |initial: Option<(u8, Vec<u32>)>| {
-            if let Some((b, mut of_initial)) = initial {
-                of_initial.sort_unstable();
-                of_initial.dedup();
+        // The first byte of the words read, and where their entries start
+        // (the words of one first byte come together).
+        let mut initial: Option<(u8, usize)> = None;
+        let mut close = |initial: Option<(u8, usize)>, entries: &[u32]| {
+            if let Some((b, from)) = initial {
                 let start = initial_entries.len();
-                initial_entries.extend(of_initial);
+                initial_entries.extend(each_once(&entries[from..]));
                 initials[usize::from(b)] = start..initial_entries.len();
             }
         };
@@ -209,11 +208,8 @@ impl WordIndex {
             let start = u32::try_from(entries.len()).expect("fewer than 2^32 word occurrences");
             let len = u32::try_from(list.len()).expect("fewer than 2^32 word occurrences");
             let bytes = word.as_bytes();
-            if initial.as_ref().is_none_or(|(b, _)| *b != bytes[0]) {
-                close(initial.replace((bytes[0], Vec::new())));
-            }
-            if let Some((_, of_initial)) = &mut initial {
-                of_initial.extend(list.iter().map(|&e| e & !WHOLE_NAME));
+            if initial.is_none_or(|(b, _)| b != bytes[0]) {
+                close(initial.replace((bytes[0], entries.len())), &entries);
             }
             if let [a, b, ..] = *bytes {
                 if pairs.last().is_none_or(|(two, _)| *two != [a, b]) {
@@ -225,7 +221,7 @@ impl WordIndex {
                 .insert(bytes, u64::from(start) << 32 | u64::from(len))
                 .expect("the words are sorted, each once (keys of a map)");
         }
-        close(initial);
+        close(initial, &entries);
         initial_entries.shrink_to_fit();
         let least = entries
             .chunks(BLOCK)
@@ -307,12 +303,9 @@ impl WordIndex {
                     .map(|i| {
                         // The lists of the words it starts: its run.
                         let run = &self.entries[start..end.max(start)];
-                        &self.pairs[i].1.get_or_init(|| {
-                            let mut list: Vec<u32> = run.iter().map(|&e| e & !WHOLE_NAME).collect();
-                            list.sort_unstable();
-                            list.dedup();
-                            list.into_boxed_slice()
-                        })[..]
+                        &self.pairs[i]
+                            .1
+                            .get_or_init(|| each_once(run).into_boxed_slice())[..]
                     }),
                 _ => None,
             },
@@ -336,6 +329,15 @@ impl WordIndex {
         }
         lists
     }
+}
+
+/// The entries of a run of posting lists without their flag, sorted and
+/// each once: the entities they hold.
+fn each_once(run: &[u32]) -> Vec<u32> {
+    let mut once: Vec<u32> = run.iter().map(|&e| e & !WHOLE_NAME).collect();
+    once.sort_unstable();
+    once.dedup();
+    once
 }
 
 /// The least position of the entries of `block` (of whole names only, when
