@@ -20,6 +20,9 @@ use civgraph::graph::Graph;
 use civgraph::loader;
 use civgraph::model::{Direction, EntityId, EntityKind};
 
+#[path = "support/typing.rs"]
+mod typing;
+
 /// The API's own bounds (`paths`: `first` 10, `maxDepth` 4, 200000 visits).
 const K: usize = 10;
 const K_PATHS_DEPTH: usize = 4;
@@ -254,64 +257,17 @@ fn load(c: &mut Criterion, s: &Subject) {
 }
 
 /// A search box asked at every keystroke: every prefix of 60 entity names
-/// picked at random (seed 7), as written and with their words in reverse
-/// order (a surname typed first). Each prefix is searched 15 times (top 10);
-/// its median counts. Printed, not a criterion benchmark: the spread over
-/// keystrokes is the figure, not one query's time; the slowest eight are
-/// printed too.
+/// picked at random, as written and with their words in reverse order,
+/// each searched 15 times (top 10); its median counts. Printed, not a
+/// criterion benchmark: the spread over keystrokes is the figure, not one
+/// query's time; the slowest eight are printed too.
 fn typing(s: &Subject) {
     if s.name == "bundled" {
         return;
     }
-    let g = &s.graph;
-    let entities = g.entities();
-    let mut rng = fastrand::Rng::with_seed(7);
-    let names: Vec<String> = (0..60)
-        .map(|_| entities[rng.usize(..entities.len())].name.to_lowercase())
-        .collect();
-    for order in ["as written", "words reversed"] {
-        let mut times: Vec<(Duration, String)> = Vec::new();
-        for name in &names {
-            let text = match order {
-                "as written" => name.clone(),
-                _ => name.split(' ').rev().collect::<Vec<_>>().join(" "),
-            };
-            for (end, _) in text.char_indices().skip(1).chain([(text.len(), ' ')]) {
-                let query = &text[..end];
-                let mut runs: Vec<Duration> = (0..15)
-                    .map(|_| {
-                        let start = Instant::now();
-                        std::hint::black_box(g.search(query, None, 10).len());
-                        start.elapsed()
-                    })
-                    .collect();
-                runs.sort();
-                times.push((runs[runs.len() / 2], query.to_string()));
-            }
-        }
-        times.sort();
-        let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize].0;
-        let slow = times
-            .iter()
-            .filter(|t| t.0 > Duration::from_micros(200))
-            .count();
-        let (worst, worst_query) = times.last().expect("keystrokes");
-        eprintln!(
-            "{}: typing 60 names {order}, {} keystrokes: median {:?}, p90 {:?}, p99 {:?}, \
-             max {worst:?} ({worst_query:?}); over 200 µs: {slow}",
-            s.name,
-            times.len(),
-            at(0.5),
-            at(0.9),
-            at(0.99),
-        );
-        let slowest: Vec<String> = times
-            .iter()
-            .rev()
-            .take(8)
-            .map(|(t, q)| format!("{q:?} {t:?}"))
-            .collect();
-        eprintln!("  slowest: {}", slowest.join(", "));
+    for order in typing::ORDERS {
+        let keystrokes = typing::keystrokes(&s.graph, order);
+        typing::report(&s.name, order, &typing::time(&s.graph, &keystrokes));
     }
 }
 

@@ -4,9 +4,20 @@
 //!
 //! `cargo build --release --example search_times`
 //! `target/release/examples/search_times DIR N QUERY...`
+//!
+//! `search_times DIR 1 --typing` types 60 names into a search box instead,
+//! as `benches/scale.rs` does.
+//!
+//! `SEARCH_WARM_SECS=0` leaves the warm-up out (3 s by default), so that
+//! counting instructions (`perf stat -e instructions:u`) with N and with 1
+//! gives a query's count per search, which the machine's load does not
+//! change.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+#[path = "../benches/support/typing.rs"]
+mod typing;
 
 /// The binary's allocator, so that what is timed is what the server runs.
 /// (With the system allocator, the first searches after a 1M load take
@@ -37,8 +48,20 @@ fn main() {
     };
     // Caches warmed first.
     let warm = Instant::now();
-    while warm.elapsed() < Duration::from_secs(3) {
+    let warm_for = std::env::var("SEARCH_WARM_SECS")
+        .ok()
+        .and_then(|secs| secs.parse().ok())
+        .unwrap_or(3);
+    while warm.elapsed() < Duration::from_secs(warm_for) {
         std::hint::black_box(graph.search("s", None, 10));
+    }
+    if queries == ["--typing"] {
+        for order in typing::ORDERS {
+            let keystrokes = typing::keystrokes(&graph, order);
+            let times = typing::time(&graph, &keystrokes);
+            typing::report(dir, order, &times);
+        }
+        return;
     }
     for query in queries {
         let mut times: Vec<Duration> = (0..runs)
