@@ -9,9 +9,11 @@
 //! as `benches/scale.rs` does.
 //!
 //! `SEARCH_WARM_SECS=0` leaves the warm-up out (3 s by default), so that
-//! counting instructions (`perf stat -e instructions:u`) with N and with 1
-//! gives a query's count per search, which the machine's load does not
-//! change.
+//! instructions can be counted per search, which the machine's load does
+//! not change: under callgrind, collecting only inside the search and
+//! dumping after each (`--collect-atstart=no`, `--toggle-collect` and
+//! `--dump-after` set to `civgraph::graph::search::SearchIndex::search`),
+//! N = 1 gives one file per query and its hits count, in turn.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
