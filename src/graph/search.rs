@@ -137,6 +137,10 @@ struct WordIndex {
     /// For each block of [`BLOCK`] entries, the least position among them
     /// and among those of whole names (`u32::MAX` for none).
     least: Vec<[u32; 2]>,
+    /// Where each posting list starts in `entries`, in order, when kept
+    /// (see [`WordIndex::build`]): a run of lists, cut into its lists, can
+    /// be looked in list by list instead of read whole.
+    starts: Vec<u32>,
     /// For each first byte, where the positions of the entities with a word
     /// that starts with it lie in `initial_entries`: sorted and each once, as
     /// entries (shifted, no flag). A one-letter query word is the longest
@@ -161,6 +165,8 @@ type PairList = ([u8; 2], OnceLock<Box<[u32]>>);
 struct Lists<'a> {
     entries: &'a [u32],
     least: &'a [[u32; 2]],
+    /// [`WordIndex::starts`].
+    starts: &'a [u32],
     /// The posting list of the word itself (empty when it is no word).
     exact: &'a [u32],
     /// Where the posting lists of the longer words it starts lie in
@@ -175,6 +181,9 @@ struct Lists<'a> {
     initial: Option<&'a [u32]>,
 }
 
+/// A sorted posting list and the quality its entries match with.
+type SortedList<'a> = (&'a [u32], Quality);
+
 /// Posting-list entries of one quality: one list, sorted by position, or
 /// several one after the other.
 #[derive(Clone, Copy)]
@@ -185,7 +194,10 @@ struct Part<'a> {
 }
 
 impl WordIndex {
-    fn build(map: Words) -> WordIndex {
+    /// The index of `map`'s words; with where each list starts when
+    /// `keep_starts` (4 bytes a word: kept for descriptions, whose words
+    /// are few, not for names, which hold each name whole too).
+    fn build(map: Words, keep_starts: bool) -> WordIndex {
         let total = map.values().map(Vec::len).sum();
         // Gathered in a hash map (a look-up per word of every name and
         // description), put in order once.
@@ -196,6 +208,7 @@ impl WordIndex {
         let mut initials = vec![0..0; 256];
         let mut initial_entries: Vec<u32> = Vec::new();
         let mut pairs = Vec::new();
+        let mut starts = Vec::new();
         // The first byte of the words read, and where their entries start
         // (the words of one first byte come together).
         let mut initial: Option<(u8, usize)> = None;
@@ -218,6 +231,9 @@ impl WordIndex {
                     pairs.push(([a, b], OnceLock::new()));
                 }
             }
+            if keep_starts {
+                starts.push(start);
+            }
             entries.extend_from_slice(&list);
             words
                 .insert(bytes, u64::from(start) << 32 | u64::from(len))
@@ -233,6 +249,7 @@ impl WordIndex {
             words: words.into_map(),
             entries,
             least,
+            starts,
             initials,
             initial_entries,
             pairs: pairs.into_boxed_slice(),
@@ -245,6 +262,7 @@ impl WordIndex {
         self.words.as_fst().as_bytes().len()
             + std::mem::size_of_val(&self.entries[..])
             + std::mem::size_of_val(&self.least[..])
+            + std::mem::size_of_val(&self.starts[..])
             + std::mem::size_of_val(&self.initials[..])
             + std::mem::size_of_val(&self.pairs[..])
             + self
@@ -293,6 +311,7 @@ impl WordIndex {
         Lists {
             entries: &self.entries,
             least: &self.least,
+            starts: &self.starts,
             exact,
             longer: start + exact.len()..end.max(start + exact.len()),
             typos: Vec::new(),
@@ -432,6 +451,61 @@ impl<'a> Lists<'a> {
             .into_iter()
             .chain(typos)
             .filter(|part| !part.entries.is_empty())
+    }
+
+    /// Its sorted lists, each with its quality: the run of the longer words
+    /// cut into their lists ([`WordIndex::starts`], which must be kept
+    /// when there is such a run), or their one list when there is one.
+    fn sorted_lists(&self) -> Vec<SortedList<'a>> {
+        let mut lists = Vec::new();
+        lists.push((self.exact, Quality::Exact));
+        match self.initial {
+            Some(initial) => lists.push((initial, Quality::Prefix)),
+            None if !self.longer.is_empty() => {
+                let (from, to) = self.run_starts();
+                assert!(
+                    from < to,
+                    "a run is cut where the index keeps its lists' starts"
+                );
+                for k in from..to {
+                    let start = self.starts[k] as usize;
+                    let end = self.starts.get(k + 1).map_or(self.longer.end, |&next| {
+                        (next as usize).min(self.longer.end)
+                    });
+                    lists.push((&self.entries[start..end], Quality::Prefix));
+                }
+            }
+            None => {}
+        }
+        for typos in &self.typos {
+            lists.push((&self.entries[typos.clone()], Quality::Typo));
+        }
+        lists.retain(|(list, _)| !list.is_empty());
+        lists
+    }
+
+    /// How many sorted lists [`Lists::sorted_lists`] holds, at most.
+    fn sorted_list_count(&self) -> usize {
+        let run = match self.initial {
+            Some(_) => 1,
+            None => {
+                let (from, to) = self.run_starts();
+                to - from
+            }
+        };
+        1 + run + self.typos.len()
+    }
+
+    /// Where the starts of the lists of the run of longer words lie in
+    /// `starts`.
+    fn run_starts(&self) -> (usize, usize) {
+        let from = self
+            .starts
+            .partition_point(|&s| (s as usize) < self.longer.start);
+        let to = self
+            .starts
+            .partition_point(|&s| (s as usize) < self.longer.end);
+        (from, to)
     }
 
     /// The positions in the lists of the longer words (only those of whole
@@ -638,8 +712,8 @@ impl SearchIndex {
             names,
             name_ends,
             unnamed,
-            name_words: WordIndex::build(name_words),
-            description_words: WordIndex::build(description_words),
+            name_words: WordIndex::build(name_words, false),
+            description_words: WordIndex::build(description_words, true),
         }
     }
 
@@ -690,13 +764,12 @@ impl SearchIndex {
         // Entities found only with the help of their description.
         if hits.len() < limit {
             let candidates = candidates.listed();
-            let in_either = all_words(
-                words.iter().zip(&in_names).map(|(word, lists)| {
-                    let in_descriptions = self.description_words.matching(word);
-                    lists.parts().chain(in_descriptions.parts()).collect()
-                }),
-                |_| Some(0),
-            );
+            let in_descriptions: Vec<Lists> = words
+                .iter()
+                .map(|word| self.description_words.matching(word))
+                .collect();
+            let in_either =
+                self.all_words_in_either(words, &in_names, &in_descriptions, CHECK_IN_EITHER);
             let more = best_first(&in_either, limit - hits.len(), |pos| {
                 candidates.binary_search_by_key(&pos, |h| h.0).is_err() && keep(pos)
             });
@@ -810,6 +883,69 @@ impl SearchIndex {
         all_words(merged, |pos| {
             checks.iter().try_fold(0, |sum, check| {
                 Some(sum + check.quality(self.names_of(pos))?.quarters())
+            })
+        })
+    }
+
+    /// The entities whose names or description hold every query word
+    /// (`in_names` and `in_descriptions`, what each matches in either), as
+    /// [`all_words`] finds them from the lists of both; but a word whose
+    /// lists hold far more entries than the shortest word's (`wor` in
+    /// `51238 data on group wor`: 268,000 entries at 1M entities, against
+    /// 2) is looked for in the names and the description lists of the
+    /// entities the others match instead of merged: when it holds more than
+    /// `cost.0` and `cost.1` for each of its description lists (the cost of
+    /// a check on names and of a look in a list, in entries merged) times
+    /// as many.
+    fn all_words_in_either(
+        &self,
+        words: &[&str],
+        in_names: &[Lists],
+        in_descriptions: &[Lists],
+        cost: (usize, usize),
+    ) -> Vec<(u32, u8)> {
+        let sizes: Vec<usize> = in_names
+            .iter()
+            .zip(in_descriptions)
+            .map(|(names, descriptions)| names.len() + descriptions.len())
+            .collect();
+        let Some(smallest) = (0..words.len()).min_by_key(|&i| sizes[i]) else {
+            return Vec::new();
+        };
+        let checked: Vec<bool> = (0..words.len())
+            .map(|i| {
+                let per_entry = cost.0 + cost.1 * in_descriptions[i].sorted_list_count();
+                i != smallest && sizes[i] > sizes[smallest].saturating_mul(per_entry)
+            })
+            .collect();
+        let checks: Vec<(NameCheck, Vec<SortedList>)> = (0..words.len())
+            .filter(|&i| checked[i])
+            .map(|i| {
+                (
+                    NameCheck::new(words[i], &in_names[i]),
+                    in_descriptions[i].sorted_lists(),
+                )
+            })
+            .collect();
+        let merged = (0..words.len()).filter(|&i| !checked[i]).map(|i| {
+            in_names[i]
+                .parts()
+                .chain(in_descriptions[i].parts())
+                .collect()
+        });
+        if checks.is_empty() {
+            // (Its own copy of the walk, with nothing to call for each.)
+            return all_words(merged, |_| Some(0));
+        }
+        all_words(merged, |pos| {
+            checks.iter().try_fold(0, |sum, (check, lists)| {
+                let in_description = lists
+                    .iter()
+                    .filter(|(list, _)| list.binary_search_by_key(&pos, |e| e >> 1).is_ok())
+                    .map(|&(_, quality)| quality)
+                    .max();
+                let quality = check.quality(self.names_of(pos)).max(in_description)?;
+                Some(sum + quality.quarters())
             })
         })
     }
@@ -1524,6 +1660,13 @@ fn checked_on_names(size: usize, shortest: usize, entries_per_check: usize) -> b
     size / entries_per_check > shortest
 }
 
+/// [`SearchIndex::all_words_in_either`] looks for a word in names and
+/// description lists rather than merge its lists when they hold more than
+/// this many times the entries of the shortest word's: a check on names,
+/// as [`ENTRIES_PER_CHECK`], and a binary search of each list, as about
+/// 16 entries merged.
+const CHECK_IN_EITHER: (usize, usize) = (ENTRIES_PER_CHECK, 16);
+
 /// [`all_words`] looks in a sorted list on its own, rather than merge it,
 /// when it holds more than this many times the entries walked.
 const GALLOP_RATIO: usize = 4;
@@ -1871,7 +2014,7 @@ mod tests {
         }
         let mut keys: Vec<String> = map.keys().map(|k| k.to_string()).collect();
         keys.sort_unstable();
-        let index = WordIndex::build(map);
+        let index = WordIndex::build(map, true);
         for _ in 0..300 {
             let word = random_word(&mut rng, b"abcdef", 10);
             let budget = rng.usize(0..=BAND_HALF);
@@ -1911,7 +2054,10 @@ mod tests {
             list.sort_unstable();
             list.dedup_by_key(|e| *e >> 1);
         }
-        (WordIndex::build(map.clone()), map.into_iter().collect())
+        (
+            WordIndex::build(map.clone(), true),
+            map.into_iter().collect(),
+        )
     }
 
     #[test]
@@ -2446,6 +2592,77 @@ mod tests {
         }
         // Most of those of up to six words are answered by tiers here.
         assert!(by_tiers > 30 * 40 * 4 / 3, "{by_tiers}");
+    }
+
+    #[test]
+    fn words_looked_for_in_names_and_description_lists_match_as_merged() {
+        let mut rng = fastrand::Rng::with_seed(31);
+        let mut checked = 0;
+        for round in 0..20 {
+            let entities = random_entities(&mut rng, if round % 4 == 0 { 2000 } else { 200 });
+            let index = SearchIndex::build(&entities);
+            for _ in 0..40 {
+                let words: Vec<String> = (0..rng.usize(1..=4))
+                    .map(|_| {
+                        let picked = pick(&mut rng);
+                        fold(&mangle(&mut rng, picked))
+                    })
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                let in_names: Vec<Lists> =
+                    words.iter().map(|w| index.name_words.matching(w)).collect();
+                let in_descriptions: Vec<Lists> = words
+                    .iter()
+                    .map(|w| index.description_words.matching(w))
+                    .collect();
+                let merged = all_words(
+                    in_names
+                        .iter()
+                        .zip(&in_descriptions)
+                        .map(|(n, d)| n.parts().chain(d.parts()).collect()),
+                    |_| Some(0),
+                );
+                // Every word but the shortest looked for, none, and as
+                // a search does.
+                for cost in [(0, 0), (usize::MAX, 0), CHECK_IN_EITHER] {
+                    let got = index.all_words_in_either(&words, &in_names, &in_descriptions, cost);
+                    assert_eq!(got, merged, "{words:?} cost {cost:?}");
+                }
+                checked += usize::from(words.len() > 1);
+            }
+        }
+        assert!(checked > 200, "{checked}");
+    }
+
+    #[test]
+    fn a_run_of_description_lists_is_cut_into_its_lists() {
+        let mut rng = fastrand::Rng::with_seed(37);
+        let entities = random_entities(&mut rng, 3000);
+        let index = SearchIndex::build(&entities);
+        for word in VOCABULARY {
+            for len in 1..=word.len() {
+                let lists = index.description_words.matching(&word[..len]);
+                let cut = lists.sorted_lists();
+                assert!(cut.len() <= lists.sorted_list_count());
+                for (list, _) in &cut {
+                    assert!(list.windows(2).all(|w| w[0] >> 1 < w[1] >> 1));
+                }
+                let mut from_cut: Vec<u32> = cut
+                    .iter()
+                    .flat_map(|(l, _)| l.iter())
+                    .map(|&e| e >> 1)
+                    .collect();
+                let mut from_parts: Vec<u32> = lists
+                    .parts()
+                    .flat_map(|p| p.entries.iter())
+                    .map(|&e| e >> 1)
+                    .collect();
+                from_cut.sort_unstable();
+                from_parts.sort_unstable();
+                assert_eq!(from_cut, from_parts, "{:?}", &word[..len]);
+            }
+        }
     }
 
     #[test]
