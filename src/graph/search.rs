@@ -2481,6 +2481,18 @@ mod tests {
         )
     }
 
+    /// Up to `count` folded query words, each made from a word of the
+    /// vocabulary ([`mangle`]).
+    fn query_words(rng: &mut fastrand::Rng, count: std::ops::RangeInclusive<usize>) -> Vec<String> {
+        (0..rng.usize(count))
+            .map(|_| {
+                let picked = pick(rng);
+                fold(&mangle(rng, picked))
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
     /// A query word made from `word`: as it is, a prefix, or with a typo.
     fn mangle(rng: &mut fastrand::Rng, word: &str) -> String {
         let mut w: Vec<u8> = word.bytes().collect();
@@ -2594,13 +2606,7 @@ mod tests {
             let entities = random_entities(&mut rng, if round % 3 == 0 { 2000 } else { 200 });
             let index = SearchIndex::build(&entities);
             for _ in 0..40 {
-                let words: Vec<String> = (0..rng.usize(2..=MAX_TIERED_WORDS + 1))
-                    .map(|_| {
-                        let picked = pick(&mut rng);
-                        fold(&mangle(&mut rng, picked))
-                    })
-                    .filter(|w| !w.is_empty())
-                    .collect();
+                let words = query_words(&mut rng, 2..=MAX_TIERED_WORDS + 1);
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
                 let in_names: Vec<Lists> =
                     words.iter().map(|w| index.name_words.matching(w)).collect();
@@ -2646,13 +2652,7 @@ mod tests {
             let entities = random_entities(&mut rng, if round % 4 == 0 { 2000 } else { 200 });
             let index = SearchIndex::build(&entities);
             for _ in 0..40 {
-                let words: Vec<String> = (0..rng.usize(1..=4))
-                    .map(|_| {
-                        let picked = pick(&mut rng);
-                        fold(&mangle(&mut rng, picked))
-                    })
-                    .filter(|w| !w.is_empty())
-                    .collect();
+                let words = query_words(&mut rng, 1..=4);
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
                 let in_names: Vec<Lists> =
                     words.iter().map(|w| index.name_words.matching(w)).collect();
@@ -2708,13 +2708,7 @@ mod tests {
             let entities = random_entities(&mut rng, if round % 4 == 0 { 2000 } else { 200 });
             let index = SearchIndex::build(&entities);
             for _ in 0..40 {
-                let words: Vec<String> = (0..rng.usize(1..=4))
-                    .map(|_| {
-                        let picked = pick(&mut rng);
-                        fold(&mangle(&mut rng, picked))
-                    })
-                    .filter(|w| !w.is_empty())
-                    .collect();
+                let words = query_words(&mut rng, 1..=4);
                 let lists: Vec<(Lists, Lists)> = words
                     .iter()
                     .map(|w| {
