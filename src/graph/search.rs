@@ -769,8 +769,9 @@ impl SearchIndex {
                 .map(|word| self.description_words.matching(word))
                 .collect();
             // An entity found now misses a word in its names (or it is a
-            // candidate), so holds it in its description: when one word
-            // only is in descriptions, there (`heritage` of `atlantic
+            // candidate already), so holds that word in its description:
+            // with no word in descriptions there is none; with one, it is
+            // in that word's description lists (`heritage` of `atlantic
             // heritage case study 6`: 8,000 entities at 1M, against 15,000
             // for the shortest word, with far fewer names to look in
             // between the first and the last).
