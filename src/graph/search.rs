@@ -778,20 +778,17 @@ impl SearchIndex {
             let described: Vec<usize> = (0..words.len())
                 .filter(|&i| !in_descriptions[i].is_empty())
                 .collect();
-            let in_either = match described[..] {
-                [] => Vec::new(),
-                [only] => self.all_words_in_either(
+            let description_only = match described[..] {
+                [only] => Some(only),
+                _ => None,
+            };
+            let in_either = match described.is_empty() {
+                true => Vec::new(),
+                false => self.all_words_in_either(
                     words,
                     &in_names,
                     &in_descriptions,
-                    Some(only),
-                    CHECK_IN_EITHER,
-                ),
-                _ => self.all_words_in_either(
-                    words,
-                    &in_names,
-                    &in_descriptions,
-                    None,
+                    description_only,
                     CHECK_IN_EITHER,
                 ),
             };
