@@ -55,6 +55,7 @@
 //! others' lists (galloping in long sorted ones, merging the rest, sorted or
 //! into bitmaps), or on the entity's names for a word far more common.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::OnceLock;
@@ -70,6 +71,16 @@ const MAX_WORDS: usize = 16;
 /// this bit set when the word is a whole name of the entity with its spaces
 /// removed.
 const WHOLE_NAME: u32 = 1;
+
+/// A name of several words is indexed whole under a key of its own: this
+/// byte, which sorts after every byte of a word, then its first word, a
+/// space, and the rest of it with its spaces removed (`~atlantic
+/// heritagecasestudy6`). So its whole form lies in no word's run of lists
+/// (`atlantic` would have as many more lists as names start with it,
+/// entities it holds through its own list already), and a query word that
+/// runs past a name's first word (`centralai`, `unhabitat`) finds it under
+/// that first word and the rest of the query word.
+const WHOLE_KEY: u8 = b'~';
 
 /// Folds text for comparison: ASCII transliteration, lower case, every run
 /// of non-alphanumeric characters turned into one space, trimmed.
@@ -167,11 +178,17 @@ struct Lists<'a> {
     least: &'a [[u32; 2]],
     /// [`WordIndex::starts`].
     starts: &'a [u32],
-    /// The posting list of the word itself (empty when it is no word).
-    exact: &'a [u32],
+    /// The posting list of the word itself (empty when it is no word),
+    /// merged with those of the whole names it is (see `spanning`): made
+    /// then.
+    exact: Cow<'a, [u32]>,
     /// Where the posting lists of the longer words it starts lie in
     /// `entries`, one after the other: each is sorted, the whole is not.
     longer: std::ops::Range<usize>,
+    /// Where the posting lists of the whole names it starts and runs past
+    /// the first word of lie in `entries`, runs like `longer` (they are in
+    /// no word's run: see [`WHOLE_KEY`]).
+    spanning: Vec<std::ops::Range<usize>>,
     /// Where the posting lists of the words within its typo budget lie in
     /// `entries`, only when it is no word and starts none.
     typos: Vec<std::ops::Range<usize>>,
@@ -223,12 +240,17 @@ impl WordIndex {
             let start = u32::try_from(entries.len()).expect("fewer than 2^32 word occurrences");
             let len = u32::try_from(list.len()).expect("fewer than 2^32 word occurrences");
             let bytes = word.as_bytes();
-            if initial.is_none_or(|(b, _)| b != bytes[0]) {
-                close(initial.replace((bytes[0], entries.len())), &entries);
-            }
-            if let [a, b, ..] = *bytes {
-                if pairs.last().is_none_or(|(two, _)| *two != [a, b]) {
-                    pairs.push(([a, b], OnceLock::new()));
+            // Whole names (last, see `WHOLE_KEY`) start no word.
+            if bytes[0] == WHOLE_KEY {
+                close(initial.take(), &entries);
+            } else {
+                if initial.is_none_or(|(b, _)| b != bytes[0]) {
+                    close(initial.replace((bytes[0], entries.len())), &entries);
+                }
+                if let [a, b, ..] = *bytes {
+                    if pairs.last().is_none_or(|(two, _)| *two != [a, b]) {
+                        pairs.push(([a, b], OnceLock::new()));
+                    }
                 }
             }
             if keep_starts {
@@ -285,52 +307,187 @@ impl WordIndex {
         &self.entries[WordIndex::span(value)]
     }
 
+    /// The value of the first key from `key` on, if any, and whether it is
+    /// `key`: a walk down the transducer along `key`, then down the least
+    /// branches from where the walk leaves it (a stream would allocate and
+    /// keep the whole path: several times the instructions).
+    fn first_from(&self, key: &[u8]) -> Option<(u64, bool)> {
+        use fst::raw::{Node, Output};
+        let fst = self.words.as_fst();
+        type Fst = fst::raw::Fst<Vec<u8>>;
+        fn least_below<'f>(fst: &'f Fst, mut node: Node<'f>, mut out: Output) -> u64 {
+            loop {
+                if node.is_final() {
+                    return out.cat(node.final_output()).value();
+                }
+                let t = node.transition(0);
+                out = out.cat(t.out);
+                node = fst.node(t.addr);
+            }
+        }
+        let after = |node: Node<'_>, out: Output, i: usize| {
+            let t = node.transition(i);
+            least_below(fst, fst.node(t.addr), out.cat(t.out))
+        };
+        let mut node = fst.root();
+        let mut out = Output::zero();
+        // Where the keys past the path read so far start: at the deepest
+        // node with a transition past the path's (its output before, and
+        // that transition).
+        let mut past = None;
+        for &b in key {
+            match node.find_input(b) {
+                Some(i) => {
+                    if i + 1 < node.len() {
+                        past = Some((node, out, i + 1));
+                    }
+                    let t = node.transition(i);
+                    out = out.cat(t.out);
+                    node = fst.node(t.addr);
+                }
+                None => {
+                    if let Some(i) = (0..node.len()).find(|&i| node.transition(i).inp > b) {
+                        past = Some((node, out, i));
+                    }
+                    return past.map(|(node, out, i)| (after(node, out, i), false));
+                }
+            }
+        }
+        match node.is_final() {
+            true => Some((out.cat(node.final_output()).value(), true)),
+            // Every node leads to a key.
+            false => Some((least_below(fst, node, out), false)),
+        }
+    }
+
     /// Where the posting list of the first key from `key` on starts in
     /// `entries` (its end when there is none).
     fn start_of(&self, key: &[u8]) -> usize {
-        let mut keys = self.words.range().ge(key).into_stream();
-        keys.next().map_or(self.entries.len(), |(_, value)| {
-            WordIndex::span(value).start
-        })
+        self.first_from(key)
+            .map_or(self.entries.len(), |(value, _)| {
+                WordIndex::span(value).start
+            })
     }
 
-    /// The posting lists of `word` and of the longer words it starts: the
-    /// first key from `word` on, and the first key from the next word that
-    /// `word` does not start (two look-ups, however many words it starts).
-    fn starting(&self, word: &str) -> Lists<'_> {
-        let mut keys = self.words.range().ge(word).into_stream();
-        let (start, exact) = match keys.next() {
-            Some((key, value)) if key == word.as_bytes() => {
-                (WordIndex::span(value).start, self.list(value))
-            }
-            Some((_, value)) => (WordIndex::span(value).start, &[][..]),
+    /// The posting list of `key` (empty when it is none), and where the
+    /// lists of the longer keys it starts lie in `entries`: the first key
+    /// from `key` on, and the first key from the next one that `key` does
+    /// not start (two look-ups, however many keys it starts).
+    fn run(&self, key: &[u8]) -> (&[u32], std::ops::Range<usize>) {
+        let (start, exact) = match self.first_from(key) {
+            Some((value, true)) => (WordIndex::span(value).start, self.list(value)),
+            Some((value, false)) => (WordIndex::span(value).start, &[][..]),
             None => (self.entries.len(), &[][..]),
         };
-        let end =
-            successor(word.as_bytes()).map_or(self.entries.len(), |next| self.start_of(&next));
+        let end = successor(key).map_or(self.entries.len(), |next| self.start_of(&next));
+        let longer = start + exact.len();
+        (exact, longer..end.max(longer))
+    }
+
+    /// The posting lists of `word` and of the longer words it starts, and
+    /// of the whole names it starts and runs past the first word of.
+    fn starting(&self, word: &str) -> Lists<'_> {
+        let (exact, longer) = self.run(word.as_bytes());
+        let mut whole = Vec::new();
+        let mut spanning = Vec::new();
+        self.past_first_words(word.as_bytes(), &mut whole, &mut spanning);
+        let initial = match *word.as_bytes() {
+            [b] => Some(&self.initial_entries[self.initials[usize::from(b)].clone()]),
+            [a, b] => self
+                .pairs
+                .binary_search_by_key(&[a, b], |p| p.0)
+                .ok()
+                .map(|i| {
+                    // The lists of the words it starts: its run.
+                    let run = &self.entries[longer.start - exact.len()..longer.end];
+                    &self.pairs[i]
+                        .1
+                        .get_or_init(|| each_once(run).into_boxed_slice())[..]
+                }),
+            _ => None,
+        };
+        let exact = match whole.is_empty() {
+            true => Cow::Borrowed(exact),
+            false => {
+                let mut merged: Vec<u32> =
+                    whole.into_iter().flatten().chain(exact).copied().collect();
+                merged.sort_unstable();
+                // An entity's entries of several lists, as one, flagged if
+                // any is (sorted, they come together).
+                merged.dedup_by(|later, kept| {
+                    let same = *later >> 1 == *kept >> 1;
+                    if same {
+                        *kept |= *later;
+                    }
+                    same
+                });
+                Cow::Owned(merged)
+            }
+        };
         Lists {
             entries: &self.entries,
             least: &self.least,
             starts: &self.starts,
             exact,
-            longer: start + exact.len()..end.max(start + exact.len()),
+            longer,
+            spanning,
             typos: Vec::new(),
-            initial: match *word.as_bytes() {
-                [b] => Some(&self.initial_entries[self.initials[usize::from(b)].clone()]),
-                [a, b] => self
-                    .pairs
-                    .binary_search_by_key(&[a, b], |p| p.0)
-                    .ok()
-                    .map(|i| {
-                        // The lists of the words it starts: its run.
-                        let run = &self.entries[start..end.max(start)];
-                        &self.pairs[i]
-                            .1
-                            .get_or_init(|| each_once(run).into_boxed_slice())[..]
-                    }),
-                _ => None,
-            },
+            initial,
         }
+    }
+
+    /// The whole names `word` starts with its first bytes as their first
+    /// word and the rest as the start of the rest (`centralai`: `central`
+    /// and `ai`, `centra` and `i`, ...): for each first word it is longer
+    /// than, the list of the name it is, if any (into `whole`), and the run
+    /// of the longer names it starts (into `runs`). A walk of the index
+    /// along `word` says which of its starts are first words of names.
+    fn past_first_words<'s>(
+        &'s self,
+        word: &[u8],
+        whole: &mut Vec<&'s [u32]>,
+        runs: &mut Vec<std::ops::Range<usize>>,
+    ) {
+        let fst = self.words.as_fst();
+        let mut node = fst.root();
+        let mut key = Vec::with_capacity(word.len() + 2);
+        for (i, &b) in std::iter::once(&WHOLE_KEY)
+            .chain(&word[..word.len().saturating_sub(1)])
+            .enumerate()
+        {
+            let Some(t) = node.find_input(b) else {
+                return;
+            };
+            node = fst.node(node.transition_addr(t));
+            // `WHOLE_KEY` and `word[..i]` read: a first word, if a space
+            // follows.
+            if i > 0 && node.find_input(b' ').is_some() {
+                key.clear();
+                key.push(WHOLE_KEY);
+                key.extend_from_slice(&word[..i]);
+                key.push(b' ');
+                key.extend_from_slice(&word[i..]);
+                let (exact, longer) = self.run(&key);
+                if !exact.is_empty() {
+                    whole.push(exact);
+                }
+                if !longer.is_empty() {
+                    runs.push(longer);
+                }
+            }
+        }
+    }
+
+    /// Where the posting lists of the names of several words whose first
+    /// word starts with `word` lie in `entries` (they start with it too,
+    /// but their first word matches it already: a query word needs them
+    /// only for a name bonus).
+    fn first_words_starting(&self, word: &str) -> std::ops::Range<usize> {
+        let mut key = Vec::with_capacity(word.len() + 1);
+        key.push(WHOLE_KEY);
+        key.extend_from_slice(word.as_bytes());
+        let (exact, longer) = self.run(&key);
+        longer.start - exact.len()..longer.end
     }
 
     /// The posting lists of the words `word` matches: itself and the longer
@@ -340,12 +497,16 @@ impl WordIndex {
         let mut lists = self.starting(word);
         let budget = typo_budget(word);
         if budget > 0 && lists.is_empty() {
-            let mut keys = self
-                .words
-                .search(Typos::new(word.as_bytes(), budget))
-                .into_stream();
-            while let Some((_, value)) = keys.next() {
-                lists.typos.push(WordIndex::span(value));
+            // Words, and whole names (their spaces skipped).
+            for whole in [false, true] {
+                let typos = Keyed {
+                    inner: Typos::new(word.as_bytes(), budget),
+                    whole,
+                };
+                let mut keys = self.words.search(typos).into_stream();
+                while let Some((_, value)) = keys.next() {
+                    lists.typos.push(WordIndex::span(value));
+                }
             }
         }
         lists
@@ -418,13 +579,16 @@ impl<'a> Lists<'a> {
     }
 
     fn is_empty(&self) -> bool {
-        self.exact.is_empty() && self.longer.is_empty() && self.typos.is_empty()
+        self.exact.is_empty()
+            && self.longer.is_empty()
+            && self.spanning.is_empty()
+            && self.typos.is_empty()
     }
 
     /// Every list, or run of lists, with its quality.
-    fn parts(&self) -> impl Iterator<Item = Part<'a>> + '_ {
+    fn parts(&self) -> impl Iterator<Item = Part<'_>> + '_ {
         let exact = Part {
-            entries: self.exact,
+            entries: &self.exact,
             quality: Quality::Exact,
             sorted: true,
         };
@@ -442,6 +606,11 @@ impl<'a> Lists<'a> {
                 sorted: false,
             },
         };
+        let spanning = self.spanning.iter().map(|run| Part {
+            entries: &self.entries[run.clone()],
+            quality: Quality::Prefix,
+            sorted: false,
+        });
         let typos = self.typos.iter().map(|typos| Part {
             entries: &self.entries[typos.clone()],
             quality: Quality::Typo,
@@ -449,33 +618,43 @@ impl<'a> Lists<'a> {
         });
         [exact, longer]
             .into_iter()
+            .chain(spanning)
             .chain(typos)
             .filter(|part| !part.entries.is_empty())
     }
 
-    /// Its sorted lists, each with its quality: the run of the longer words
-    /// cut into their lists ([`WordIndex::starts`], which must be kept
-    /// when there is such a run), or their one list when there is one.
-    fn sorted_lists(&self) -> Vec<SortedList<'a>> {
+    /// The one sorted list of every entity the word matches by its start
+    /// (or exactly), when there is one: a word of one or two letters' that
+    /// runs past the first word of no name.
+    fn one_list(&self) -> Option<&'a [u32]> {
+        self.initial.filter(|_| self.spanning.is_empty())
+    }
+
+    /// The lists of the runs of longer words and of whole names, one after
+    /// the other.
+    fn runs(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        std::iter::once(self.longer.clone()).chain(self.spanning.iter().cloned())
+    }
+
+    /// Its sorted lists, each with its quality: the runs of the longer
+    /// words and whole names cut into their lists ([`WordIndex::starts`],
+    /// which must be kept when there are such runs), or their one list when
+    /// there is one.
+    fn sorted_lists(&self) -> Vec<SortedList<'_>> {
         let mut lists = Vec::new();
-        lists.push((self.exact, Quality::Exact));
-        match self.initial {
-            Some(initial) => lists.push((initial, Quality::Prefix)),
-            None if !self.longer.is_empty() => {
-                let (from, to) = self.run_starts();
-                assert!(
-                    from < to,
-                    "a run is cut where the index keeps its lists' starts"
-                );
-                for k in from..to {
-                    let start = self.starts[k] as usize;
-                    let end = self.starts.get(k + 1).map_or(self.longer.end, |&next| {
-                        (next as usize).min(self.longer.end)
-                    });
-                    lists.push((&self.entries[start..end], Quality::Prefix));
-                }
+        lists.push((&self.exact[..], Quality::Exact));
+        let runs = match self.initial {
+            Some(initial) => {
+                lists.push((initial, Quality::Prefix));
+                &self.spanning[..]
             }
-            None => {}
+            None => &[][..],
+        };
+        match self.initial {
+            Some(_) => runs
+                .iter()
+                .for_each(|run| self.cut(run.clone(), &mut lists)),
+            None => self.runs().for_each(|run| self.cut(run, &mut lists)),
         }
         for typos in &self.typos {
             lists.push((&self.entries[typos.clone()], Quality::Typo));
@@ -484,39 +663,51 @@ impl<'a> Lists<'a> {
         lists
     }
 
-    /// How many sorted lists [`Lists::sorted_lists`] holds, at most.
-    fn sorted_list_count(&self) -> usize {
-        let run = match self.initial {
-            Some(_) => 1,
-            None => {
-                let (from, to) = self.run_starts();
-                to - from
-            }
-        };
-        1 + run + self.typos.len()
+    /// Adds the lists of `run` to `lists`.
+    fn cut<'s>(&'s self, run: std::ops::Range<usize>, lists: &mut Vec<SortedList<'s>>) {
+        if run.is_empty() {
+            return;
+        }
+        let (from, to) = self.run_starts(&run);
+        assert!(
+            from < to,
+            "a run is cut where the index keeps its lists' starts"
+        );
+        for k in from..to {
+            let start = self.starts[k] as usize;
+            let end = self
+                .starts
+                .get(k + 1)
+                .map_or(run.end, |&next| (next as usize).min(run.end));
+            lists.push((&self.entries[start..end], Quality::Prefix));
+        }
     }
 
-    /// Where the starts of the lists of the run of longer words lie in
-    /// `starts`.
-    fn run_starts(&self) -> (usize, usize) {
-        let from = self
-            .starts
-            .partition_point(|&s| (s as usize) < self.longer.start);
-        let to = self
-            .starts
-            .partition_point(|&s| (s as usize) < self.longer.end);
+    /// How many sorted lists [`Lists::sorted_lists`] holds, at most.
+    fn sorted_list_count(&self) -> usize {
+        let cut = |run: std::ops::Range<usize>| {
+            let (from, to) = self.run_starts(&run);
+            to - from
+        };
+        let runs: usize = match self.initial {
+            Some(_) => 1 + self.spanning.iter().cloned().map(cut).sum::<usize>(),
+            None => self.runs().map(cut).sum(),
+        };
+        1 + runs + self.typos.len()
+    }
+
+    /// Where the starts of the lists of a run lie in `starts`.
+    fn run_starts(&self, run: &std::ops::Range<usize>) -> (usize, usize) {
+        let from = self.starts.partition_point(|&s| (s as usize) < run.start);
+        let to = self.starts.partition_point(|&s| (s as usize) < run.end);
         (from, to)
     }
 
-    /// The positions in the lists of the longer words (only those of whole
-    /// names, when `whole_only`), increasing, each once.
+    /// The positions in the lists of the longer words and whole names
+    /// (only those of whole names, when `whole_only`), increasing, each
+    /// once.
     fn longer_by_position(&self, whole_only: bool) -> ByPosition<'a> {
-        ByPosition::new(
-            self.entries,
-            self.least,
-            std::iter::once(self.longer.clone()),
-            whole_only,
-        )
+        ByPosition::new(self.entries, self.least, self.runs(), whole_only)
     }
 
     /// The positions in the lists of the words within the typo budget,
@@ -695,7 +886,15 @@ impl SearchIndex {
                     add(&mut name_words, word, pos, false);
                 }
                 compact.clear();
-                compact.extend(folded.split(' '));
+                match folded.split_once(' ') {
+                    Some((first, rest)) => {
+                        compact.push(char::from(WHOLE_KEY));
+                        compact.push_str(first);
+                        compact.push(' ');
+                        compact.extend(rest.split(' '));
+                    }
+                    None => compact.push_str(&folded),
+                }
                 add(&mut name_words, &compact, pos, true);
                 names.push_str(&folded);
                 names.push('\n');
@@ -750,10 +949,14 @@ impl SearchIndex {
             },
         };
         // The words the query starts as one word, its spaces removed.
-        let starting = match words {
+        let mut starting = match words {
             [_] => in_names[0].clone(),
             _ => self.name_words.starting(&compact),
         };
+        // With the names whose first word starts with it.
+        starting
+            .spanning
+            .push(self.name_words.first_words_starting(&compact));
         let query = Query {
             folded: &folded,
             compact: &compact,
@@ -1558,7 +1761,7 @@ impl Candidates<'_, '_> {
                 let from = if exact == 0 {
                     let i = (0..words.len()).min_by_key(|&i| sizes[i])?;
                     let lists = &in_names[i];
-                    match lists.initial {
+                    match lists.one_list() {
                         Some(initial) => ListByPosition::List(initial),
                         None if lists.typos.is_empty() => {
                             ListByPosition::Run(lists.longer_by_position(false))
@@ -1569,7 +1772,7 @@ impl Candidates<'_, '_> {
                     let i = (0..words.len())
                         .filter(|&i| exact >> i & 1 != 0)
                         .min_by_key(|&i| in_names[i].exact.len())?;
-                    ListByPosition::List(in_names[i].exact)
+                    ListByPosition::List(&in_names[i].exact)
                 };
                 sets.push(TierSet {
                     exact,
@@ -1597,7 +1800,7 @@ impl Candidates<'_, '_> {
                 for (j, lists) in in_names.iter().enumerate() {
                     if exactable >> j & 1 != 0 {
                         budget = budget.checked_sub(1)?;
-                        let next = seek(lists.exact, &mut set.at[j], pos);
+                        let next = seek(&lists.exact, &mut set.at[j], pos);
                         let in_set = set.exact >> j & 1 != 0;
                         if (next == Some(pos)) != in_set {
                             fits = false;
@@ -1614,39 +1817,50 @@ impl Candidates<'_, '_> {
                         continue;
                     }
                     let lists = &in_names[j];
-                    let quality = if let Some(initial) = lists.initial.or(runs_made[j].as_deref()) {
-                        // Not held exactly (see above): held by its start,
-                        // if in the sorted list of its one or two letters
-                        // (or the one made of its run); if not, the set's
-                        // next entity is at that list's next or later.
-                        budget = budget.checked_sub(1)?;
-                        let next = seek(initial, &mut set.at_initial[j], pos);
-                        if next != Some(pos) {
-                            from = from.zip(next).map(|(a, b)| a.max(b));
-                        }
-                        (next == Some(pos)).then_some(Quality::Prefix)
-                    } else if lists.typos.is_empty() {
-                        budget = budget.checked_sub(CHECK_COST)?;
-                        spent_on_names[j] += CHECK_COST;
-                        let run = &lists.entries[lists.longer.clone()];
-                        let making = run.len() / ENTRIES_PER_PROBE;
-                        if spent_on_names[j] >= making {
-                            budget = budget.checked_sub(making)?;
-                            runs_made[j] = Some(each_once(run));
-                        }
-                        check.quality(index.names_of(pos))
-                    } else {
-                        // The lists of the words within the typo budget
-                        // are sorted, and cheaper to look in than names.
-                        budget = budget.checked_sub(lists.typos.len())?;
-                        let mut typos = lists.typos.iter();
-                        typos
-                            .any(|typo| {
-                                let list = &lists.entries[typo.clone()];
-                                list.binary_search_by_key(&pos, |e| e >> 1).is_ok()
-                            })
-                            .then_some(Quality::Typo)
-                    };
+                    let quality =
+                        if let Some(initial) = lists.one_list().or(runs_made[j].as_deref()) {
+                            // Not held exactly (see above): held by its start,
+                            // if in the sorted list of its one or two letters
+                            // (or the one made of its run); if not, the set's
+                            // next entity is at that list's next or later.
+                            budget = budget.checked_sub(1)?;
+                            let next = seek(initial, &mut set.at_initial[j], pos);
+                            if next != Some(pos) {
+                                from = from.zip(next).map(|(a, b)| a.max(b));
+                            }
+                            (next == Some(pos)).then_some(Quality::Prefix)
+                        } else if lists.typos.is_empty() {
+                            budget = budget.checked_sub(CHECK_COST)?;
+                            spent_on_names[j] += CHECK_COST;
+                            let runs = lists.runs().map(|run| run.len()).sum::<usize>();
+                            let making = runs / ENTRIES_PER_PROBE;
+                            if spent_on_names[j] >= making {
+                                budget = budget.checked_sub(making)?;
+                                runs_made[j] = Some(match lists.spanning.is_empty() {
+                                    true => each_once(&lists.entries[lists.longer.clone()]),
+                                    false => {
+                                        let runs: Vec<u32> = lists
+                                            .runs()
+                                            .flat_map(|run| &lists.entries[run])
+                                            .copied()
+                                            .collect();
+                                        each_once(&runs)
+                                    }
+                                });
+                            }
+                            check.quality(index.names_of(pos))
+                        } else {
+                            // The lists of the words within the typo budget
+                            // are sorted, and cheaper to look in than names.
+                            budget = budget.checked_sub(lists.typos.len())?;
+                            let mut typos = lists.typos.iter();
+                            typos
+                                .any(|typo| {
+                                    let list = &lists.entries[typo.clone()];
+                                    list.binary_search_by_key(&pos, |e| e >> 1).is_ok()
+                                })
+                                .then_some(Quality::Typo)
+                        };
                     match quality {
                         Some(q) => sum += q.quarters(),
                         None => fits = false,
@@ -1776,6 +1990,60 @@ fn best_first(candidates: &[(u32, u8)], n: usize, take: impl Fn(u32) -> bool) ->
 /// distance above any budget.
 const BAND_HALF: usize = 2;
 const BAND: usize = 2 * BAND_HALF + 1;
+
+/// An automaton over the keys of words only, or (`whole`) over the keys of
+/// whole names only ([`WHOLE_KEY`]) as `inner` over their names with the
+/// spaces removed.
+struct Keyed<A> {
+    inner: A,
+    whole: bool,
+}
+
+/// Where [`Keyed`] is in a key.
+#[derive(Clone)]
+enum KeyedState<S> {
+    Start,
+    In(S),
+    /// In a key of the other kind.
+    Out,
+}
+
+impl<A: fst::Automaton<State: Clone>> fst::Automaton for Keyed<A> {
+    type State = KeyedState<A::State>;
+
+    fn start(&self) -> Self::State {
+        KeyedState::Start
+    }
+
+    fn is_match(&self, state: &Self::State) -> bool {
+        matches!(state, KeyedState::In(s) if self.inner.is_match(s))
+    }
+
+    fn can_match(&self, state: &Self::State) -> bool {
+        match state {
+            KeyedState::Start => true,
+            KeyedState::In(s) => self.inner.can_match(s),
+            KeyedState::Out => false,
+        }
+    }
+
+    fn will_always_match(&self, state: &Self::State) -> bool {
+        matches!(state, KeyedState::In(s) if self.inner.will_always_match(s))
+    }
+
+    fn accept(&self, state: &Self::State, byte: u8) -> Self::State {
+        match state {
+            KeyedState::Start => match (self.whole, byte == WHOLE_KEY) {
+                (true, true) => KeyedState::In(self.inner.start()),
+                (false, false) => KeyedState::In(self.inner.accept(&self.inner.start(), byte)),
+                _ => KeyedState::Out,
+            },
+            KeyedState::In(s) if self.whole && byte == b' ' => KeyedState::In(s.clone()),
+            KeyedState::In(s) => KeyedState::In(self.inner.accept(s, byte)),
+            KeyedState::Out => KeyedState::Out,
+        }
+    }
+}
 
 /// An automaton over the bytes of indexed words that accepts those within
 /// `budget` edits of `word` (optimal string alignment distance: a swap of
