@@ -805,10 +805,10 @@ fn name_texts(e: &Entity) -> impl Iterator<Item = &str> {
         .chain(acronym)
 }
 
-/// Adds `pos` to the posting list of `word`.
 /// Words, each with its posting list, as the index is being built.
 type Words = foldhash::HashMap<Box<str>, Vec<u32>>;
 
+/// Adds `pos` to the posting list of `word`.
 fn add(map: &mut Words, word: &str, pos: u32, whole_name: bool) {
     let entry = pos << 1 | if whole_name { WHOLE_NAME } else { 0 };
     let list = match map.get_mut(word) {
@@ -819,6 +819,25 @@ fn add(map: &mut Words, word: &str, pos: u32, whole_name: bool) {
         Some(last) if *last >> 1 == pos => *last |= entry,
         _ => list.push(entry),
     }
+}
+
+/// Adds `pos` to the posting lists of the words of the folded name
+/// `folded` and of its whole form ([`WHOLE_KEY`]), made in `compact`.
+fn add_name(map: &mut Words, folded: &str, pos: u32, compact: &mut String) {
+    for word in folded.split(' ') {
+        add(map, word, pos, false);
+    }
+    compact.clear();
+    match folded.split_once(' ') {
+        Some((first, rest)) => {
+            compact.push(char::from(WHOLE_KEY));
+            compact.push_str(first);
+            compact.push(' ');
+            compact.extend(rest.split(' '));
+        }
+        None => compact.push_str(folded),
+    }
+    add(map, compact, pos, true);
 }
 
 /// An index over every entity's folded names and descriptions.
@@ -882,20 +901,7 @@ impl SearchIndex {
                     }
                     continue;
                 }
-                for word in folded.split(' ') {
-                    add(&mut name_words, word, pos, false);
-                }
-                compact.clear();
-                match folded.split_once(' ') {
-                    Some((first, rest)) => {
-                        compact.push(char::from(WHOLE_KEY));
-                        compact.push_str(first);
-                        compact.push(' ');
-                        compact.extend(rest.split(' '));
-                    }
-                    None => compact.push_str(&folded),
-                }
-                add(&mut name_words, &compact, pos, true);
+                add_name(&mut name_words, &folded, pos, &mut compact);
                 names.push_str(&folded);
                 names.push('\n');
             }
@@ -2411,6 +2417,130 @@ mod tests {
                     let first: Vec<u32> = lists.longer_by_position(whole_only).take(3).collect();
                     assert_eq!(first, expected[..expected.len().min(3)]);
                 }
+            }
+        }
+    }
+
+    /// The positions of `entries`, each once, sorted; those flagged as
+    /// whole names only when `whole_only`.
+    fn positions<'e>(entries: impl IntoIterator<Item = &'e u32>, whole_only: bool) -> Vec<u32> {
+        let mut read: Vec<u32> = entries
+            .into_iter()
+            .filter(|&&e| !whole_only || e & WHOLE_NAME != 0)
+            .map(|&e| e >> 1)
+            .collect();
+        read.sort_unstable();
+        read.dedup();
+        read
+    }
+
+    #[test]
+    fn names_are_keyed_by_words_and_whole_apart_from_them() {
+        let mut rng = fastrand::Rng::with_seed(29);
+        for round in 0..200 {
+            let entities = if round % 2 == 0 { 30 } else { 600 };
+            // Names of one to four short words over few letters, so that
+            // words start one another and first words run into the next.
+            let names: Vec<String> = (0..entities)
+                .map(|_| {
+                    let words = rng.usize(1..=4);
+                    let name: Vec<String> = (0..words)
+                        .map(|_| random_word(&mut rng, b"abc", 3))
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    name.join(" ")
+                })
+                .collect();
+            let mut map = Words::default();
+            let mut compact = String::new();
+            for (pos, name) in names.iter().enumerate() {
+                if !name.is_empty() {
+                    add_name(&mut map, name, pos as u32, &mut compact);
+                }
+            }
+            let index = WordIndex::build(map, false);
+            // No word's run holds a whole name of several words.
+            let mut keys = index.words.stream();
+            while let Some((key, value)) = keys.next() {
+                let spaces = key.iter().filter(|&&b| b == b' ').count();
+                match key[0] == WHOLE_KEY {
+                    true => assert_eq!(spaces, 1, "{key:?}"),
+                    false => {
+                        assert_eq!(spaces, 0, "{key:?}");
+                        // A single word is flagged where it is a whole name.
+                        let flagged = positions(index.list(value), true);
+                        let word = std::str::from_utf8(key).expect("ASCII");
+                        let named: Vec<u32> = (0..entities as u32)
+                            .filter(|&p| names[p as usize] == word)
+                            .collect();
+                        assert_eq!(flagged, named, "{word}");
+                    }
+                }
+            }
+            let expected = |keep: &dyn Fn(&str) -> bool| -> Vec<u32> {
+                (0..entities as u32)
+                    .filter(|&p| keep(&names[p as usize]))
+                    .collect()
+            };
+            for _ in 0..30 {
+                let word = random_word(&mut rng, b"abcd", 5);
+                if word.is_empty() {
+                    continue;
+                }
+                let lists = index.starting(&word);
+                let runs: Vec<&u32> = lists.runs().flat_map(|run| &index.entries[run]).collect();
+                let first_words = &index.entries[index.first_words_starting(&word)];
+                let whole = |name: &str| name.replace(' ', "");
+                // Exact: the entities with the word, or a name that is it.
+                assert_eq!(
+                    positions(&lists.exact[..], false),
+                    expected(&|n| n.split(' ').any(|w| w == word) || whole(n) == word),
+                    "{word}"
+                );
+                assert_eq!(
+                    positions(&lists.exact[..], true),
+                    expected(&|n| whole(n) == word),
+                    "{word}"
+                );
+                // Runs: the entities with a longer word it starts, or a name
+                // longer than it that it starts past the first word of.
+                let past_first = |n: &str| {
+                    n.split_once(' ')
+                        .is_some_and(|(first, _)| first.len() < word.len())
+                        && whole(n).len() > word.len()
+                        && whole(n).starts_with(&word)
+                };
+                assert_eq!(
+                    positions(runs.iter().copied(), false),
+                    expected(&|n| {
+                        n.split(' ')
+                            .any(|w| w.len() > word.len() && w.starts_with(&word))
+                            || past_first(n)
+                    }),
+                    "{word}"
+                );
+                // With the names whose first word starts with it: every
+                // name longer than it that it starts.
+                assert_eq!(
+                    positions(runs.iter().copied().chain(first_words), true),
+                    expected(&|n| whole(n).len() > word.len() && whole(n).starts_with(&word)),
+                    "{word}"
+                );
+            }
+            // The first key from any key on, as a stream of the keys finds.
+            for _ in 0..30 {
+                let mut key = random_word(&mut rng, b"abc ~", 6).into_bytes();
+                if rng.bool() {
+                    key.insert(0, WHOLE_KEY);
+                }
+                let streamed = index
+                    .words
+                    .range()
+                    .ge(&key)
+                    .into_stream()
+                    .next()
+                    .map(|(found, value)| (value, found == key.as_slice()));
+                assert_eq!(index.first_from(&key), streamed, "{key:?}");
             }
         }
     }
