@@ -308,26 +308,35 @@ impl WordIndex {
     }
 
     /// The value of the first key from `key` on, if any, and whether it is
-    /// `key`: a walk down the transducer along `key`, then down the least
-    /// branches from where the walk leaves it (a stream would allocate and
-    /// keep the whole path: several times the instructions).
-    fn first_from(&self, key: &[u8]) -> Option<(u64, bool)> {
+    /// `key`: a walk down the transducer along `key` (a stream would
+    /// allocate and keep the whole path: several times the instructions).
+    ///
+    /// Where the walk leaves `key`, the first key below is not walked to:
+    /// values grow with keys (each list lies after the one before), so the
+    /// builder puts on each transition the least of the values below it
+    /// (less what the path above holds) and leaves the outputs further down
+    /// the least key's path at zero: the output read down to a node past
+    /// the root is the value of the least key below it. Debug builds walk
+    /// down to check.
+    fn first_from<'s>(&'s self, key: &[u8]) -> Option<(u64, bool)> {
         use fst::raw::{Node, Output};
         let fst = self.words.as_fst();
-        type Fst = fst::raw::Fst<Vec<u8>>;
-        fn least_below<'f>(fst: &'f Fst, mut node: Node<'f>, mut out: Output) -> u64 {
-            loop {
-                if node.is_final() {
-                    return out.cat(node.final_output()).value();
-                }
+        let least_below = |mut node: Node<'s>, mut out: Output| {
+            while !node.is_final() {
                 let t = node.transition(0);
                 out = out.cat(t.out);
                 node = fst.node(t.addr);
             }
-        }
-        let after = |node: Node<'_>, out: Output, i: usize| {
+            out.cat(node.final_output()).value()
+        };
+        // Below a node a transition leads to.
+        let least_past_root = |node: Node<'s>, out: Output| {
+            debug_assert_eq!(least_below(node, out), out.value());
+            out.value()
+        };
+        let after = |node: Node<'s>, out: Output, i: usize| {
             let t = node.transition(i);
-            least_below(fst, fst.node(t.addr), out.cat(t.out))
+            least_past_root(fst.node(t.addr), out.cat(t.out))
         };
         let mut node = fst.root();
         let mut out = Output::zero();
@@ -356,7 +365,8 @@ impl WordIndex {
         match node.is_final() {
             true => Some((out.cat(node.final_output()).value(), true)),
             // Every node leads to a key.
-            false => Some((least_below(fst, node, out), false)),
+            false if key.is_empty() => Some((least_below(node, out), false)),
+            false => Some((least_past_root(node, out), false)),
         }
     }
 
