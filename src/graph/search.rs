@@ -595,21 +595,31 @@ impl<'a> Lists<'a> {
             && self.typos.is_empty()
     }
 
-    /// Every list, or run of lists, with its quality.
-    fn parts(&self) -> impl Iterator<Item = Part<'_>> + '_ {
-        let exact = Part {
+    /// Its own list, as a part.
+    fn exact_part(&self) -> Part<'_> {
+        Part {
             entries: &self.exact,
             quality: Quality::Exact,
             sorted: true,
-        };
+        }
+    }
+
+    /// A sorted list of entities it matches by their start, as a part.
+    fn prefix_part<'l>(&self, list: &'l [u32]) -> Part<'l> {
+        Part {
+            entries: list,
+            quality: Quality::Prefix,
+            sorted: true,
+        }
+    }
+
+    /// Every list, or run of lists, with its quality.
+    fn parts(&self) -> impl Iterator<Item = Part<'_>> + '_ {
+        let exact = self.exact_part();
         // One sorted list rather than a run of lists, when there is one
         // (it holds the word's own entities too: they match exactly).
         let longer = match self.initial {
-            Some(initial) => Part {
-                entries: initial,
-                quality: Quality::Prefix,
-                sorted: true,
-            },
+            Some(initial) => self.prefix_part(initial),
             None => Part {
                 entries: &self.entries[self.longer.clone()],
                 quality: Quality::Prefix,
@@ -957,12 +967,7 @@ impl SearchIndex {
         // of thousands of names, of which ten are wanted).
         let candidates = match words {
             [_] => Candidates::OneWord(&in_names[0]),
-            _ => Candidates::Words {
-                index: self,
-                words,
-                in_names: &in_names,
-                listed: std::cell::OnceCell::new(),
-            },
+            _ => Candidates::words(self, words, &in_names),
         };
         // The words the query starts as one word, its spaces removed.
         let mut starting = match words {
@@ -1105,10 +1110,14 @@ impl SearchIndex {
     /// group on water 249`) is checked on the names of the entities the
     /// others match instead of merged: one with more than `entries_per_check`
     /// times as many.
+    ///
+    /// A word whose runs of lists have been made into one sorted list
+    /// (`made`) is looked for in that list.
     fn all_name_words(
         &self,
         words: &[&str],
         in_names: &[Lists],
+        made: &[Option<&[u32]>],
         entries_per_check: usize,
     ) -> Vec<(u32, u8)> {
         let sizes: Vec<usize> = in_names.iter().map(Lists::len).collect();
@@ -1118,9 +1127,17 @@ impl SearchIndex {
             .filter(|&i| checked(i))
             .map(|i| NameCheck::new(words[i], &in_names[i]))
             .collect();
-        let merged = (0..words.len())
-            .filter(|&i| !checked(i))
-            .map(|i| in_names[i].parts().collect());
+        let merged = (0..words.len()).filter(|&i| !checked(i)).map(|i| {
+            let lists = &in_names[i];
+            match made[i] {
+                // Made only of a word matched by no typo.
+                Some(list) => [lists.exact_part(), lists.prefix_part(list)]
+                    .into_iter()
+                    .filter(|part| !part.entries.is_empty())
+                    .collect(),
+                None => lists.parts().collect(),
+            }
+        });
         all_words(merged, |pos| {
             checks.iter().try_fold(0, |sum, check| {
                 Some(sum + check.quality(self.names_of(pos))?.quarters())
@@ -1607,13 +1624,33 @@ enum Candidates<'l, 'a> {
         words: &'l [&'l str],
         in_names: &'l [Lists<'a>],
         listed: std::cell::OnceCell<Vec<(u32, u8)>>,
+        /// For each word, the runs of lists of the longer words and whole
+        /// names it starts made into one sorted list ([`each_once`]), once
+        /// [`Candidates::by_tiers`] has made it: listing looks in that.
+        made: Vec<std::cell::OnceCell<Vec<u32>>>,
     },
     /// A one-word query: the posting lists of the indexed words its word
     /// matches (see [`WordIndex::matching`]), not merged.
     OneWord(&'l Lists<'a>),
 }
 
-impl Candidates<'_, '_> {
+impl<'l, 'a> Candidates<'l, 'a> {
+    /// The candidates of a query of several words, `in_names` what each
+    /// matches in the index of names.
+    fn words(
+        index: &'l SearchIndex,
+        words: &'l [&'l str],
+        in_names: &'l [Lists<'a>],
+    ) -> Candidates<'l, 'a> {
+        Candidates::Words {
+            index,
+            words,
+            in_names,
+            listed: std::cell::OnceCell::new(),
+            made: words.iter().map(|_| std::cell::OnceCell::new()).collect(),
+        }
+    }
+
     /// Whether the entity at `pos` is a candidate: every query word is
     /// looked for in its names when they are not listed yet. For a one-word
     /// query, asked only of entities found in the lists of the words its
@@ -1626,6 +1663,7 @@ impl Candidates<'_, '_> {
                 words,
                 in_names,
                 listed,
+                ..
             } => match listed.get() {
                 Some(all) => all.binary_search_by_key(&pos, |c| c.0).is_ok(),
                 None => words.iter().zip(*in_names).all(|(word, lists)| {
@@ -1651,9 +1689,12 @@ impl Candidates<'_, '_> {
                 words,
                 in_names,
                 listed,
-            } => std::borrow::Cow::Borrowed(
-                listed.get_or_init(|| index.all_name_words(words, in_names, ENTRIES_PER_CHECK)),
-            ),
+                made,
+            } => std::borrow::Cow::Borrowed(listed.get_or_init(|| {
+                let made: Vec<Option<&[u32]>> =
+                    made.iter().map(|m| m.get().map(Vec::as_slice)).collect();
+                index.all_name_words(words, in_names, &made, ENTRIES_PER_CHECK)
+            })),
             Candidates::OneWord(lists) => {
                 std::borrow::Cow::Owned(all_words(std::iter::once(lists.parts().collect()), |_| {
                     Some(0)
@@ -1721,6 +1762,7 @@ impl Candidates<'_, '_> {
             words,
             in_names,
             listed,
+            made,
         } = self
         else {
             return None;
@@ -1766,7 +1808,6 @@ impl Candidates<'_, '_> {
         // along as a word of one or two letters' list is (`energy and inn`: of
         // the 7,000 sessions about energy and something, the 300 about
         // innovation).
-        let mut runs_made: Vec<Option<Vec<u32>>> = vec![None; words.len()];
         let mut spent_on_names = [0; MAX_TIERED_WORDS];
         for held in (0..=exactable.count_ones()).rev() {
             let mut sets: Vec<TierSet> = Vec::new();
@@ -1833,50 +1874,51 @@ impl Candidates<'_, '_> {
                         continue;
                     }
                     let lists = &in_names[j];
-                    let quality =
-                        if let Some(initial) = lists.one_list().or(runs_made[j].as_deref()) {
-                            // Not held exactly (see above): held by its start,
-                            // if in the sorted list of its one or two letters
-                            // (or the one made of its run); if not, the set's
-                            // next entity is at that list's next or later.
-                            budget = budget.checked_sub(1)?;
-                            let next = seek(initial, &mut set.at_initial[j], pos);
-                            if next != Some(pos) {
-                                from = from.zip(next).map(|(a, b)| a.max(b));
-                            }
-                            (next == Some(pos)).then_some(Quality::Prefix)
-                        } else if lists.typos.is_empty() {
-                            budget = budget.checked_sub(CHECK_COST)?;
-                            spent_on_names[j] += CHECK_COST;
-                            let runs = lists.runs().map(|run| run.len()).sum::<usize>();
-                            let making = runs / ENTRIES_PER_PROBE;
-                            if spent_on_names[j] >= making {
-                                budget = budget.checked_sub(making)?;
-                                runs_made[j] = Some(match lists.spanning.is_empty() {
-                                    true => each_once(&lists.entries[lists.longer.clone()]),
-                                    false => {
-                                        let runs: Vec<u32> = lists
-                                            .runs()
-                                            .flat_map(|run| &lists.entries[run])
-                                            .copied()
-                                            .collect();
-                                        each_once(&runs)
-                                    }
-                                });
-                            }
-                            check.quality(index.names_of(pos))
-                        } else {
-                            // The lists of the words within the typo budget
-                            // are sorted, and cheaper to look in than names.
-                            budget = budget.checked_sub(lists.typos.len())?;
-                            let mut typos = lists.typos.iter();
-                            typos
-                                .any(|typo| {
-                                    let list = &lists.entries[typo.clone()];
-                                    list.binary_search_by_key(&pos, |e| e >> 1).is_ok()
-                                })
-                                .then_some(Quality::Typo)
-                        };
+                    let quality = if let Some(initial) =
+                        lists.one_list().or(made[j].get().map(Vec::as_slice))
+                    {
+                        // Not held exactly (see above): held by its start,
+                        // if in the sorted list of its one or two letters
+                        // (or the one made of its run); if not, the set's
+                        // next entity is at that list's next or later.
+                        budget = budget.checked_sub(1)?;
+                        let next = seek(initial, &mut set.at_initial[j], pos);
+                        if next != Some(pos) {
+                            from = from.zip(next).map(|(a, b)| a.max(b));
+                        }
+                        (next == Some(pos)).then_some(Quality::Prefix)
+                    } else if lists.typos.is_empty() {
+                        budget = budget.checked_sub(CHECK_COST)?;
+                        spent_on_names[j] += CHECK_COST;
+                        let runs = lists.runs().map(|run| run.len()).sum::<usize>();
+                        let making = runs / ENTRIES_PER_PROBE;
+                        if spent_on_names[j] >= making {
+                            budget = budget.checked_sub(making)?;
+                            made[j].get_or_init(|| match lists.spanning.is_empty() {
+                                true => each_once(&lists.entries[lists.longer.clone()]),
+                                false => {
+                                    let runs: Vec<u32> = lists
+                                        .runs()
+                                        .flat_map(|run| &lists.entries[run])
+                                        .copied()
+                                        .collect();
+                                    each_once(&runs)
+                                }
+                            });
+                        }
+                        check.quality(index.names_of(pos))
+                    } else {
+                        // The lists of the words within the typo budget
+                        // are sorted, and cheaper to look in than names.
+                        budget = budget.checked_sub(lists.typos.len())?;
+                        let mut typos = lists.typos.iter();
+                        typos
+                            .any(|typo| {
+                                let list = &lists.entries[typo.clone()];
+                                list.binary_search_by_key(&pos, |e| e >> 1).is_ok()
+                            })
+                            .then_some(Quality::Typo)
+                    };
                     match quality {
                         Some(q) => sum += q.quarters(),
                         None => fits = false,
@@ -3016,21 +3058,19 @@ mod tests {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
                 let in_names: Vec<Lists> =
                     words.iter().map(|w| index.name_words.matching(w)).collect();
-                let candidates = Candidates::Words {
-                    index: &index,
-                    words: &words,
-                    in_names: &in_names,
-                    listed: std::cell::OnceCell::new(),
-                };
+                let candidates = Candidates::words(&index, &words, &in_names);
                 let modulus = rng.u32(1..4);
                 let take = |pos: u32| pos % modulus != 1;
                 for n in [1, 3, 10, 100] {
+                    let listed =
+                        all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                     let Some(found) = candidates.by_tiers(n, &take) else {
+                        // Listed instead, in the lists the tiers made of
+                        // runs, if any.
+                        assert_eq!(*candidates.listed(), *listed, "{words:?} n {n}");
                         continue;
                     };
                     by_tiers += 1;
-                    let listed =
-                        all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                     assert_eq!(found, best_first(&listed, n, take), "{words:?} n {n}");
                     // Read to the end: every candidate is listed.
                     if found.len() < n {
@@ -3040,7 +3080,7 @@ mod tests {
                 // Listed with every word but the shortest checked on names.
                 let listed = all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                 assert_eq!(
-                    index.all_name_words(&words, &in_names, 1),
+                    index.all_name_words(&words, &in_names, &vec![None; words.len()], 1),
                     listed,
                     "{words:?}"
                 );
