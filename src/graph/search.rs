@@ -2456,13 +2456,7 @@ mod tests {
                     _ => assert_eq!(lists.initial, None, "{word}"),
                 }
                 for whole_only in [false, true] {
-                    let mut expected: Vec<u32> = longer
-                        .iter()
-                        .filter(|&&e| !whole_only || e & WHOLE_NAME != 0)
-                        .map(|&e| e >> 1)
-                        .collect();
-                    expected.sort_unstable();
-                    expected.dedup();
+                    let expected = positions(&longer, whole_only);
                     let read: Vec<u32> = lists.longer_by_position(whole_only).collect();
                     assert_eq!(read, expected, "{word} {whole_only}");
                     // Read a few only, as a search does.
