@@ -210,6 +210,17 @@ struct Part<'a> {
     sorted: bool,
 }
 
+impl<'a> Part<'a> {
+    /// One sorted list.
+    fn sorted(entries: &'a [u32], quality: Quality) -> Part<'a> {
+        Part {
+            entries,
+            quality,
+            sorted: true,
+        }
+    }
+}
+
 impl WordIndex {
     /// The index of `map`'s words; with where each list starts when
     /// `keep_starts` (4 bytes a word: kept for descriptions, whose words
@@ -595,31 +606,13 @@ impl<'a> Lists<'a> {
             && self.typos.is_empty()
     }
 
-    /// Its own list, as a part.
-    fn exact_part(&self) -> Part<'_> {
-        Part {
-            entries: &self.exact,
-            quality: Quality::Exact,
-            sorted: true,
-        }
-    }
-
-    /// A sorted list of entities it matches by their start, as a part.
-    fn prefix_part<'l>(&self, list: &'l [u32]) -> Part<'l> {
-        Part {
-            entries: list,
-            quality: Quality::Prefix,
-            sorted: true,
-        }
-    }
-
     /// Every list, or run of lists, with its quality.
     fn parts(&self) -> impl Iterator<Item = Part<'_>> + '_ {
-        let exact = self.exact_part();
+        let exact = Part::sorted(&self.exact, Quality::Exact);
         // One sorted list rather than a run of lists, when there is one
         // (it holds the word's own entities too: they match exactly).
         let longer = match self.initial {
-            Some(initial) => self.prefix_part(initial),
+            Some(initial) => Part::sorted(initial, Quality::Prefix),
             None => Part {
                 entries: &self.entries[self.longer.clone()],
                 quality: Quality::Prefix,
@@ -631,11 +624,10 @@ impl<'a> Lists<'a> {
             quality: Quality::Prefix,
             sorted: false,
         });
-        let typos = self.typos.iter().map(|typos| Part {
-            entries: &self.entries[typos.clone()],
-            quality: Quality::Typo,
-            sorted: true,
-        });
+        let typos = self
+            .typos
+            .iter()
+            .map(|typos| Part::sorted(&self.entries[typos.clone()], Quality::Typo));
         [exact, longer]
             .into_iter()
             .chain(spanning)
@@ -1112,12 +1104,12 @@ impl SearchIndex {
     /// times as many.
     ///
     /// A word whose runs of lists have been made into one sorted list
-    /// (`made`) is looked for in that list.
+    /// (`made[i]`, if set) is looked for in that list.
     fn all_name_words(
         &self,
         words: &[&str],
         in_names: &[Lists],
-        made: &[Option<&[u32]>],
+        made: &[std::cell::OnceCell<Vec<u32>>],
         entries_per_check: usize,
     ) -> Vec<(u32, u8)> {
         let sizes: Vec<usize> = in_names.iter().map(Lists::len).collect();
@@ -1129,12 +1121,15 @@ impl SearchIndex {
             .collect();
         let merged = (0..words.len()).filter(|&i| !checked(i)).map(|i| {
             let lists = &in_names[i];
-            match made[i] {
+            match made.get(i).and_then(std::cell::OnceCell::get) {
                 // Made only of a word matched by no typo.
-                Some(list) => [lists.exact_part(), lists.prefix_part(list)]
-                    .into_iter()
-                    .filter(|part| !part.entries.is_empty())
-                    .collect(),
+                Some(list) => [
+                    Part::sorted(&lists.exact, Quality::Exact),
+                    Part::sorted(list, Quality::Prefix),
+                ]
+                .into_iter()
+                .filter(|part| !part.entries.is_empty())
+                .collect(),
                 None => lists.parts().collect(),
             }
         });
@@ -1690,11 +1685,10 @@ impl<'l, 'a> Candidates<'l, 'a> {
                 in_names,
                 listed,
                 made,
-            } => std::borrow::Cow::Borrowed(listed.get_or_init(|| {
-                let made: Vec<Option<&[u32]>> =
-                    made.iter().map(|m| m.get().map(Vec::as_slice)).collect();
-                index.all_name_words(words, in_names, &made, ENTRIES_PER_CHECK)
-            })),
+            } => std::borrow::Cow::Borrowed(
+                listed
+                    .get_or_init(|| index.all_name_words(words, in_names, made, ENTRIES_PER_CHECK)),
+            ),
             Candidates::OneWord(lists) => {
                 std::borrow::Cow::Owned(all_words(std::iter::once(lists.parts().collect()), |_| {
                     Some(0)
@@ -3055,9 +3049,8 @@ mod tests {
                 let candidates = Candidates::words(&index, &words, &in_names);
                 let modulus = rng.u32(1..4);
                 let take = |pos: u32| pos % modulus != 1;
+                let listed = all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                 for n in [1, 3, 10, 100] {
-                    let listed =
-                        all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                     let Some(found) = candidates.by_tiers(n, &take) else {
                         // Listed instead, in the lists the tiers made of
                         // runs, if any.
@@ -3072,9 +3065,8 @@ mod tests {
                     }
                 }
                 // Listed with every word but the shortest checked on names.
-                let listed = all_words(in_names.iter().map(|l| l.parts().collect()), |_| Some(0));
                 assert_eq!(
-                    index.all_name_words(&words, &in_names, &vec![None; words.len()], 1),
+                    index.all_name_words(&words, &in_names, &[], 1),
                     listed,
                     "{words:?}"
                 );
