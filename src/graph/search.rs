@@ -1116,12 +1116,13 @@ impl SearchIndex {
         let shortest = sizes.iter().copied().min().unwrap_or(0);
         let checked = |i: usize| checked_on_names(sizes[i], shortest, entries_per_check);
         let checks: Vec<NameCheck> = (0..words.len())
-            .filter(|&i| checked(i))
             .map(|i| NameCheck::new(words[i], &in_names[i]))
             .collect();
-        let merged = (0..words.len()).filter(|&i| !checked(i)).map(|i| {
+        let (checked, merged): (Vec<usize>, Vec<usize>) =
+            (0..words.len()).partition(|&i| checked(i));
+        let parts = merged.iter().map(|&i| {
             let lists = &in_names[i];
-            match made.get(i).and_then(std::cell::OnceCell::get) {
+            let parts = match made.get(i).and_then(std::cell::OnceCell::get) {
                 // Made only of a word matched by no typo.
                 Some(list) => [
                     Part::sorted(&lists.exact, Quality::Exact),
@@ -1131,13 +1132,22 @@ impl SearchIndex {
                 .filter(|part| !part.entries.is_empty())
                 .collect(),
                 None => lists.parts().collect(),
-            }
+            };
+            (parts, entries_per_check)
         });
-        all_words(merged, |pos| {
-            checks.iter().try_fold(0, |sum, check| {
-                Some(sum + check.quality(self.names_of(pos))?.quarters())
-            })
-        })
+        let on_names = |i: usize, pos: u32| {
+            let quality = checks[i].quality(self.names_of(pos))?;
+            Some(quality.quarters())
+        };
+        all_words_looking(
+            parts,
+            |at, pos| on_names(merged[at], pos),
+            |pos| {
+                checked
+                    .iter()
+                    .try_fold(0, |sum, &i| Some(sum + on_names(i, pos)?))
+            },
+        )
     }
 
     /// The entities whose names or description hold every query word
@@ -1170,41 +1180,47 @@ impl SearchIndex {
         let Some(smallest) = (0..words.len()).min_by_key(|&i| sizes[i]) else {
             return Vec::new();
         };
+        let per_entry = |i: usize| {
+            let lists = in_descriptions[i].sorted_list_count();
+            cost.0.saturating_add(cost.1.saturating_mul(lists))
+        };
         let checked: Vec<bool> = (0..words.len())
-            .map(|i| {
-                let per_entry = cost.0 + cost.1 * in_descriptions[i].sorted_list_count();
-                i != smallest && sizes[i] > sizes[smallest].saturating_mul(per_entry)
-            })
+            .map(|i| i != smallest && sizes[i] > sizes[smallest].saturating_mul(per_entry(i)))
             .collect();
-        let checks: Vec<(Option<NameCheck>, Vec<SortedList>)> = (0..words.len())
-            .filter(|&i| checked[i])
-            .map(|i| {
+        // Made for a word when it is first looked for.
+        let checks: Vec<std::cell::OnceCell<(Option<NameCheck>, Vec<SortedList>)>> =
+            words.iter().map(|_| std::cell::OnceCell::new()).collect();
+        let (checked, merged): (Vec<usize>, Vec<usize>) =
+            (0..words.len()).partition(|&i| checked[i]);
+        let parts = merged.iter().map(|&i| {
+            let in_names = in_names[i].parts().filter(|_| names_too(i));
+            let parts = in_names.chain(in_descriptions[i].parts()).collect();
+            (parts, per_entry(i))
+        });
+        let in_either = |i: usize, pos: u32| {
+            let (check, lists) = checks[i].get_or_init(|| {
                 (
                     names_too(i).then(|| NameCheck::new(words[i], &in_names[i])),
                     in_descriptions[i].sorted_lists(),
                 )
-            })
-            .collect();
-        let merged = (0..words.len()).filter(|&i| !checked[i]).map(|i| {
-            let in_names = in_names[i].parts().filter(|_| names_too(i));
-            in_names.chain(in_descriptions[i].parts()).collect()
-        });
-        if checks.is_empty() {
-            // (Its own copy of the walk, with nothing to call for each.)
-            return all_words(merged, |_| Some(0));
-        }
-        all_words(merged, |pos| {
-            checks.iter().try_fold(0, |sum, (check, lists)| {
-                let in_description = lists
+            });
+            let in_description = lists
+                .iter()
+                .filter(|(list, _)| list.binary_search_by_key(&pos, |e| e >> 1).is_ok())
+                .map(|&(_, quality)| quality)
+                .max();
+            let in_names = check.as_ref().and_then(|c| c.quality(self.names_of(pos)));
+            Some(in_names.max(in_description)?.quarters())
+        };
+        all_words_looking(
+            parts,
+            |at, pos| in_either(merged[at], pos),
+            |pos| {
+                checked
                     .iter()
-                    .filter(|(list, _)| list.binary_search_by_key(&pos, |e| e >> 1).is_ok())
-                    .map(|&(_, quality)| quality)
-                    .max();
-                let in_names = check.as_ref().and_then(|c| c.quality(self.names_of(pos)));
-                let quality = in_names.max(in_description)?;
-                Some(sum + quality.quarters())
-            })
-        })
+                    .try_fold(0, |sum, &i| Some(sum + in_either(i, pos)?))
+            },
+        )
     }
 
     /// Whether one of the folded names of the entity at `pos` contains
@@ -1301,37 +1317,70 @@ fn all_words<'a>(
     words: impl Iterator<Item = Vec<Part<'a>>>,
     checked: impl FnMut(u32) -> Option<u8>,
 ) -> Vec<(u32, u8)> {
-    all_words_galloping(words, checked, GALLOP_RATIO)
+    let words = words.map(|parts| (parts, usize::MAX));
+    all_words_galloping(words, |_, _| None, checked, GALLOP_RATIO)
 }
 
-/// [`all_words`], a sorted list looked in by galloping when it holds more
-/// than `gallop_ratio` times the entities walked.
+/// [`all_words`], with each word's parts beside what looking for it on one
+/// entity (`look`, given the word's place among `words` and the entity's
+/// position; its weight if it matches) costs, in entries merged: a word
+/// whose parts would cost more to merge than looking for it on every
+/// entity still walked is looked for instead (`fin` of `waste division of
+/// alpine fin` in descriptions, 30,000 entries in runs of lists at 1M
+/// entities, when 29 entities are left of the walk).
+fn all_words_looking<'a>(
+    words: impl Iterator<Item = (Vec<Part<'a>>, usize)>,
+    look: impl FnMut(usize, u32) -> Option<u8>,
+    checked: impl FnMut(u32) -> Option<u8>,
+) -> Vec<(u32, u8)> {
+    all_words_galloping(words, look, checked, GALLOP_RATIO)
+}
+
+/// [`all_words_looking`], a sorted list looked in by galloping when it
+/// holds more than `gallop_ratio` times the entities walked.
 fn all_words_galloping<'a>(
-    words: impl Iterator<Item = Vec<Part<'a>>>,
+    words: impl Iterator<Item = (Vec<Part<'a>>, usize)>,
+    mut look: impl FnMut(usize, u32) -> Option<u8>,
     mut checked: impl FnMut(u32) -> Option<u8>,
     gallop_ratio: usize,
 ) -> Vec<(u32, u8)> {
-    let words: Vec<Vec<Part>> = words.collect();
+    let words: Vec<(Vec<Part>, usize)> = words.collect();
     let sizes: Vec<usize> = words
         .iter()
-        .map(|parts| parts.iter().map(|p| p.entries.len()).sum())
+        .map(|(parts, _)| parts.iter().map(|p| p.entries.len()).sum())
         .collect();
     let Some(smallest) = (0..words.len()).min_by_key(|&i| sizes[i]) else {
         return Vec::new();
     };
     let others = (0..words.len()).filter(|&i| i != smallest);
     let mut walk = Vec::with_capacity(sizes[smallest]);
-    Matched::merge(words[smallest].iter().copied())
+    Matched::merge(words[smallest].0.iter().copied())
         .for_each(|pos, quality| walk.push((pos, quality.quarters())));
     for i in others {
         let (Some(&(first, _)), Some(&(last, _))) = (walk.first(), walk.last()) else {
             return Vec::new();
         };
+        let (parts, look_cost) = &words[i];
         // A list far longer than the walk is looked in by galloping; the
-        // others are merged.
-        let (lists, runs): (Vec<Part>, Vec<Part>) = words[i]
+        // others are merged, unless looking for the word costs less.
+        let galloped =
+            |p: &&Part| p.sorted && p.entries.len() > walk.len().saturating_mul(gallop_ratio);
+        let merging: usize = parts
             .iter()
-            .partition(|p| p.sorted && p.entries.len() > walk.len().saturating_mul(gallop_ratio));
+            .filter(|p| !galloped(p))
+            .map(|p| p.entries.len())
+            .sum();
+        if merging > walk.len().saturating_mul(*look_cost) {
+            walk.retain_mut(|(pos, sum)| match look(i, *pos) {
+                Some(weight) => {
+                    *sum += weight;
+                    true
+                }
+                None => false,
+            });
+            continue;
+        }
+        let (lists, runs): (Vec<Part>, Vec<Part>) = parts.iter().partition(galloped);
         let mut sets: Vec<Matched> = lists
             .into_iter()
             .map(|list| Matched::merge_within(std::iter::once(list), first..=last))
@@ -3134,7 +3183,7 @@ mod tests {
     }
 
     #[test]
-    fn words_looked_in_by_galloping_match_as_merged() {
+    fn words_galloped_or_looked_for_match_as_merged() {
         let mut rng = fastrand::Rng::with_seed(43);
         for round in 0..20 {
             let entities = random_entities(&mut rng, if round % 4 == 0 { 2000 } else { 200 });
@@ -3150,17 +3199,31 @@ mod tests {
                         )
                     })
                     .collect();
-                let parts = || {
-                    lists
-                        .iter()
-                        .map(|(n, d)| n.parts().chain(d.parts()).collect())
+                let parts: Vec<Vec<Part>> = lists
+                    .iter()
+                    .map(|(n, d)| n.parts().chain(d.parts()).collect())
+                    .collect();
+                // A word looked for on an entity: the best quality of its
+                // entries for it, read off every part.
+                let look = |i: usize, pos: u32| {
+                    let entries = parts[i].iter().flat_map(|p| {
+                        let quality = p.quality;
+                        p.entries
+                            .iter()
+                            .filter(move |&&e| e >> 1 == pos)
+                            .map(move |_| quality)
+                    });
+                    Some(entries.max()?.quarters())
                 };
+                let costed = |cost: usize| parts.iter().map(move |p| (p.clone(), cost));
                 let modulus = rng.u32(1..4);
                 let checked = |pos: u32| (pos % modulus != 1).then_some((pos % 3) as u8);
-                let merged = all_words_galloping(parts(), checked, usize::MAX);
+                let merged = all_words_galloping(costed(usize::MAX), look, checked, usize::MAX);
                 for ratio in [0, 1, GALLOP_RATIO] {
-                    let got = all_words_galloping(parts(), checked, ratio);
-                    assert_eq!(got, merged, "{words:?} ratio {ratio}");
+                    for cost in [usize::MAX, 0, 1, 8] {
+                        let got = all_words_galloping(costed(cost), look, checked, ratio);
+                        assert_eq!(got, merged, "{words:?} ratio {ratio} cost {cost}");
+                    }
                 }
             }
         }
