@@ -1388,6 +1388,22 @@ fn all_words_galloping<'a>(
         if !runs.is_empty() {
             sets.push(Matched::merge_within(runs.into_iter(), first..=last));
         }
+        match &sets[..] {
+            // Nothing between the first and the last walked.
+            [Matched::Sorted(none)] if none.is_empty() => return Vec::new(),
+            // One list (the most common: a word's own list, or the one
+            // made of its run): walked along beside the walk.
+            &[Matched::List(list, quality)] => {
+                let (weight, mut at) = (quality.quarters(), 0);
+                walk.retain_mut(|(pos, sum)| {
+                    let held = seek(list, &mut at, *pos) == Some(*pos);
+                    *sum += if held { weight } else { 0 };
+                    held
+                });
+                continue;
+            }
+            _ => {}
+        }
         let mut probes: Vec<Probe> = sets.iter().map(|set| Probe { set, at: 0 }).collect();
         walk.retain_mut(|(pos, sum)| {
             match probes
