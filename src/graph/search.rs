@@ -1664,7 +1664,18 @@ fn seek(list: &[u32], at: &mut usize, pos: u32) -> Option<u32> {
 /// The number of leading entries of `sorted` that are `before` the sought
 /// one, found in doubling steps from the start: cheap when it is near.
 fn gallop<T>(sorted: &[T], before: impl Fn(&T) -> bool) -> usize {
-    let mut bound = 1;
+    // Most are a step or two away (lists of similar lengths walked side by
+    // side): those are stepped to.
+    const STEPS: usize = 4;
+    for (i, entry) in sorted.iter().take(STEPS).enumerate() {
+        if !before(entry) {
+            return i;
+        }
+    }
+    if sorted.len() <= STEPS {
+        return sorted.len();
+    }
+    let mut bound = STEPS;
     while bound < sorted.len() && before(&sorted[bound]) {
         bound *= 2;
     }
