@@ -1569,12 +1569,17 @@ impl<'a> Matched<'a> {
         let base = low as usize & !63;
         let span = (high as usize - base) / 64 + 1;
         if total < span {
+            // The runs' entries sorted, and the sorted lists merged in.
             let mut all: Vec<(u32, Quality)> = parts
                 .iter()
+                .filter(|p| !p.sorted)
                 .flat_map(|p| inside(p).map(move |pos| (pos, p.quality)))
                 .collect();
             all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
             all.dedup_by_key(|h| h.0);
+            for p in parts.iter().filter(|p| p.sorted) {
+                all = merge_sorted(&all, inside(p).map(|pos| (pos, p.quality)));
+            }
             return Matched::Sorted(all);
         }
         let mut planes: Vec<(Quality, Vec<u64>)> = Vec::new();
@@ -1618,6 +1623,28 @@ impl<'a> Matched<'a> {
             }
         }
     }
+}
+
+/// `sorted` and `more`, both sorted by position, in one list sorted by
+/// position, each position once with its best quality.
+fn merge_sorted(
+    sorted: &[(u32, Quality)],
+    more: impl Iterator<Item = (u32, Quality)>,
+) -> Vec<(u32, Quality)> {
+    let mut out: Vec<(u32, Quality)> = Vec::with_capacity(sorted.len() + more.size_hint().0);
+    let mut push = |(pos, quality): (u32, Quality)| match out.last_mut() {
+        Some(last) if last.0 == pos => last.1 = last.1.max(quality),
+        _ => out.push((pos, quality)),
+    };
+    let mut rest = sorted.iter().copied().peekable();
+    for hit in more {
+        while let Some(earlier) = rest.next_if(|e| e.0 <= hit.0) {
+            push(earlier);
+        }
+        push(hit);
+    }
+    rest.for_each(&mut push);
+    out
 }
 
 /// Looks entities up in a [`Matched`], in increasing position order.
