@@ -1139,15 +1139,7 @@ impl SearchIndex {
             let quality = checks[i].quality(self.names_of(pos))?;
             Some(quality.quarters())
         };
-        all_words_looking(
-            parts,
-            |at, pos| on_names(merged[at], pos),
-            |pos| {
-                checked
-                    .iter()
-                    .try_fold(0, |sum, &i| Some(sum + on_names(i, pos)?))
-            },
-        )
+        all_words_looking(parts, &merged, &checked, on_names)
     }
 
     /// The entities whose names or description hold every query word
@@ -1212,15 +1204,7 @@ impl SearchIndex {
             let in_names = check.as_ref().and_then(|c| c.quality(self.names_of(pos)));
             Some(in_names.max(in_description)?.quarters())
         };
-        all_words_looking(
-            parts,
-            |at, pos| in_either(merged[at], pos),
-            |pos| {
-                checked
-                    .iter()
-                    .try_fold(0, |sum, &i| Some(sum + in_either(i, pos)?))
-            },
-        )
+        all_words_looking(parts, &merged, &checked, in_either)
     }
 
     /// Whether one of the folded names of the entity at `pos` contains
@@ -1321,19 +1305,30 @@ fn all_words<'a>(
     all_words_galloping(words, |_, _| None, checked, GALLOP_RATIO)
 }
 
-/// [`all_words`], with each word's parts beside what looking for it on one
-/// entity (`look`, given the word's place among `words` and the entity's
-/// position; its weight if it matches) costs, in entries merged: a word
-/// whose parts would cost more to merge than looking for it on every
-/// entity still walked is looked for instead (`fin` of `waste division of
-/// alpine fin` in descriptions, 30,000 entries in runs of lists at 1M
-/// entities, when 29 entities are left of the walk).
+/// [`all_words`] of the words at `merged` (each word's parts beside what
+/// looking for it on one entity costs, in entries merged), the words at
+/// `checked` looked for on every entity found (`look`, given a word's
+/// place in the query and an entity's position: its weight, if it
+/// matches). A merged word whose parts would cost more to merge than
+/// looking for it on every entity still walked is looked for instead
+/// (`fin` of `waste division of alpine fin` in descriptions, 30,000 entries
+/// in runs of lists at 1M entities, when 29 entities are left of the walk).
 fn all_words_looking<'a>(
     words: impl Iterator<Item = (Vec<Part<'a>>, usize)>,
-    look: impl FnMut(usize, u32) -> Option<u8>,
-    checked: impl FnMut(u32) -> Option<u8>,
+    merged: &[usize],
+    checked: &[usize],
+    look: impl Fn(usize, u32) -> Option<u8>,
 ) -> Vec<(u32, u8)> {
-    all_words_galloping(words, look, checked, GALLOP_RATIO)
+    all_words_galloping(
+        words,
+        |at, pos| look(merged[at], pos),
+        |pos| {
+            checked
+                .iter()
+                .try_fold(0, |sum, &i| Some(sum + look(i, pos)?))
+        },
+        GALLOP_RATIO,
+    )
 }
 
 /// [`all_words_looking`], a sorted list looked in by galloping when it
