@@ -1114,12 +1114,11 @@ impl SearchIndex {
     ) -> Vec<(u32, u8)> {
         let sizes: Vec<usize> = in_names.iter().map(Lists::len).collect();
         let shortest = sizes.iter().copied().min().unwrap_or(0);
-        let checked = |i: usize| checked_on_names(sizes[i], shortest, entries_per_check);
         let checks: Vec<NameCheck> = (0..words.len())
             .map(|i| NameCheck::new(words[i], &in_names[i]))
             .collect();
-        let (checked, merged): (Vec<usize>, Vec<usize>) =
-            (0..words.len()).partition(|&i| checked(i));
+        let (checked, merged): (Vec<usize>, Vec<usize>) = (0..words.len())
+            .partition(|&i| checked_on_names(sizes[i], shortest, entries_per_check));
         let parts = merged.iter().map(|&i| {
             let lists = &in_names[i];
             let parts = match made.get(i).and_then(std::cell::OnceCell::get) {
@@ -1176,14 +1175,12 @@ impl SearchIndex {
             let lists = in_descriptions[i].sorted_list_count();
             cost.0.saturating_add(cost.1.saturating_mul(lists))
         };
-        let checked: Vec<bool> = (0..words.len())
-            .map(|i| i != smallest && sizes[i] > sizes[smallest].saturating_mul(per_entry(i)))
-            .collect();
+        let (checked, merged): (Vec<usize>, Vec<usize>) = (0..words.len()).partition(|&i| {
+            i != smallest && sizes[i] > sizes[smallest].saturating_mul(per_entry(i))
+        });
         // Made for a word when it is first looked for.
         let checks: Vec<std::cell::OnceCell<(Option<NameCheck>, Vec<SortedList>)>> =
             words.iter().map(|_| std::cell::OnceCell::new()).collect();
-        let (checked, merged): (Vec<usize>, Vec<usize>) =
-            (0..words.len()).partition(|&i| checked[i]);
         let parts = merged.iter().map(|&i| {
             let in_names = in_names[i].parts().filter(|_| names_too(i));
             let parts = in_names.chain(in_descriptions[i].parts()).collect();
@@ -1383,9 +1380,10 @@ fn all_words_galloping<'a>(
         if !runs.is_empty() {
             sets.push(Matched::merge_within(runs.into_iter(), first..=last));
         }
+        sets.retain(|set| !matches!(set, Matched::Sorted(none) if none.is_empty()));
         match &sets[..] {
             // Nothing between the first and the last walked.
-            [Matched::Sorted(none)] if none.is_empty() => return Vec::new(),
+            [] => return Vec::new(),
             // One list (the most common: a word's own list, or the one
             // made of its run): walked along beside the walk.
             &[Matched::List(list, quality)] => {
