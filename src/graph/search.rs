@@ -165,6 +165,8 @@ struct WordIndex {
     /// would hold about as many entries as `initial_entries` (3.7 million
     /// at 1M entities, 15 MB); a search box asks for few of them.
     pairs: Box<[PairList]>,
+    /// Every position in `entries` is below it.
+    end: u32,
 }
 
 /// The first two bytes of words, and the sorted list of the entities with
@@ -224,8 +226,9 @@ impl<'a> Part<'a> {
 impl WordIndex {
     /// The index of `map`'s words; with where each list starts when
     /// `keep_starts` (4 bytes a word: kept for descriptions, whose words
-    /// are few, not for names, which hold each name whole too).
-    fn build(map: Words, keep_starts: bool) -> WordIndex {
+    /// are few, not for names, which hold each name whole too). Every
+    /// position in `map` is below `end`.
+    fn build(map: Words, keep_starts: bool, end: u32) -> WordIndex {
         let total = map.values().map(Vec::len).sum();
         // Gathered in a hash map (a look-up per word of every name and
         // description), put in order once.
@@ -243,7 +246,7 @@ impl WordIndex {
         let mut close = |initial: Option<(u8, usize)>, entries: &[u32]| {
             if let Some((b, from)) = initial {
                 let start = initial_entries.len();
-                initial_entries.extend(each_once(&entries[from..]));
+                initial_entries.extend(each_once(&entries[from..], end));
                 initials[usize::from(b)] = start..initial_entries.len();
             }
         };
@@ -286,6 +289,7 @@ impl WordIndex {
             initials,
             initial_entries,
             pairs: pairs.into_boxed_slice(),
+            end,
         }
     }
 
@@ -423,7 +427,7 @@ impl WordIndex {
                     let run = &self.entries[longer.start - exact.len()..longer.end];
                     &self.pairs[i]
                         .1
-                        .get_or_init(|| each_once(run).into_boxed_slice())[..]
+                        .get_or_init(|| each_once(run, self.end).into_boxed_slice())[..]
                 }),
             _ => None,
         };
@@ -535,38 +539,39 @@ impl WordIndex {
 }
 
 /// The entries of a run of posting lists without their flag, sorted and
-/// each once: the entities they hold. Through one bit per position of the
-/// span they lie in, unless they are very few for it: sorting costs far
-/// more per entry than a bit does per 64 positions (about 40 times as much
-/// for 10,000 entries).
-fn each_once(run: &[u32]) -> Vec<u32> {
-    let (low, high) = run.iter().fold((u32::MAX, 0), |(low, high), &e| {
-        (low.min(e >> 1), high.max(e >> 1))
-    });
-    if low > high {
-        return Vec::new();
-    }
-    let base = low & !63;
-    let span = (high - base) as usize / 64 + 1;
-    if run.len() * 32 < span {
+/// each once: the entities they hold, every position below `end`. Through
+/// one bit per position, unless they are very few for that: sorting costs
+/// far more per entry than a bit does per 64 positions (about 40 times as
+/// much for 10,000 entries). The bits span every position rather than
+/// the run's least to greatest: a run's entities lie all over (positions
+/// follow ids, not the words of names), and finding its least and
+/// greatest cost more than the bits it spared (the fold, about a fifth of
+/// the time at 1M entities).
+fn each_once(run: &[u32], end: u32) -> Vec<u32> {
+    let words = (end as usize).div_ceil(64);
+    if run.len() * 32 < words {
         let mut once: Vec<u32> = run.iter().map(|&e| e & !WHOLE_NAME).collect();
         once.sort_unstable();
         once.dedup();
         return once;
     }
-    let mut bits = vec![0u64; span];
+    let mut bits = vec![0u64; words];
     for &e in run {
-        let i = ((e >> 1) - base) as usize;
-        bits[i / 64] |= 1 << (i % 64);
+        let pos = e >> 1;
+        bits[(pos / 64) as usize] |= 1 << (pos % 64);
     }
-    let mut once = Vec::with_capacity(run.len());
-    for (at, &word) in bits.iter().enumerate() {
+    // Written in place rather than pushed (a push checks the capacity).
+    let mut once = vec![0; run.len()];
+    let mut n = 0;
+    for (at, &word) in (0u32..).step_by(64).zip(&bits) {
         let mut word = word;
         while word != 0 {
-            once.push((base + (at * 64) as u32 + word.trailing_zeros()) << 1);
+            once[n] = (at + word.trailing_zeros()) << 1;
+            n += 1;
             word &= word - 1;
         }
     }
+    once.truncate(n);
     once
 }
 
@@ -929,8 +934,8 @@ impl SearchIndex {
             names,
             name_ends,
             unnamed,
-            name_words: WordIndex::build(name_words, false),
-            description_words: WordIndex::build(description_words, true),
+            name_words: WordIndex::build(name_words, false, entities.len() as u32),
+            description_words: WordIndex::build(description_words, true, entities.len() as u32),
         }
     }
 
@@ -1861,6 +1866,7 @@ impl Candidates<'_, '_> {
             return None;
         }
         let sizes: Vec<usize> = in_names.iter().map(Lists::len).collect();
+        let end = index.name_words.end;
         if sizes.contains(&0) {
             return Some(Vec::new());
         }
@@ -1985,14 +1991,14 @@ impl Candidates<'_, '_> {
                         if spent_on_names[j] >= making {
                             budget = budget.checked_sub(making)?;
                             made[j].get_or_init(|| match lists.spanning.is_empty() {
-                                true => each_once(&lists.entries[lists.longer.clone()]),
+                                true => each_once(&lists.entries[lists.longer.clone()], end),
                                 false => {
                                     let runs: Vec<u32> = lists
                                         .runs()
                                         .flat_map(|run| &lists.entries[run])
                                         .copied()
                                         .collect();
-                                    each_once(&runs)
+                                    each_once(&runs, end)
                                 }
                             });
                         }
@@ -2463,7 +2469,7 @@ mod tests {
         }
         let mut keys: Vec<String> = map.keys().map(|k| k.to_string()).collect();
         keys.sort_unstable();
-        let index = WordIndex::build(map, true);
+        let index = WordIndex::build(map, true, 3000);
         for _ in 0..300 {
             let word = random_word(&mut rng, b"abcdef", 10);
             let budget = rng.usize(0..=BAND_HALF);
@@ -2504,7 +2510,7 @@ mod tests {
             list.dedup_by_key(|e| *e >> 1);
         }
         (
-            WordIndex::build(map.clone(), true),
+            WordIndex::build(map.clone(), true, range),
             map.into_iter().collect(),
         )
     }
@@ -2594,7 +2600,7 @@ mod tests {
                     add_name(&mut map, name, pos as u32, &mut compact);
                 }
             }
-            let index = WordIndex::build(map, false);
+            let index = WordIndex::build(map, false, names.len() as u32);
             // No word's run holds a whole name of several words.
             let mut keys = index.words.stream();
             while let Some((key, value)) = keys.next() {
@@ -3126,7 +3132,7 @@ mod tests {
                 .collect();
             let positions: std::collections::BTreeSet<u32> = run.iter().map(|&e| e >> 1).collect();
             let expected: Vec<u32> = positions.into_iter().map(|pos| pos << 1).collect();
-            assert_eq!(each_once(&run), expected);
+            assert_eq!(each_once(&run, base + span), expected);
         }
     }
 
