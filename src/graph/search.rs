@@ -1878,6 +1878,21 @@ impl Candidates<'_, '_> {
         let exactable: u32 = (0..words.len())
             .filter(|&i| in_names[i].typos.is_empty())
             .fold(0, |bits, i| bits | 1 << i);
+        // The words no longer word or name starts: held exactly by every
+        // candidate, so in every set that is not empty (`waste`, `division`
+        // and `alpine` of `waste division of alpine fin`; without this, the
+        // tiers of three words held exactly and fewer were read, each
+        // entity checked on names and found in none, until reading cost
+        // more than listing).
+        let only_exact: u32 = (0..words.len())
+            .filter(|&i| {
+                let lists = &in_names[i];
+                lists.typos.is_empty()
+                    && lists.initial.is_none()
+                    && lists.longer.is_empty()
+                    && lists.spanning.is_empty()
+            })
+            .fold(0, |bits, i| bits | 1 << i);
         // In probes of a sorted list; a check on names costs `CHECK_COST`.
         // What listing costs, in entries merged: the words it checks on
         // names instead cost a check for each entry of the shortest.
@@ -1905,10 +1920,13 @@ impl Candidates<'_, '_> {
         // the 7,000 sessions about energy and something, the 300 about
         // innovation).
         let mut spent_on_names = [0; MAX_TIERED_WORDS];
-        for held in (0..=exactable.count_ones()).rev() {
+        for held in (only_exact.count_ones()..=exactable.count_ones()).rev() {
             let mut sets: Vec<TierSet> = Vec::new();
             for exact in 0..=exactable {
-                if exact & !exactable != 0 || exact.count_ones() != held {
+                if exact & !exactable != 0
+                    || exact & only_exact != only_exact
+                    || exact.count_ones() != held
+                {
                     continue;
                 }
                 let from = if exact == 0 {
