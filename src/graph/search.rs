@@ -1451,15 +1451,58 @@ impl<'w> NameCheck<'w> {
     fn quality<'n>(&self, names: impl Iterator<Item = &'n str>) -> Option<Quality> {
         let mut best = None;
         for name in names {
-            for word in name.split(' ') {
-                best = best.max(self.matches(word.bytes()));
-            }
-            if name.contains(' ') {
-                best = best.max(self.matches(name.bytes().filter(|&b| b != b' ')));
-            }
+            best = best.max(match (&self.typos, self.word.first()) {
+                (None, Some(&first)) => self.quality_in(name.as_bytes(), first),
+                _ => self.quality_by_words(name),
+            });
             if best == Some(Quality::Exact) {
                 break;
             }
+        }
+        best
+    }
+
+    /// The best quality the word matches one name with: each of its words,
+    /// and the name with its spaces removed.
+    fn quality_by_words(&self, name: &str) -> Option<Quality> {
+        let mut best = None;
+        for word in name.split(' ') {
+            best = best.max(self.matches(word.bytes()));
+        }
+        if name.contains(' ') {
+            best = best.max(self.matches(name.bytes().filter(|&b| b != b' ')));
+        }
+        best
+    }
+
+    /// [`NameCheck::quality_by_words`] of a word matched without typos,
+    /// whose first byte is `first`: looked for where each word of the name
+    /// starts, in one pass over it, rather than split into words (a check
+    /// on names cost about 960 instructions at 1M entities, most of them
+    /// in splitting).
+    fn quality_in(&self, name: &[u8], first: u8) -> Option<Quality> {
+        let mut best = None;
+        let mut rest = name;
+        let mut spaced = false;
+        loop {
+            // The word holds no space: where it starts a name's word, it
+            // ends within it.
+            if rest.first() == Some(&first) && rest.starts_with(self.word) {
+                match rest.get(self.word.len()) {
+                    None | Some(b' ') => return Some(Quality::Exact),
+                    Some(_) => best = Some(Quality::Prefix),
+                }
+            }
+            match rest.iter().position(|&b| b == b' ') {
+                Some(space) => {
+                    spaced = true;
+                    rest = &rest[space + 1..];
+                }
+                None => break,
+            }
+        }
+        if spaced && name.first() == Some(&first) {
+            best = best.max(self.matches(name.iter().copied().filter(|&b| b != b' ')));
         }
         best
     }
