@@ -1501,6 +1501,8 @@ impl<'w> NameCheck<'w> {
                 None => break,
             }
         }
+        // Folded names start with no space: the name with its spaces
+        // removed starts with the name's first byte.
         if spaced && name.first() == Some(&first) {
             best = best.max(self.matches(name.iter().copied().filter(|&b| b != b' ')));
         }
