@@ -930,12 +930,14 @@ impl SearchIndex {
             name_ends.push(u32::try_from(names.len()).expect("less than 4 GiB of names"));
         }
         names.shrink_to_fit();
+        // Below 2^31, as asserted above.
+        let end = entities.len() as u32;
         SearchIndex {
             names,
             name_ends,
             unnamed,
-            name_words: WordIndex::build(name_words, false, entities.len() as u32),
-            description_words: WordIndex::build(description_words, true, entities.len() as u32),
+            name_words: WordIndex::build(name_words, false, end),
+            description_words: WordIndex::build(description_words, true, end),
         }
     }
 
