@@ -2015,6 +2015,16 @@ impl Candidates<'_, '_> {
                 // words exactly leapfrogs along their lists).
                 let mut from = Some(pos + 1);
                 let mut fits = true;
+                // Whether it holds exactly every word of the set: then the
+                // sorted lists of the other words' starts are looked in
+                // even when it is out (it holds another word exactly, or
+                // its names miss one), as the set's next entity is in
+                // each of them too. (In `waste division of alpine fin`,
+                // the entities holding `waste`, `division` and `alpine`
+                // exactly nearly all hold `of` exactly, and so are out of
+                // their set: `fin`'s list leads past them to the few that
+                // hold a word starting with `fin`.)
+                let mut holds_set = true;
                 for (j, lists) in in_names.iter().enumerate() {
                     if exactable >> j & 1 != 0 {
                         budget = budget.checked_sub(1)?;
@@ -2024,20 +2034,23 @@ impl Candidates<'_, '_> {
                             fits = false;
                             if in_set {
                                 from = next;
+                                holds_set = false;
+                                break;
                             }
-                            break;
                         }
                     }
                 }
                 let mut sum = Quality::Exact.quarters() * held as u8;
                 for (j, check) in checks.iter().enumerate() {
-                    if !fits || set.exact >> j & 1 != 0 {
+                    if !holds_set || set.exact >> j & 1 != 0 {
                         continue;
                     }
                     let lists = &in_names[j];
-                    let quality = if let Some(initial) =
-                        lists.one_list().or(made[j].get().map(Vec::as_slice))
-                    {
+                    let sorted = lists.one_list().or(made[j].get().map(Vec::as_slice));
+                    if !fits && sorted.is_none() {
+                        continue;
+                    }
+                    let quality = if let Some(initial) = sorted {
                         // Not held exactly (see above): held by its start,
                         // if in the sorted list of its one or two letters
                         // (or the one made of its run); if not, the set's
