@@ -35,8 +35,8 @@
 //! of every entity with a word it starts (each once), which a query of
 //! several words ending in one (`heritage an`, as it is typed) can look in
 //! and leapfrog along as along a word's own list; a longer prefix's run is
-//! made into such a list within a search, once checking it on names has
-//! cost as much (`energy and inn`). Typos
+//! made into such a set within a search (kept as one bit per position), once
+//! checking it on names has cost as much (`energy and inn`). Typos
 //! are found by walking the transducer with an automaton that keeps a band
 //! of the edit-distance table and leaves every branch that can no longer
 //! come close, instead of comparing the query word with every indexed word.
@@ -1208,8 +1208,8 @@ impl SearchIndex {
     /// others match instead of merged: one with more than `entries_per_check`
     /// times as many.
     ///
-    /// A word whose runs of lists have been made into one sorted list
-    /// (`made[i]`, if set) is looked for in that list.
+    /// A word whose runs of lists have been made into one set (`made[i]`,
+    /// if set) is looked for in that set's list.
     fn all_name_words(
         &self,
         words: &[&str],
@@ -1866,8 +1866,8 @@ enum Candidates<'l, 'a> {
         in_names: &'l [Lists<'a>],
         listed: std::cell::OnceCell<Vec<(u32, u8)>>,
         /// For each word, the runs of lists of the longer words and whole
-        /// names it starts made into one sorted list ([`each_once`]), once
-        /// [`Candidates::by_tiers`] has made it: listing looks in that.
+        /// names it starts made into one set ([`MadeRun`]), once
+        /// [`Candidates::by_tiers`] has made it: listing looks in its list.
         made: Vec<std::cell::OnceCell<MadeRun>>,
     },
     /// A one-word query: the posting lists of the indexed words its word
@@ -2060,8 +2060,8 @@ impl Candidates<'_, '_> {
         // A word of three letters or more, not held exactly, is checked on
         // names; once those checks have cost as much as listing would
         // spend on the lists of the longer words it starts, those are made
-        // into one sorted list, each entity once, looked in and leapfrogged
-        // along as a word of one or two letters' list is (`energy and inn`: of
+        // into one set ([`MadeRun`]), looked in and leapfrogged along as a
+        // word of one or two letters' list is (`energy and inn`: of
         // the 7,000 sessions about energy and something, the 300 about
         // innovation).
         let mut spent_on_names = [0; MAX_TIERED_WORDS];
@@ -2154,7 +2154,7 @@ impl Candidates<'_, '_> {
                     let quality = if let Some(initial) = sorted {
                         // Not held exactly (see above): held by its start,
                         // if in the sorted list of its one or two letters
-                        // (or the one made of its run); if not, the set's
+                        // (or the set made of its run); if not, the set's
                         // next entity is at that list's next or later.
                         budget = budget.checked_sub(1)?;
                         let next = initial.seek(&mut set.at_initial[j], pos);
