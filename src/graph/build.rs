@@ -258,7 +258,8 @@ impl Graph {
 /// graph is given the hash of its files instead).
 static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// What [`links`] builds: the fields of [`Graph`] of the same names.
+/// What [`Graph::from_positions`] lays out beside the search index: the
+/// fields of [`Graph`] of the same names.
 struct Links {
     graph: super::LinkedPairs,
     by_id: IdIndex,
