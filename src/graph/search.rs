@@ -2123,6 +2123,7 @@ impl Candidates<'_, '_> {
                 // their set: `fin`'s list leads past them to the few that
                 // hold a word starting with `fin`.)
                 let mut holds_set = true;
+                let mut missed = 0;
                 for (j, lists) in in_names.iter().enumerate() {
                     if exactable >> j & 1 != 0 {
                         budget = budget.checked_sub(1)?;
@@ -2133,8 +2134,39 @@ impl Candidates<'_, '_> {
                             if in_set {
                                 from = next;
                                 holds_set = false;
+                                missed = j;
                                 break;
                             }
+                        }
+                    }
+                }
+                if !holds_set {
+                    // Past the next entity of the word it misses, the set's
+                    // next is also at or past the next of each set word
+                    // after that one, and of each sorted list of the other
+                    // words' starts: each is sought from there, so a set
+                    // leapfrogs along them all at once (`ministry finance
+                    // alpine of div` at 1M: along the bits of `div`'s run,
+                    // past the many entities of `alpine finance ministry`).
+                    // The set words before it held this entity; seeking
+                    // them too cost more than it spared (`health and was`
+                    // ran out of budget and listed, at 100k).
+                    for (j, lists) in in_names.iter().enumerate() {
+                        let Some(at) = from else { break };
+                        if set.exact >> j & 1 != 0 {
+                            if j > missed {
+                                budget = budget.checked_sub(1)?;
+                                from = seek(&lists.exact, &mut set.at[j], at);
+                            }
+                            continue;
+                        }
+                        let sorted = match lists.one_list() {
+                            Some(list) => Some(Sorted::List(list)),
+                            None => made[j].get().map(MadeRun::sorted),
+                        };
+                        if let Some(sorted) = sorted {
+                            budget = budget.checked_sub(1)?;
+                            from = sorted.seek(&mut set.at_initial[j], at);
                         }
                     }
                 }
