@@ -2065,6 +2065,12 @@ impl Candidates<'_, '_> {
         // the 7,000 sessions about energy and something, the 300 about
         // innovation).
         let mut spent_on_names = [0; MAX_TIERED_WORDS];
+        // The sorted list of word `j`'s starts, if it has one: its one or
+        // two letters' list, or the set made of its run.
+        let sorted_starts = |j: usize| match in_names[j].one_list() {
+            Some(list) => Some(Sorted::List(list)),
+            None => made[j].get().map(MadeRun::sorted),
+        };
         for held in (only_exact.count_ones()..=exactable.count_ones()).rev() {
             let mut sets: Vec<TierSet> = Vec::new();
             for exact in 0..=exactable {
@@ -2160,11 +2166,7 @@ impl Candidates<'_, '_> {
                             }
                             continue;
                         }
-                        let sorted = match lists.one_list() {
-                            Some(list) => Some(Sorted::List(list)),
-                            None => made[j].get().map(MadeRun::sorted),
-                        };
-                        if let Some(sorted) = sorted {
+                        if let Some(sorted) = sorted_starts(j) {
                             budget = budget.checked_sub(1)?;
                             from = sorted.seek(&mut set.at_initial[j], at);
                         }
@@ -2176,10 +2178,7 @@ impl Candidates<'_, '_> {
                         continue;
                     }
                     let lists = &in_names[j];
-                    let sorted = match lists.one_list() {
-                        Some(list) => Some(Sorted::List(list)),
-                        None => made[j].get().map(MadeRun::sorted),
-                    };
+                    let sorted = sorted_starts(j);
                     if !fits && sorted.is_none() {
                         continue;
                     }
