@@ -2119,17 +2119,16 @@ impl Candidates<'_, '_> {
                 // words exactly leapfrogs along their lists).
                 let mut from = Some(pos + 1);
                 let mut fits = true;
-                // Whether it holds exactly every word of the set: then the
-                // sorted lists of the other words' starts are looked in
-                // even when it is out (it holds another word exactly, or
-                // its names miss one), as the set's next entity is in
-                // each of them too. (In `waste division of alpine fin`,
+                // The first word of the set it does not hold exactly, if
+                // any. With none, the sorted lists of the other words'
+                // starts are looked in even when it is out (it holds
+                // another word exactly, or its names miss one), as the
+                // set's next entity is in each of them too. (In `waste division of alpine fin`,
                 // the entities holding `waste`, `division` and `alpine`
                 // exactly nearly all hold `of` exactly, and so are out of
                 // their set: `fin`'s list leads past them to the few that
                 // hold a word starting with `fin`.)
-                let mut holds_set = true;
-                let mut missed = 0;
+                let mut missed = None;
                 for (j, lists) in in_names.iter().enumerate() {
                     if exactable >> j & 1 != 0 {
                         budget = budget.checked_sub(1)?;
@@ -2139,14 +2138,13 @@ impl Candidates<'_, '_> {
                             fits = false;
                             if in_set {
                                 from = next;
-                                holds_set = false;
-                                missed = j;
+                                missed = Some(j);
                                 break;
                             }
                         }
                     }
                 }
-                if !holds_set {
+                if let Some(missed) = missed {
                     // Past the next entity of the word it misses, the set's
                     // next is also at or past the next of each set word
                     // after that one, and of each sorted list of the other
@@ -2174,7 +2172,7 @@ impl Candidates<'_, '_> {
                 }
                 let mut sum = Quality::Exact.quarters() * held as u8;
                 for (j, check) in checks.iter().enumerate() {
-                    if !holds_set || set.exact >> j & 1 != 0 {
+                    if missed.is_some() || set.exact >> j & 1 != 0 {
                         continue;
                     }
                     let lists = &in_names[j];
