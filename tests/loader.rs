@@ -446,6 +446,48 @@ to = "organisation:acme"
 }
 
 #[test]
+fn problems_far_below_their_entrys_first_line_are_reported_at_their_lines() {
+    // Fields 300 lines below their entry's header: past comment lines (a
+    // file the plain reader reads) and past a multi-line string (a file
+    // toml reads). Each mistake is reported at its own line.
+    let dir = copy_of_small_fixture();
+    let gap = "# a comment line\n".repeat(300);
+    let plain = format!(
+        "[[relation]]\ntype = \"AFFILIATED_WITH\"\n{gap}from = \"person:nobody\"\n\
+         to = \"organisation:acme\"\n  [[relation.source]]\n  doc = \"fixture\"\n\
+         {gap}  quote = \"ASU\"\n"
+    );
+    fs::write(dir.path().join("relations/far.toml"), plain).unwrap();
+    let lines = "line\n".repeat(300);
+    let toml = format!(
+        "[[organisation]]\nid = \"organisation:far\"\nname = \"Far\"\ncategory = \"UN_ENTITY\"\n\
+         description = \"\"\"\n{lines}\"\"\"\n  [[organisation.source]]\n\
+         doc = \"doc-nowhere\"\n  quote = \"Far\"\n\n\
+         [[relation]]\nnote = \"\"\"\n{lines}\"\"\"\ntype = \"AFFILIATED_WITH\"\n\
+         from = \"person:zoe-muller\"\nto = \"organisation:nowhere\"\n\
+         \x20 [[relation.source]]\n  doc = \"fixture\"\n  quote = \"ASU\"\n"
+    );
+    fs::write(dir.path().join("far-toml.toml"), toml).unwrap();
+    assert_problems_in(
+        dir.path(),
+        &LoadOptions::default(),
+        &[
+            (
+                "relations/far.toml",
+                303,
+                &["unknown reference", "person:nobody"],
+            ),
+            ("far-toml.toml", 308, &["unknown document `doc-nowhere`"]),
+            (
+                "far-toml.toml",
+                616,
+                &["unknown reference", "organisation:nowhere"],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn empty_data_folder() {
     let dir = tempfile::tempdir().unwrap();
     // Only `*.toml` files count, in sub-folders too.

@@ -186,10 +186,39 @@ impl Worker<'_> {
 /// every document is known. Its quote is in its file's [`QuoteBlock`].
 struct PendingSource {
     doc: u32,
-    doc_line: u32,
-    quote_line: u32,
+    /// The lines of `doc` and `quote`, past the first of their entry's.
+    doc_line: LinesPast,
+    quote_line: LinesPast,
     section: Option<ArcStr>,
     quote: QuoteSpan,
+}
+
+/// How many lines past the first of its entry's a field is written: an
+/// entry whose fields lie further is kept as written (see [`lines_past`]).
+/// A byte each, which keeps a prepared relation as small as the relation
+/// it is checked into (64 bytes), in the same place.
+type LinesPast = u8;
+
+/// How many lines past `first` the byte `offset` of an entry is, if that
+/// fits a [`LinesPast`].
+fn lines_past(lines: &Lines, first: u32, offset: usize) -> Option<LinesPast> {
+    LinesPast::try_from(lines.line_of(offset) - first).ok()
+}
+
+/// Whether each of `offsets`, bytes of the entry whose first line is
+/// `first`, is within [`LinesPast`] of it: at once when the whole entry is.
+fn lines_fit(lines: &Lines, first: u32, mut offsets: impl Iterator<Item = usize>) -> bool {
+    lines.spans_at_most(LinesPast::MAX.into())
+        || offsets.all(|offset| lines_past(lines, first, offset).is_some())
+}
+
+/// Where a clean source's `doc` and `quote` are written.
+fn source_offsets(source: &Spanned<RawSource>) -> [usize; 2] {
+    let raw = source.get_ref();
+    let (Some(doc), Some(quote)) = (&raw.doc, &raw.quote) else {
+        unreachable!("a clean source has a document and a quote");
+    };
+    [doc.span().start, quote.span().start]
 }
 
 /// An entity entry as kept between parsing and checking.
@@ -225,15 +254,21 @@ enum PendingRelation {
 
 struct CheckedRelation {
     rel_type: RelationType,
+    /// The lines of `from` and `to`, past `line`.
+    from_line: LinesPast,
+    to_line: LinesPast,
     from: u32,
     to: u32,
     line: u32,
-    from_line: u32,
-    to_line: u32,
     role: Option<ArcStr>,
     note: Option<ArcStr>,
     sources: SmallVec<[PendingSource; 1]>,
 }
+
+// A file's relations are checked into [`NewRelation`]s in place (see
+// `build`), which needs them the same size.
+const _: () = assert!(std::mem::size_of::<PendingRelation>() == 64);
+const _: () = assert!(std::mem::size_of::<NewRelation>() == 64);
 
 /// What identifies a checked relation (its type and its ends' id numbers),
 /// and where it is: its line and its position among its file's relations.
@@ -418,7 +453,8 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
                         checker.problems.push(ctx.problem_at_line(line, message));
                         continue;
                     }
-                    let sources = resolve_sources(&mut checker, ctx, &docs, sources, &file.quotes);
+                    let sources =
+                        resolve_sources(&mut checker, (ctx, line), &docs, sources, &file.quotes);
                     declared[id as usize] = Some(Declared {
                         file: file_index as u32,
                         line,
@@ -498,50 +534,49 @@ pub(super) fn build(paths: &[PathBuf], options: &LoadOptions) -> Result<Graph, L
     };
     let check_file = |checker: &mut Checker<'_>, file_index: usize| {
         let slot = &pending[file_index];
-        let (list, quotes) =
+        let (list, mut quotes) =
             std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner));
         let ctx = &files[file_index].file;
-        let mut checked_file = CheckedRelations {
-            relations: RelationPart {
-                relations: Vec::with_capacity(list.len()),
-                quotes,
-            },
-            keys: Vec::with_capacity(list.len()),
-            problems: Vec::new(),
-        };
-        for (ordinal, pending) in list.into_iter().enumerate() {
-            let ordinal = ordinal as u32;
-            let checked = match pending {
-                PendingRelation::Checked(relation) => {
-                    let quotes = &checked_file.relations.quotes;
-                    check_prepared_relation(checker, ctx, &ends, &docs, relation, quotes)
-                }
-                PendingRelation::Raw(entry) => {
-                    let line = ctx.line_of(entry.span().start) as u32;
-                    let quotes = &mut checked_file.relations.quotes;
-                    let checked = check_relation(checker, ctx, &by_text, *entry, quotes);
-                    checked.map(|(relation, (from, to))| {
-                        // Both ends are declared, hence numbered.
-                        let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
-                        let key = RelationKey {
-                            rel_type: relation.rel_type,
-                            from: number(&from),
-                            to: number(&to),
-                            line,
-                            ordinal: 0,
-                        };
-                        (relation, key)
-                    })
-                }
-            };
-            let found = checker.problems.drain(..).map(|p| (ordinal, p));
-            checked_file.problems.extend(found);
-            if let Some((relation, key)) = checked {
-                checked_file.relations.relations.push(relation);
-                checked_file.keys.push(RelationKey { ordinal, ..key });
-            }
+        let mut keys = Vec::with_capacity(list.len());
+        let mut problems = Vec::new();
+        // Checked in place: each relation is written where it was read
+        // (the two are the same size), not into a list of its own.
+        let relations = (list.into_iter().enumerate())
+            .filter_map(|(ordinal, pending)| {
+                let ordinal = ordinal as u32;
+                let checked = match pending {
+                    PendingRelation::Checked(relation) => {
+                        check_prepared_relation(checker, ctx, &ends, &docs, relation, &quotes)
+                    }
+                    PendingRelation::Raw(entry) => {
+                        let line = ctx.line_of(entry.span().start) as u32;
+                        let checked = check_relation(checker, ctx, &by_text, *entry, &mut quotes);
+                        checked.map(|(relation, (from, to))| {
+                            // Both ends are declared, hence numbered.
+                            let number = |id: &EntityId| shared.ids.get(id.as_str()).unwrap_or(0);
+                            let key = RelationKey {
+                                rel_type: relation.rel_type,
+                                from: number(&from),
+                                to: number(&to),
+                                line,
+                                ordinal: 0,
+                            };
+                            (relation, key)
+                        })
+                    }
+                };
+                problems.extend(checker.problems.drain(..).map(|p| (ordinal, p)));
+                checked.map(|(relation, key)| {
+                    keys.push(RelationKey { ordinal, ..key });
+                    relation
+                })
+            })
+            .collect();
+        CheckedRelations {
+            relations: RelationPart { relations, quotes },
+            keys,
+            problems,
         }
-        checked_file
     };
     let checked = super::on_all_cores(pending.len(), new_checker, check_file);
     drop(pending);
@@ -734,10 +769,12 @@ fn sources_are_clean(sources: &[Spanned<RawSource>]) -> bool {
 
 /// A clean source (see [`source_is_clean`]), its document numbered, its
 /// quote (trimmed) written into `quotes`, its file's block.
+/// A clean source of the entry whose first line is `first`, its fields'
+/// lines known to fit ([`lines_fit`]).
 fn prepare_source(
     worker: &mut Worker<'_>,
     shared: &Shared,
-    lines: &Lines,
+    (lines, first): (&Lines, u32),
     entry: Spanned<RawSource>,
     quotes: &mut QuoteBlock,
 ) -> PendingSource {
@@ -745,10 +782,11 @@ fn prepare_source(
     let (Some(doc), Some(quote)) = (raw.doc, raw.quote) else {
         unreachable!("a clean source has a document and a quote");
     };
+    let past = |offset| lines_past(lines, first, offset).expect("lines that fit");
     PendingSource {
         doc: worker.doc_number(shared, doc.get_ref()),
-        doc_line: lines.line_of(doc.span().start),
-        quote_line: lines.line_of(quote.span().start),
+        doc_line: past(doc.span().start),
+        quote_line: past(quote.span().start),
         section: raw.section.map(|s| worker.checker.intern(&s)),
         quote: quotes.push(trim(quote.get_ref())),
     }
@@ -777,7 +815,9 @@ fn prepare_entity(
         && raw.name.as_ref().is_some_and(|n| !trim(n).is_empty())
         && sources_are_clean(&raw.source)
         && raw.aliases.iter().all(|a| !trim(a).is_empty());
-    let details = if clean {
+    let line = lines.line_of(at);
+    let fits = || lines_fit(lines, line, raw.source.iter().flat_map(source_offsets));
+    let details = if clean && fits() {
         worker.checker.problems.clear();
         let details = check_details(&mut worker.checker, file, kind, at, raw);
         details.filter(|_| worker.checker.problems.is_empty())
@@ -792,10 +832,8 @@ fn prepare_entity(
         };
     };
     let raw = entry.into_inner();
-    let sources = raw
-        .source
-        .into_iter()
-        .map(|s| prepare_source(worker, shared, lines, s, quotes))
+    let sources = (raw.source.into_iter())
+        .map(|s| prepare_source(worker, shared, (lines, line), s, quotes))
         .collect();
     let entity = Entity::new(id, trimmed(raw.name.unwrap_or_default()), details).with_text(
         raw.aliases.into_iter().map(|a| trimmed(a).into()).collect(),
@@ -805,7 +843,7 @@ fn prepare_entity(
     PendingEntity::Checked(CheckedEntity {
         entity,
         id: number,
-        line: lines.line_of(at),
+        line,
         sources,
     })
 }
@@ -828,26 +866,34 @@ fn prepare_relation(
     let end_ok =
         |v: &Option<Spanned<Text>>| v.as_ref().is_some_and(|v| !trim(v.get_ref()).is_empty());
     let clean = end_ok(&raw.from) && end_ok(&raw.to) && sources_are_clean(&raw.source);
-    let Some(rel_type) = rel_type.filter(|_| clean) else {
+    let line = lines.line_of(entry.span().start);
+    let fits = || {
+        let (Some(from), Some(to)) = (&raw.from, &raw.to) else {
+            unreachable!("a clean relation has both ends");
+        };
+        let ends = [from.span().start, to.span().start];
+        let sources = raw.source.iter().flat_map(source_offsets);
+        lines_fit(lines, line, ends.into_iter().chain(sources))
+    };
+    let Some(rel_type) = rel_type.filter(|_| clean && fits()) else {
         return PendingRelation::Raw(Box::new(map_spanned(entry, RawRelation::into_owned)));
     };
-    let at = entry.span().start;
     let raw = entry.into_inner();
     let (Some(from), Some(to)) = (raw.from, raw.to) else {
         unreachable!("a clean relation has both ends");
     };
-    let sources = raw
-        .source
-        .into_iter()
-        .map(|s| prepare_source(worker, shared, lines, s, quotes))
+    let past = |offset| lines_past(lines, line, offset).expect("lines that fit");
+    let (from_line, to_line) = (past(from.span().start), past(to.span().start));
+    let sources = (raw.source.into_iter())
+        .map(|s| prepare_source(worker, shared, (lines, line), s, quotes))
         .collect();
     PendingRelation::Checked(CheckedRelation {
         rel_type,
         from: ids.from(from.get_ref()),
         to: ids.batch.push(to.get_ref()),
-        line: lines.line_of(at),
-        from_line: lines.line_of(from.span().start),
-        to_line: lines.line_of(to.span().start),
+        line,
+        from_line,
+        to_line,
         role: raw.role.map(|role| worker.checker.intern(trim(&role))),
         note: raw.note.map(ArcStr::from),
         sources,
@@ -864,7 +910,7 @@ struct Docs<'a> {
 /// in the same order); their quotes are read from their file's `quotes`.
 fn resolve_sources(
     checker: &mut Checker<'_>,
-    file: &FileCtx,
+    (file, line): (&FileCtx, u32),
     docs: &Docs<'_>,
     pending: impl IntoIterator<Item = PendingSource>,
     quotes: &QuoteBlock,
@@ -879,7 +925,7 @@ fn resolve_sources(
             );
             checker
                 .problems
-                .push(file.problem_at_line(source.doc_line, message));
+                .push(file.problem_at_line(line + u32::from(source.doc_line), message));
             continue;
         };
         if let Some(document_text) = document_text {
@@ -892,7 +938,7 @@ fn resolve_sources(
                 );
                 checker
                     .problems
-                    .push(file.problem_at_line(source.quote_line, message));
+                    .push(file.problem_at_line(line + u32::from(source.quote_line), message));
             }
         }
         out.push(NewSource {
@@ -952,15 +998,18 @@ fn check_prepared_relation(
     quotes: &QuoteBlock,
 ) -> Option<(NewRelation, RelationKey)> {
     let rel_type = relation.rel_type;
-    let from = ends.get(checker, file, "from", relation.from, relation.from_line);
-    let to = ends.get(checker, file, "to", relation.to, relation.to_line);
-    let sources = resolve_sources(checker, file, docs, relation.sources, quotes);
+    let line = relation.line;
+    let from_line = line + u32::from(relation.from_line);
+    let to_line = line + u32::from(relation.to_line);
+    let from = ends.get(checker, file, "from", relation.from, from_line);
+    let to = ends.get(checker, file, "to", relation.to, to_line);
+    let sources = resolve_sources(checker, (file, line), docs, relation.sources, quotes);
     let ((from_kind, from_pos), (to_kind, to_pos)) = (from?, to?);
     let from_id = || declared_id(ends.declared, relation.from);
     let shape = shape_problem(rel_type, (from_kind, from_pos), (to_kind, to_pos), from_id);
     if let Some((at, message)) = shape {
         let line = match at {
-            ShapeAt::To => relation.to_line,
+            ShapeAt::To => to_line,
             ShapeAt::Relation => relation.line,
         };
         checker.problems.push(file.problem_at_line(line, message));

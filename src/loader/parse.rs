@@ -114,6 +114,12 @@ impl Lines<'_> {
             Lines::File(file) => file.line_of(offset) as u32,
         }
     }
+
+    /// Whether every byte of the entry is known to lie at most `n` lines
+    /// past its first (known of an entry the plain reader counted).
+    pub fn spans_at_most(&self, n: usize) -> bool {
+        matches!(self, Lines::Entry { starts, .. } if starts.len() <= n)
+    }
 }
 
 /// What the parsing threads do with the files they read: take each entry as
