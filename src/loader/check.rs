@@ -729,16 +729,24 @@ impl parse::Prepare for Preparer<'_> {
             }
         }
         ids.clear();
-        // Kept in vectors of their exact size (a vector shrunk to fit may keep
-        // its allocation: mimalloc shrinks in place), while this thread keeps
-        // its own for the next file.
-        let total = self.entities.iter().map(Vec::len).sum();
-        let mut entities = Vec::with_capacity(total);
-        for list in &mut self.entities {
-            entities.append(list);
-        }
-        let mut relations = Vec::with_capacity(self.relations.len());
-        relations.append(&mut self.relations);
+        // The lists are handed over as they are, where copying them into
+        // lists of their exact size wrote them twice; a file's entities of
+        // several kinds are joined.
+        let entities = match self.entities.iter().filter(|l| !l.is_empty()).count() {
+            0 => Vec::new(),
+            1 => (self.entities.iter_mut())
+                .find(|l| !l.is_empty())
+                .map_or_else(Vec::new, hand_over),
+            _ => {
+                let total = self.entities.iter().map(Vec::len).sum();
+                let mut entities = Vec::with_capacity(total);
+                for list in &mut self.entities {
+                    entities.append(list);
+                }
+                entities
+            }
+        };
+        let relations = hand_over(&mut self.relations);
         PreparedFile {
             file,
             problems,
@@ -747,6 +755,15 @@ impl parse::Prepare for Preparer<'_> {
             relations,
             quotes: std::mem::take(&mut self.quotes),
         }
+    }
+}
+
+/// What `list` holds, `list` left empty with room for as many (the next
+/// file's list: files are mostly alike); an empty list keeps its room.
+fn hand_over<T>(list: &mut Vec<T>) -> Vec<T> {
+    match list.len() {
+        0 => Vec::new(),
+        room => std::mem::replace(list, Vec::with_capacity(room)),
     }
 }
 
