@@ -870,9 +870,12 @@ fn name_ranks(entities: &[Entity], search: &search::SearchIndex) -> Vec<u32> {
         })
         .collect();
     drop(groups);
+    // Each group's folded name, looked up once (a sort's comparisons looked
+    // it up again each time, splitting the entity's names to find it).
+    let folded: Vec<&str> = firsts.iter().map(|&f| search.folded_name(f)).collect();
     let key = |g: u32| {
         let first = firsts[g as usize];
-        (search.folded_name(first), &*entities[first as usize].name)
+        (folded[g as usize], &*entities[first as usize].name)
     };
     let head = |text: &str| {
         let mut bytes = [0u8; 16];
