@@ -784,10 +784,9 @@ fn sources_are_clean(sources: &[Spanned<RawSource>]) -> bool {
     !sources.is_empty() && sources.iter().all(|s| source_is_clean(s.get_ref()))
 }
 
-/// A clean source (see [`source_is_clean`]), its document numbered, its
-/// quote (trimmed) written into `quotes`, its file's block.
-/// A clean source of the entry whose first line is `first`, its fields'
-/// lines known to fit ([`lines_fit`]).
+/// A clean source (see [`source_is_clean`]) of the entry whose first line
+/// is `first`, its fields' lines known to fit ([`lines_fit`]): its document
+/// numbered, its quote (trimmed) written into `quotes`, its file's block.
 fn prepare_source(
     worker: &mut Worker<'_>,
     shared: &Shared,
