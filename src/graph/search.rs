@@ -2143,11 +2143,12 @@ impl Candidates<'_, '_> {
                 // any. With none, the sorted lists of the other words'
                 // starts are looked in even when it is out (it holds
                 // another word exactly, or its names miss one), as the
-                // set's next entity is in each of them too. (In `waste division of alpine fin`,
-                // the entities holding `waste`, `division` and `alpine`
-                // exactly nearly all hold `of` exactly, and so are out of
-                // their set: `fin`'s list leads past them to the few that
-                // hold a word starting with `fin`.)
+                // set's next entity is in each of them too. (In `waste
+                // division of alpine fin`, the entities holding `waste`,
+                // `division` and `alpine` exactly nearly all hold `of`
+                // exactly, and so are out of their set: `fin`'s list leads
+                // past them to the few that hold a word starting with
+                // `fin`.)
                 let mut missed = None;
                 for (j, lists) in in_names.iter().enumerate() {
                     if exactable >> j & 1 != 0 {
