@@ -237,6 +237,10 @@ impl<'a> Reader<'a, '_> {
 
     /// Optional blanks and comment, then the end of the line or file.
     fn end_of_line(&mut self) -> Option<()> {
+        // Most lines end right after their value.
+        if self.peek() == Some(b'\n') {
+            return self.newline();
+        }
         self.skip_blanks();
         if self.peek() == Some(b'#') {
             self.comment()?;
@@ -325,9 +329,14 @@ impl<'a> Reader<'a, '_> {
             return None;
         }
         self.seen |= bit;
-        self.skip_blanks();
-        if !self.eat(b'=') {
-            return None;
+        // Written ` = ` nearly always: taken at once.
+        if self.bytes[self.at..].starts_with(b" = ") {
+            self.at += 3;
+        } else {
+            self.skip_blanks();
+            if !self.eat(b'=') {
+                return None;
+            }
         }
         self.skip_blanks();
         let value = self.value()?;
